@@ -1,0 +1,8 @@
+//! Drydock: reviews PostgreSQL schema migrations before they are merged.
+//!
+//! The modules follow the pipeline: [`plan`] finds and orders migration files, [`sql`] reads
+//! them, [`lint`] runs the static rules, [`verdict`] applies configuration and ignores and
+//! decides, [`report`] renders the result.
+
+pub mod source;
+pub mod sql;

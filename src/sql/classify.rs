@@ -1,0 +1,407 @@
+//! Classifying a statement from its tokens. Used for every statement sqlparser cannot parse
+//! (DO blocks, `DROP INDEX CONCURRENTLY IF EXISTS`, `REINDEX`, `CREATE STATISTICS`, ...) and for
+//! the simple statements whose tokens say all there is to know.
+
+use super::lexer::{Token, TokenKind};
+use super::model::{Action, AlterTableOp, Name, ObjectKind};
+
+/// A read cursor over a statement's non-comment tokens.
+pub struct Cursor<'a> {
+    text: &'a str,
+    tokens: &'a [Token],
+    pos: usize,
+}
+
+impl<'a> Cursor<'a> {
+    pub fn new(text: &'a str, tokens: &'a [Token]) -> Self {
+        Cursor {
+            text,
+            tokens,
+            pos: 0,
+        }
+    }
+
+    fn token_text(&self, index: usize) -> Option<&'a str> {
+        self.tokens
+            .get(index)
+            .map(|t| &self.text[t.span.start..t.span.end])
+    }
+
+    fn peek_is(&self, word: &str) -> bool {
+        self.tokens.get(self.pos).is_some_and(|t| t.kind == TokenKind::Word)
+            && self
+                .token_text(self.pos)
+                .is_some_and(|w| w.eq_ignore_ascii_case(word))
+    }
+
+    /// Consumes `word` if it is next.
+    pub fn eat(&mut self, word: &str) -> bool {
+        let hit = self.peek_is(word);
+        if hit {
+            self.pos += 1;
+        }
+        hit
+    }
+
+    /// Consumes the whole sequence of words, or nothing.
+    pub fn eat_all(&mut self, words: &[&str]) -> bool {
+        let start = self.pos;
+        for w in words {
+            if !self.eat(w) {
+                self.pos = start;
+                return false;
+            }
+        }
+        true
+    }
+
+    fn eat_punct(&mut self, p: &str) -> bool {
+        let hit = self.token_text(self.pos) == Some(p)
+            && self.tokens[self.pos].kind == TokenKind::Punct;
+        if hit {
+            self.pos += 1;
+        }
+        hit
+    }
+
+    /// Skips a parenthesised group if one is next, returning its inner text.
+    pub fn skip_parens(&mut self) -> Option<&'a str> {
+        if self.token_text(self.pos) != Some("(") {
+            return None;
+        }
+        let open = self.pos;
+        let mut depth = 0i32;
+        while let Some(t) = self.token_text(self.pos) {
+            match t {
+                "(" => depth += 1,
+                ")" => depth -= 1,
+                _ => {}
+            }
+            self.pos += 1;
+            if depth == 0 {
+                let inner_start = self.tokens[open].span.end;
+                let inner_end = self.tokens[self.pos - 1].span.start;
+                return Some(&self.text[inner_start..inner_end]);
+            }
+        }
+        None
+    }
+
+    /// Reads an identifier part, folding unquoted names to lower case.
+    fn ident(&mut self) -> Option<String> {
+        let token = self.tokens.get(self.pos)?;
+        let raw = &self.text[token.span.start..token.span.end];
+        let ident = match token.kind {
+            TokenKind::Word => raw.to_ascii_lowercase(),
+            TokenKind::QuotedIdent => raw[1..raw.len() - 1].replace("\"\"", "\""),
+            _ => return None,
+        };
+        self.pos += 1;
+        Some(ident)
+    }
+
+    /// Reads a possibly qualified name (`a`, `a.b`, `db.a.b` keeps the last two parts).
+    pub fn name(&mut self) -> Option<Name> {
+        let mut parts = vec![self.ident()?];
+        while self.eat_punct(".") {
+            parts.push(self.ident()?);
+        }
+        let name = parts.pop()?;
+        Some(Name {
+            schema: parts.pop(),
+            name,
+        })
+    }
+
+    /// Reads a comma-separated list of names.
+    pub fn names(&mut self) -> Vec<Name> {
+        let mut names = Vec::new();
+        while let Some(n) = self.name() {
+            names.push(n);
+            if !self.eat_punct(",") {
+                break;
+            }
+        }
+        names
+    }
+
+    /// True when `word` appears at parenthesis depth 0 anywhere after the cursor.
+    pub fn has_top_level(&self, word: &str) -> bool {
+        let mut depth = 0i32;
+        for i in self.pos..self.tokens.len() {
+            match self.token_text(i) {
+                Some("(") => depth += 1,
+                Some(")") => depth -= 1,
+                Some(w)
+                    if depth == 0
+                        && self.tokens[i].kind == TokenKind::Word
+                        && w.eq_ignore_ascii_case(word) =>
+                {
+                    return true;
+                }
+                _ => {}
+            }
+        }
+        false
+    }
+
+    /// Everything from the cursor to the end, as written.
+    pub fn rest(&self) -> &'a str {
+        match (self.tokens.get(self.pos), self.tokens.last()) {
+            (Some(first), Some(last)) => &self.text[first.span.start..last.span.end],
+            _ => "",
+        }
+    }
+
+    fn upper_words(&self, n: usize) -> String {
+        (0..n)
+            .filter_map(|i| {
+                let t = self.tokens.get(i)?;
+                (t.kind == TokenKind::Word).then(|| self.token_text(i).unwrap().to_ascii_uppercase())
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// Classifies a statement from its tokens alone.
+pub fn classify(text: &str, tokens: &[Token]) -> Action {
+    let mut c = Cursor::new(text, tokens);
+    if c.eat("begin") || c.eat_all(&["start", "transaction"]) {
+        return Action::Begin;
+    }
+    if c.eat("commit") || c.eat("end") {
+        return Action::Commit;
+    }
+    if c.eat("rollback") || c.eat("abort") {
+        return if c.eat("to") { other(&c, 1, None) } else { Action::Rollback };
+    }
+    if c.eat("set") {
+        return set(&mut c);
+    }
+    if c.eat("reindex") {
+        c.skip_parens();
+        let kind = c.ident().unwrap_or_default();
+        let concurrently = c.eat("concurrently");
+        let target = c.name().map(|n| n.to_string()).unwrap_or_default();
+        return Action::Reindex {
+            target: format!("{} {}", kind.to_ascii_uppercase(), target).trim().to_string(),
+            concurrently,
+        };
+    }
+    if c.eat("vacuum") {
+        let mut full = c.eat("full");
+        if let Some(options) = c.skip_parens() {
+            full = options
+                .split(',')
+                .any(|o| {
+                    let o = o.trim().to_ascii_lowercase();
+                    o == "full" || o == "full true" || o == "full on"
+                });
+        }
+        while c.eat("freeze") || c.eat("verbose") || c.eat("analyze") {}
+        return Action::Vacuum {
+            full,
+            tables: c.names(),
+        };
+    }
+    if c.eat("cluster") {
+        c.eat("verbose");
+        return Action::Cluster { table: c.name() };
+    }
+    if c.eat("truncate") {
+        c.eat("table");
+        c.eat("only");
+        return Action::Truncate { tables: c.names() };
+    }
+    if c.eat("delete") {
+        c.eat("from");
+        c.eat("only");
+        let table = c.name().unwrap_or_else(|| Name::new(None, "?"));
+        return Action::Delete {
+            filtered: c.has_top_level("where"),
+            table,
+        };
+    }
+    if c.eat("update") {
+        c.eat("only");
+        let table = c.name().unwrap_or_else(|| Name::new(None, "?"));
+        return Action::Update {
+            filtered: c.has_top_level("where"),
+            table,
+        };
+    }
+    if c.eat("drop") {
+        return drop(&mut c);
+    }
+    if c.eat("create") {
+        return create(&mut c);
+    }
+    if c.eat("alter") {
+        return alter(&mut c);
+    }
+    other(&c, 2, None)
+}
+
+fn other(c: &Cursor, words: usize, target: Option<Name>) -> Action {
+    Action::Other {
+        verb: c.upper_words(words),
+        target,
+    }
+}
+
+fn set(c: &mut Cursor) -> Action {
+    let local = c.eat("local");
+    c.eat("session");
+    let name = c.rest().split(|ch: char| ch.is_whitespace() || ch == '=').next().unwrap_or("");
+    let name = name.to_ascii_lowercase();
+    let value = c
+        .rest()
+        .get(name.len()..)
+        .unwrap_or("")
+        .trim_start()
+        .trim_start_matches('=')
+        .trim_start();
+    let value = value
+        .strip_prefix("to ")
+        .or_else(|| value.strip_prefix("TO "))
+        .unwrap_or(value)
+        .trim()
+        .trim_matches('\'')
+        .to_string();
+    Action::Set { name, value, local }
+}
+
+fn object_kind(c: &mut Cursor) -> ObjectKind {
+    if c.eat("table") || c.eat_all(&["foreign", "table"]) {
+        ObjectKind::Table
+    } else if c.eat("view") {
+        ObjectKind::View
+    } else if c.eat_all(&["materialized", "view"]) {
+        ObjectKind::MaterializedView
+    } else if c.eat("index") {
+        ObjectKind::Index
+    } else if c.eat("schema") {
+        ObjectKind::Schema
+    } else if c.eat("database") {
+        ObjectKind::Database
+    } else if c.eat("type") || c.eat("domain") {
+        ObjectKind::Type
+    } else if c.eat("sequence") {
+        ObjectKind::Sequence
+    } else if c.eat("function") || c.eat("procedure") {
+        ObjectKind::Function
+    } else {
+        ObjectKind::Other
+    }
+}
+
+fn drop(c: &mut Cursor) -> Action {
+    let kind = object_kind(c);
+    if kind == ObjectKind::Other {
+        return other(c, 2, None);
+    }
+    let concurrently = c.eat("concurrently");
+    c.eat_all(&["if", "exists"]);
+    let names = c.names();
+    Action::Drop {
+        kind,
+        cascade: c.has_top_level("cascade"),
+        names,
+        concurrently,
+    }
+}
+
+fn create(c: &mut Cursor) -> Action {
+    c.eat_all(&["or", "replace"]);
+    let unique = c.eat("unique");
+    if c.eat("index") {
+        let concurrently = c.eat("concurrently");
+        c.eat_all(&["if", "not", "exists"]);
+        let name = if c.peek_is("on") { None } else { c.name() };
+        c.eat("on");
+        c.eat("only");
+        let table = c.name().unwrap_or_else(|| Name::new(None, "?"));
+        if c.eat("using") {
+            c.ident();
+        }
+        let columns = c
+            .skip_parens()
+            .map(|inner| inner.split(',').map(|s| s.trim().to_ascii_lowercase()).collect())
+            .unwrap_or_default();
+        return Action::CreateIndex {
+            name,
+            table,
+            unique,
+            concurrently,
+            columns,
+        };
+    }
+    while c.eat("temporary") || c.eat("temp") || c.eat("unlogged") || c.eat("global") || c.eat("local") {}
+    if c.eat("table") {
+        c.eat_all(&["if", "not", "exists"]);
+        let table = c.name().unwrap_or_else(|| Name::new(None, "?"));
+        let partition_of = if c.eat_all(&["partition", "of"]) { c.name() } else { None };
+        return Action::CreateTable {
+            table,
+            columns: Vec::new(),
+            constraints: Vec::new(),
+            partition_of,
+        };
+    }
+    if c.eat("type") || c.eat("domain") {
+        if let Some(name) = c.name() {
+            return Action::CreateType { name };
+        }
+    }
+    let materialized = c.eat("materialized");
+    if c.eat("view") {
+        c.eat_all(&["if", "not", "exists"]);
+        if let Some(name) = c.name() {
+            return Action::CreateView { name, materialized };
+        }
+    }
+    other(c, 3, None)
+}
+
+fn alter(c: &mut Cursor) -> Action {
+    if c.eat("type") {
+        let type_name = c.name().unwrap_or_else(|| Name::new(None, "?"));
+        if c.eat_all(&["add", "value"]) {
+            c.eat_all(&["if", "not", "exists"]);
+            let value = c.rest().split_whitespace().next().unwrap_or("");
+            return Action::AlterTypeAddValue {
+                type_name,
+                value: value.trim_matches('\'').to_string(),
+            };
+        }
+        return other(c, 2, Some(type_name));
+    }
+    if !c.eat("table") {
+        let verb = c.upper_words(3);
+        object_kind(c);
+        c.eat_all(&["if", "exists"]);
+        let target = c.name();
+        return Action::Other { verb, target };
+    }
+    c.eat_all(&["if", "exists"]);
+    c.eat("only");
+    let table = c.name().unwrap_or_else(|| Name::new(None, "?"));
+    let op = if c.eat_all(&["detach", "partition"]) {
+        let partition = c.name().unwrap_or_else(|| Name::new(None, "?"));
+        AlterTableOp::DetachPartition {
+            partition,
+            concurrently: c.eat("concurrently"),
+        }
+    } else if c.eat_all(&["attach", "partition"]) {
+        AlterTableOp::AttachPartition {
+            partition: c.name().unwrap_or_else(|| Name::new(None, "?")),
+        }
+    } else {
+        AlterTableOp::Other(c.rest().to_string())
+    };
+    Action::AlterTable {
+        table,
+        ops: vec![op],
+    }
+}

@@ -1,0 +1,291 @@
+//! What a statement does, in the terms the lint rules need. Built from the sqlparser AST when the
+//! statement parses, and from its tokens when it does not, so rules never see either directly.
+
+use std::fmt;
+
+/// A possibly schema-qualified object name, normalised the way Postgres folds it
+/// (unquoted identifiers lower-cased).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Name {
+    pub schema: Option<String>,
+    pub name: String,
+}
+
+impl Name {
+    pub fn new(schema: Option<&str>, name: &str) -> Self {
+        Name {
+            schema: schema.map(str::to_string),
+            name: name.to_string(),
+        }
+    }
+
+    /// Identity used to match a table across statements; an unqualified name means `public`.
+    pub fn key(&self) -> (String, String) {
+        (
+            self.schema.clone().unwrap_or_else(|| "public".to_string()),
+            self.name.clone(),
+        )
+    }
+}
+
+impl fmt::Display for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.schema {
+            Some(schema) => write!(f, "{schema}.{}", self.name),
+            None => f.write_str(&self.name),
+        }
+    }
+}
+
+/// A column type reduced to a canonical base name, its modifiers and array-ness.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypeName {
+    /// Canonical lower-case name: `integer`, `varchar`, `timestamptz`, `numeric`, ...
+    pub base: String,
+    pub modifiers: Vec<i64>,
+    pub array: bool,
+    /// As written (normalised whitespace), for messages.
+    pub written: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expression {
+    pub text: String,
+    /// Lower-cased names of the functions it calls (without schema).
+    pub functions: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Column {
+    pub name: String,
+    pub data_type: Option<TypeName>,
+    pub not_null: bool,
+    pub default: Option<Expression>,
+    pub primary_key: bool,
+    pub unique: bool,
+    pub references: Option<Name>,
+    pub identity: bool,
+    pub generated_stored: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConstraintKind {
+    PrimaryKey,
+    Unique,
+    Check { expression: String },
+    ForeignKey { references: Name },
+    Exclusion,
+    /// `PRIMARY KEY USING INDEX` / `UNIQUE USING INDEX`.
+    UsingIndex { primary_key: bool, index: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Constraint {
+    pub name: Option<String>,
+    pub kind: ConstraintKind,
+    pub columns: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AlterTableOp {
+    AddColumn(Column),
+    DropColumn { name: String },
+    AlterType { column: String, to: TypeName, using: bool },
+    SetNotNull { column: String },
+    DropNotNull { column: String },
+    SetDefault { column: String, default: Expression },
+    AddConstraint { constraint: Constraint, not_valid: bool },
+    ValidateConstraint { name: String },
+    DropConstraint { name: String },
+    RenameColumn { from: String, to: String },
+    RenameTable { to: String },
+    AttachPartition { partition: Name },
+    DetachPartition { partition: Name, concurrently: bool },
+    SetLogged,
+    /// Anything else (owner, RLS, triggers, storage parameters, ...).
+    Other(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObjectKind {
+    Table,
+    View,
+    MaterializedView,
+    Index,
+    Schema,
+    Database,
+    Type,
+    Sequence,
+    Function,
+    Other,
+}
+
+impl ObjectKind {
+    pub fn describe(self) -> &'static str {
+        match self {
+            ObjectKind::Table => "table",
+            ObjectKind::View => "view",
+            ObjectKind::MaterializedView => "materialized view",
+            ObjectKind::Index => "index",
+            ObjectKind::Schema => "schema",
+            ObjectKind::Database => "database",
+            ObjectKind::Type => "type",
+            ObjectKind::Sequence => "sequence",
+            ObjectKind::Function => "function",
+            ObjectKind::Other => "object",
+        }
+    }
+}
+
+/// What one statement does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    CreateTable {
+        table: Name,
+        columns: Vec<Column>,
+        constraints: Vec<Constraint>,
+        partition_of: Option<Name>,
+    },
+    CreateIndex {
+        name: Option<Name>,
+        table: Name,
+        unique: bool,
+        concurrently: bool,
+        columns: Vec<String>,
+    },
+    AlterTable {
+        table: Name,
+        ops: Vec<AlterTableOp>,
+    },
+    Drop {
+        kind: ObjectKind,
+        names: Vec<Name>,
+        concurrently: bool,
+        cascade: bool,
+    },
+    Truncate {
+        tables: Vec<Name>,
+    },
+    Reindex {
+        target: String,
+        concurrently: bool,
+    },
+    Vacuum {
+        full: bool,
+        tables: Vec<Name>,
+    },
+    Cluster {
+        table: Option<Name>,
+    },
+    Delete {
+        table: Name,
+        filtered: bool,
+    },
+    Update {
+        table: Name,
+        filtered: bool,
+    },
+    Begin,
+    Commit,
+    Rollback,
+    /// `SET [LOCAL] name = value` (names lower-cased).
+    Set {
+        name: String,
+        value: String,
+        local: bool,
+    },
+    AlterTypeAddValue {
+        type_name: Name,
+        value: String,
+    },
+    CreateType {
+        name: Name,
+    },
+    CreateView {
+        name: Name,
+        materialized: bool,
+    },
+    /// `CREATE STATISTICS`, `DO`, functions, grants, comments...: a verb and its object kind
+    /// (e.g. "DO", "CREATE FUNCTION"), with the object it names when one was found.
+    Other {
+        verb: String,
+        target: Option<Name>,
+    },
+}
+
+/// Postgres' own names for the lock modes, weakest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LockMode {
+    ShareUpdateExclusive,
+    Share,
+    ShareRowExclusive,
+    AccessExclusive,
+}
+
+impl LockMode {
+    pub fn name(self) -> &'static str {
+        match self {
+            LockMode::ShareUpdateExclusive => "SHARE UPDATE EXCLUSIVE",
+            LockMode::Share => "SHARE",
+            LockMode::ShareRowExclusive => "SHARE ROW EXCLUSIVE",
+            LockMode::AccessExclusive => "ACCESS EXCLUSIVE",
+        }
+    }
+
+    /// What ordinary traffic the lock stops while it is held.
+    pub fn blocks(self) -> &'static str {
+        match self {
+            LockMode::ShareUpdateExclusive => "other schema changes and VACUUM",
+            LockMode::Share | LockMode::ShareRowExclusive => "all writes (INSERT, UPDATE, DELETE)",
+            LockMode::AccessExclusive => "all reads and writes",
+        }
+    }
+}
+
+impl Action {
+    /// The strongest lock this statement takes on an existing table, if it is one that
+    /// conflicts with ordinary reads or writes.
+    pub fn dangerous_lock(&self) -> Option<(LockMode, &Name)> {
+        match self {
+            Action::CreateIndex {
+                table,
+                concurrently: false,
+                ..
+            } => Some((LockMode::Share, table)),
+            Action::AlterTable { table, ops } => {
+                let mode = ops
+                    .iter()
+                    .map(|op| match op {
+                        AlterTableOp::AddConstraint {
+                            constraint:
+                                Constraint {
+                                    kind: ConstraintKind::ForeignKey { .. },
+                                    ..
+                                },
+                            ..
+                        } => LockMode::ShareRowExclusive,
+                        AlterTableOp::ValidateConstraint { .. } => LockMode::ShareUpdateExclusive,
+                        AlterTableOp::DetachPartition {
+                            concurrently: true, ..
+                        } => LockMode::ShareUpdateExclusive,
+                        _ => LockMode::AccessExclusive,
+                    })
+                    .max()?;
+                (mode > LockMode::ShareUpdateExclusive).then_some((mode, table))
+            }
+            Action::Drop {
+                kind: ObjectKind::Table,
+                names,
+                ..
+            }
+            | Action::Truncate { tables: names } => {
+                names.first().map(|t| (LockMode::AccessExclusive, t))
+            }
+            Action::Vacuum {
+                full: true, tables, ..
+            } => tables.first().map(|t| (LockMode::AccessExclusive, t)),
+            Action::Cluster { table: Some(t) } => Some((LockMode::AccessExclusive, t)),
+            _ => None,
+        }
+    }
+}
