@@ -6,3 +6,5 @@
 
 pub mod source;
 pub mod sql;
+pub mod finding;
+pub mod plan;

@@ -1,0 +1,127 @@
+//! Findings: the plain data every stage produces and the reports render.
+
+use crate::source::{Position, SourceFile, Span};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Category {
+    Destructive,
+    BlockingLock,
+    TableRewrite,
+    DataDependent,
+    BackwardIncompatible,
+    Transaction,
+    Integrity,
+    Hygiene,
+}
+
+impl Category {
+    pub const ALL: [Category; 8] = [
+        Category::Destructive,
+        Category::BlockingLock,
+        Category::TableRewrite,
+        Category::DataDependent,
+        Category::BackwardIncompatible,
+        Category::Transaction,
+        Category::Integrity,
+        Category::Hygiene,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Destructive => "destructive",
+            Category::BlockingLock => "blocking-lock",
+            Category::TableRewrite => "table-rewrite",
+            Category::DataDependent => "data-dependent",
+            Category::BackwardIncompatible => "backward-incompatible",
+            Category::Transaction => "transaction",
+            Category::Integrity => "integrity",
+            Category::Hygiene => "hygiene",
+        }
+    }
+}
+
+/// Where a piece of evidence came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Evidence {
+    /// Read from the SQL text.
+    Static,
+}
+
+/// A mechanical fix: replace `span` of the file with `replacement`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Fix {
+    #[serde(skip)]
+    pub span: Span,
+    pub replacement: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub rule: &'static str,
+    pub category: Category,
+    pub severity: Severity,
+    /// Destructive: blocks the merge unless the override label is present.
+    pub blocking: bool,
+    pub file: String,
+    /// The statement (or directive) the finding is about; `None` for whole-file findings.
+    pub span: Option<Span>,
+    pub start: Position,
+    pub end: Position,
+    /// What happens in production.
+    pub message: String,
+    /// What to write instead.
+    pub help: String,
+    pub fix: Option<Fix>,
+    pub evidence: Vec<Evidence>,
+}
+
+impl Finding {
+    /// A finding about a whole file (or a directory), pointing at its first line.
+    pub fn for_file(file: &str) -> FindingLocation {
+        FindingLocation {
+            file: file.to_string(),
+            span: None,
+            start: Position { line: 1, column: 1 },
+            end: Position { line: 1, column: 1 },
+        }
+    }
+
+    pub fn at(source: &SourceFile, span: Span) -> FindingLocation {
+        FindingLocation {
+            file: source.display_path(),
+            span: Some(span),
+            start: source.position(span.start),
+            end: source.position(span.end),
+        }
+    }
+}
+
+/// Where a finding points; combined with a rule's metadata to make a [`Finding`].
+#[derive(Debug, Clone)]
+pub struct FindingLocation {
+    pub file: String,
+    pub span: Option<Span>,
+    pub start: Position,
+    pub end: Position,
+}

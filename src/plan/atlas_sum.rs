@@ -1,0 +1,100 @@
+//! Atlas' `atlas.sum` integrity file: the first line is `h1:` and a hash over every entry; each
+//! entry is a file name and a running SHA-256 over the names and contents of it and every file
+//! before it (base64).
+
+use super::{Issue, MigrationDir};
+use crate::finding::Finding;
+use anyhow::Result;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use sha2::{Digest, Sha256};
+
+/// The `atlas.sum` content Atlas would write for these files (name, bytes), in order.
+pub fn compute(files: &[(String, Vec<u8>)]) -> String {
+    let mut running = Sha256::new();
+    let mut entries = Vec::new();
+    for (name, bytes) in files {
+        running.update(name.as_bytes());
+        running.update(bytes);
+        entries.push((name.clone(), STANDARD.encode(running.clone().finalize())));
+    }
+    let mut total = Sha256::new();
+    for (name, hash) in &entries {
+        total.update(name.as_bytes());
+        total.update(hash.as_bytes());
+    }
+    let mut out = format!("h1:{}\n", STANDARD.encode(total.finalize()));
+    for (name, hash) in entries {
+        out.push_str(&format!("{name} h1:{hash}\n"));
+    }
+    out
+}
+
+pub fn check(dir: &MigrationDir) -> Result<Vec<Issue>> {
+    let sum_path = dir.path.join("atlas.sum");
+    let Ok(recorded) = std::fs::read_to_string(&sum_path) else {
+        return Ok(Vec::new());
+    };
+    let mut names: Vec<String> = std::fs::read_dir(&dir.path)?
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|n| n.ends_with(".sql"))
+        .collect();
+    names.sort();
+    let files: Vec<(String, Vec<u8>)> = names
+        .into_iter()
+        .map(|n| {
+            let bytes = std::fs::read(dir.path.join(&n)).unwrap_or_default();
+            (n, bytes)
+        })
+        .collect();
+    let expected = compute(&files);
+    if expected.trim_end() == recorded.trim_end() {
+        return Ok(Vec::new());
+    }
+    let recorded_names: Vec<&str> = recorded
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_once(" h1:").map(|(n, _)| n))
+        .collect();
+    let expected_lines: Vec<&str> = expected.lines().skip(1).collect();
+    let recorded_lines: Vec<&str> = recorded.lines().skip(1).collect();
+    let first_difference = expected_lines
+        .iter()
+        .zip(recorded_lines.iter().chain(std::iter::repeat(&"")))
+        .find(|(e, r)| e != r)
+        .and_then(|(e, _)| e.split_once(" h1:").map(|(n, _)| n.to_string()));
+    let detail = match first_difference {
+        Some(name) if !recorded_names.contains(&name.as_str()) => {
+            format!("{name} is not listed in it")
+        }
+        Some(name) => format!("{name} differs from the hash it records"),
+        None => "it lists files that are no longer in the directory".to_string(),
+    };
+    Ok(vec![Issue {
+        rule: "atlas-sum-mismatch",
+        location: Finding::for_file(&super::display(&sum_path)),
+        message: format!(
+            "atlas.sum no longer matches the migration directory: {detail}; `atlas migrate apply` will refuse to run"
+        ),
+        help: "Run `atlas migrate hash` and commit the updated atlas.sum (after checking that no merged migration was edited).".into(),
+    }])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sum_is_a_running_hash_over_names_and_contents() {
+        let one = compute(&[("1.sql".into(), b"A".to_vec())]);
+        let two = compute(&[("1.sql".into(), b"A".to_vec()), ("2.sql".into(), b"B".to_vec())]);
+        // The first file's entry does not change when a file is appended...
+        assert_eq!(one.lines().nth(1), two.lines().nth(1));
+        // ...but the directory hash does.
+        assert_ne!(one.lines().next(), two.lines().next());
+        let mut h = Sha256::new();
+        h.update(b"1.sqlA");
+        assert_eq!(one.lines().nth(1).unwrap(), format!("1.sql h1:{}", STANDARD.encode(h.finalize())));
+    }
+}

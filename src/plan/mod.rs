@@ -1,0 +1,319 @@
+//! Plan: which migration directories exist, in which format, in what order, which section of
+//! each file runs going up, whether the framework wraps it in a transaction, and (against a base
+//! git ref) which files the change adds or edits.
+
+pub mod atlas_sum;
+pub mod format;
+pub mod git;
+pub mod integrity;
+
+use crate::finding::{Finding, FindingLocation};
+use crate::source::{SourceFile, Span};
+use anyhow::{Context, Result, bail};
+use format::{Format, Transaction, Version, parse_name};
+use std::path::{Path, PathBuf};
+
+/// A problem the plan stage found, attributed to a rule of the integrity category.
+#[derive(Debug, Clone)]
+pub struct Issue {
+    pub rule: &'static str,
+    pub location: FindingLocation,
+    pub message: String,
+    pub help: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct MigrationFile {
+    pub source: SourceFile,
+    /// Path relative to the migration directory (`0001_x.sql`, `2020_x/up.sql`).
+    pub relative: String,
+    pub version: Version,
+    /// The part of the file that runs going up (the whole file unless the format has sections).
+    pub up: Span,
+    pub transaction: Transaction,
+}
+
+#[derive(Debug, Clone)]
+pub struct MigrationDir {
+    pub path: PathBuf,
+    pub format: Format,
+    /// In the order the framework applies them.
+    pub files: Vec<MigrationFile>,
+    pub issues: Vec<Issue>,
+}
+
+/// Loads a migration directory, detecting its format unless one is given.
+pub fn load_dir(path: &Path, format: Option<Format>) -> Result<MigrationDir> {
+    let entries = list_dir(path)?;
+    let format = match format {
+        Some(f) => f,
+        None => detect_format(path, &entries)?,
+    };
+    let mut dir = MigrationDir {
+        path: path.to_path_buf(),
+        format,
+        files: Vec::new(),
+        issues: Vec::new(),
+    };
+    for name in &entries {
+        let (relative, file_path) = if format.uses_subdirectories() {
+            let inner = if format == Format::Diesel { "up.sql" } else { "migration.sql" };
+            let candidate = path.join(name).join(inner);
+            if !candidate.is_file() {
+                continue;
+            }
+            (format!("{name}/{inner}"), candidate)
+        } else {
+            (name.clone(), path.join(name))
+        };
+        let Some(info) = parse_name(format, name) else { continue };
+        if !info.is_up || !file_path.is_file() {
+            continue;
+        }
+        match read_migration(&file_path, &relative, format, info.version) {
+            Ok(Ok(file)) => dir.files.push(file),
+            Ok(Err(issue)) => dir.issues.push(issue),
+            Err(e) => dir.issues.push(Issue {
+                rule: "invalid-file",
+                location: Finding::for_file(&display(&file_path)),
+                message: format!("cannot read the file: {e:#}"),
+                help: "Check the file's permissions.".into(),
+            }),
+        }
+    }
+    if dir.files.is_empty() && dir.issues.is_empty() {
+        bail!(
+            "{}: no {} migrations found in this directory; pass the directory that holds the migration files, or set its format in drydock.toml",
+            display(path),
+            format
+        );
+    }
+    dir.files.sort_by(|a, b| a.version.cmp(&b.version));
+    dir.issues.extend(integrity::duplicate_versions(&dir));
+    if format == Format::Atlas {
+        dir.issues.extend(atlas_sum::check(&dir)?);
+    }
+    Ok(dir)
+}
+
+/// Loads one file given on the command line, as a plain migration.
+pub fn load_file(path: &Path) -> Result<std::result::Result<MigrationFile, Issue>> {
+    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    read_migration(path, &name, Format::Plain, Version::lexical(&name))
+}
+
+/// The format of the directory holding `path`, detected from its siblings.
+pub fn format_of_parent(path: &Path) -> Option<Format> {
+    let parent = path.parent()?;
+    let parent = if parent.as_os_str().is_empty() { Path::new(".") } else { parent };
+    let entries = list_dir(parent).ok()?;
+    detect_format(parent, &entries).ok()
+}
+
+pub fn display(path: &Path) -> String {
+    let cwd = std::env::current_dir().ok();
+    let shown = cwd
+        .as_deref()
+        .and_then(|cwd| path.strip_prefix(cwd).ok())
+        .unwrap_or(path);
+    shown.display().to_string()
+}
+
+fn list_dir(path: &Path) -> Result<Vec<String>> {
+    let mut names: Vec<String> = std::fs::read_dir(path)
+        .with_context(|| format!("{}: cannot read the directory", display(path)))?
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
+/// Detects a directory's format from its file names and, for formats that share a naming
+/// scheme, the annotations inside the files.
+pub fn detect_format(path: &Path, entries: &[String]) -> Result<Format> {
+    let has = |f: &dyn Fn(&str) -> bool| entries.iter().any(|n| f(n));
+    if has(&|n| path.join(n).join("migration.sql").is_file()) {
+        return Ok(Format::Prisma);
+    }
+    if has(&|n| path.join(n).join("up.sql").is_file()) {
+        return Ok(Format::Diesel);
+    }
+    let sql: Vec<&String> = entries.iter().filter(|n| n.ends_with(".sql")).collect();
+    if sql.iter().any(|n| n.ends_with(".up.sql")) {
+        return Ok(Format::GolangMigrate);
+    }
+    if sql.iter().any(|n| parse_name(Format::Flyway, n).is_some()) {
+        return Ok(Format::Flyway);
+    }
+    if entries.iter().any(|n| n == "atlas.sum") {
+        return Ok(Format::Atlas);
+    }
+    // goose and dbmate share `N_name.sql`; their annotations tell them apart.
+    for name in sql.iter().take(20) {
+        let head = read_head(&path.join(name));
+        if head.contains("-- +goose") {
+            return Ok(Format::Goose);
+        }
+        if head.contains("-- migrate:up") {
+            return Ok(Format::Dbmate);
+        }
+    }
+    if sql.is_empty() {
+        bail!(
+            "{}: no migrations found (no .sql files, and no <version>_name/up.sql or migration.sql sub-directories)",
+            display(path)
+        );
+    }
+    Ok(Format::Plain)
+}
+
+fn read_head(path: &Path) -> String {
+    let bytes = std::fs::read(path).unwrap_or_default();
+    String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).to_string()
+}
+
+fn read_migration(
+    path: &Path,
+    relative: &str,
+    format: Format,
+    version: Version,
+) -> Result<std::result::Result<MigrationFile, Issue>> {
+    let bytes = std::fs::read(path).with_context(|| format!("{}", display(path)))?;
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            let valid = e.utf8_error().valid_up_to();
+            let prefix = String::from_utf8_lossy(&e.as_bytes()[..valid]).to_string();
+            let probe = SourceFile::new(path, prefix);
+            let position = probe.position(valid);
+            let mut location = Finding::for_file(&display(path));
+            location.start = position;
+            location.end = position;
+            return Ok(Err(Issue {
+                rule: "invalid-file",
+                location,
+                message: format!(
+                    "the file is not valid UTF-8 (invalid byte at line {}, column {}, byte offset {valid}); it was not linted",
+                    position.line, position.column
+                ),
+                help: "Save the file as UTF-8 (Postgres migrations tools read it as UTF-8 too).".into(),
+            }));
+        }
+    };
+    let source = SourceFile::new(display(path), text);
+    let (up, sections_issue) = up_section(format, &source);
+    if let Some(message) = sections_issue {
+        return Ok(Err(Issue {
+            rule: "invalid-file",
+            location: Finding::for_file(&source.display_path()),
+            message,
+            help: match format {
+                Format::Goose => "Start the up section with `-- +goose Up`.".into(),
+                _ => "Start the up section with `-- migrate:up`.".into(),
+            },
+        }));
+    }
+    let transaction = transaction_mode(format, path, &source.text[up.start..up.end], &source.text);
+    Ok(Ok(MigrationFile {
+        source,
+        relative: relative.to_string(),
+        version,
+        up,
+        transaction,
+    }))
+}
+
+/// Lines that are SQL comments, with their byte offsets.
+fn comment_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let mut offset = 0;
+    text.split_inclusive('\n').filter_map(move |line| {
+        let start = offset;
+        offset += line.len();
+        let trimmed = line.trim();
+        trimmed.starts_with("--").then_some((start, trimmed))
+    })
+}
+
+fn up_section(format: Format, source: &SourceFile) -> (Span, Option<String>) {
+    let text = &source.text;
+    let whole = Span::new(0, text.len());
+    let (up_marker, down_marker) = match format {
+        Format::Goose => ("-- +goose up", "-- +goose down"),
+        Format::Dbmate => ("-- migrate:up", "-- migrate:down"),
+        _ => return (whole, None),
+    };
+    let mut start = None;
+    let mut end = text.len();
+    for (offset, line) in comment_lines(text) {
+        let lower = line.to_ascii_lowercase();
+        if start.is_none() && lower.starts_with(up_marker) {
+            start = Some(offset + line.len());
+        } else if start.is_some() && lower.starts_with(down_marker) {
+            end = offset;
+            break;
+        }
+    }
+    match start {
+        Some(start) => (Span::new(start.min(end), end), None),
+        None if text.trim().is_empty() => (whole, None),
+        None => (
+            whole,
+            Some(format!(
+                "no `{up_marker}` annotation: {format} would not know which statements to run"
+            )),
+        ),
+    }
+}
+
+fn transaction_mode(format: Format, path: &Path, up: &str, whole: &str) -> Transaction {
+    let directive = |needle: &str| {
+        comment_lines(whole).any(|(_, l)| l.to_ascii_lowercase().replace(' ', "").contains(needle))
+    };
+    match format {
+        Format::Plain | Format::Atlas => {
+            if directive("--atlas:txmodenone") {
+                Transaction::None
+            } else {
+                Transaction::Wrapped
+            }
+        }
+        Format::GolangMigrate | Format::Prisma => Transaction::Implicit,
+        Format::Flyway => {
+            let conf = PathBuf::from(format!("{}.conf", path.display()));
+            let off = std::fs::read_to_string(conf)
+                .map(|c| c.replace(' ', "").contains("executeInTransaction=false"))
+                .unwrap_or(false);
+            if off { Transaction::None } else { Transaction::Implicit }
+        }
+        Format::Goose => {
+            if directive("--+goosenotransaction") {
+                Transaction::None
+            } else {
+                Transaction::Wrapped
+            }
+        }
+        Format::Dbmate => {
+            if directive("--migrate:uptransaction:false") {
+                Transaction::None
+            } else {
+                Transaction::Wrapped
+            }
+        }
+        Format::Sqlx => {
+            let first = up.trim_start().lines().next().unwrap_or("").trim();
+            if first == "-- no-transaction" {
+                Transaction::None
+            } else {
+                Transaction::Wrapped
+            }
+        }
+        Format::Diesel => {
+            let metadata = path.with_file_name("metadata.toml");
+            let off = std::fs::read_to_string(metadata)
+                .map(|m| m.replace(' ', "").contains("run_in_transaction=false"))
+                .unwrap_or(false);
+            if off { Transaction::None } else { Transaction::Wrapped }
+        }
+    }
+}
