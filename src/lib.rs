@@ -8,3 +8,4 @@ pub mod source;
 pub mod sql;
 pub mod finding;
 pub mod plan;
+pub mod lint;

@@ -1,0 +1,56 @@
+use crate::lint::{Context, Hit, Rule, RuleMeta};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags a statement that takes a lock conflicting with ordinary reads or writes on an
+    /// existing table when no `SET lock_timeout` came earlier in the file.
+    ///
+    /// ## Why it matters
+    /// Even an instant change (adding a nullable column) must first acquire its lock. While it
+    /// waits behind a long-running query, every new query on the table queues behind *it*: a
+    /// one-millisecond migration becomes a site-wide outage. A lock_timeout makes the migration
+    /// fail fast instead, so it can be retried.
+    ///
+    /// ## Example
+    /// ```sql
+    /// ALTER TABLE users ADD COLUMN nickname text;
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```sql
+    /// SET lock_timeout = '5s';
+    /// ALTER TABLE users ADD COLUMN nickname text;
+    /// ```
+    pub struct MissingLockTimeout {
+        name: "missing-lock-timeout",
+        category: BlockingLock,
+        severity: Warning,
+        aliases: ["require-timeout-settings"],
+    }
+}
+
+impl Rule for MissingLockTimeout {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+    fn check(&self, cx: &Context, out: &mut Vec<Hit>) {
+        if cx.state.lock_timeout_set {
+            return;
+        }
+        let Some((mode, table)) = cx.action().dangerous_lock() else { return };
+        if !cx.is_existing_table(table) {
+            return;
+        }
+        out.push(Hit::new(
+            format!(
+                "takes {} on {table} with no lock_timeout: while it waits for a running query, {} on {table} queue behind it",
+                mode.name(),
+                mode.blocks()
+            ),
+            "Put `SET lock_timeout = '5s';` at the top of the migration so it fails fast instead of stalling traffic, and retry it.",
+        ).with_fix(crate::finding::Fix {
+            span: cx.statement.span,
+            replacement: format!("SET lock_timeout = '5s';\n{}", cx.text()),
+        }));
+    }
+}

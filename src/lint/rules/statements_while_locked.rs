@@ -1,0 +1,60 @@
+use crate::lint::{Context, Hit, Rule, RuleMeta};
+use crate::sql::model::Action;
+
+declare_rule! {
+    /// ## What it does
+    /// Flags statements that do real work (index builds, data changes, constraint checks)
+    /// after an earlier statement in the same transaction took an ACCESS EXCLUSIVE lock on an
+    /// existing table.
+    ///
+    /// ## Why it matters
+    /// Locks are held until the transaction ends. The table stays unreadable and unwritable for
+    /// as long as everything after the locking statement takes, not just the instant the
+    /// locking statement needs.
+    ///
+    /// ## Example
+    /// ```sql
+    /// BEGIN;
+    /// ALTER TABLE orders ADD COLUMN archived boolean;
+    /// UPDATE orders SET archived = false WHERE created_at < now() - interval '1 year';
+    /// COMMIT;
+    /// ```
+    ///
+    /// ## Use instead
+    /// Commit right after the locking statement, and do the slow work in its own transaction
+    /// or migration.
+    pub struct StatementsWhileLocked {
+        name: "statements-while-locked",
+        category: BlockingLock,
+        severity: Warning,
+        aliases: [],
+    }
+}
+
+impl Rule for StatementsWhileLocked {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+    fn check(&self, cx: &Context, out: &mut Vec<Hit>) {
+        let Some(locked) = &cx.state.access_exclusive_held else { return };
+        if !cx.in_transaction() {
+            return;
+        }
+        let slow = match cx.action() {
+            Action::CreateIndex { .. } | Action::Update { .. } | Action::Delete { .. } => true,
+            Action::Other { verb, .. } => verb.starts_with("INSERT") || verb.starts_with("DO"),
+            Action::AlterTable { ops, .. } => ops.iter().any(|op| {
+                use crate::sql::model::AlterTableOp::*;
+                matches!(op, AlterType { .. } | ValidateConstraint { .. } | SetNotNull { .. })
+                    || matches!(op, AddConstraint { not_valid: false, .. })
+            }),
+            _ => false,
+        };
+        if slow {
+            out.push(Hit::new(
+                format!("runs while this transaction still holds ACCESS EXCLUSIVE on {locked}: reads and writes on {locked} stay blocked until it and everything after it finish"),
+                "Commit right after the locking statement; do this work in a separate transaction or migration.",
+            ));
+        }
+    }
+}

@@ -1,0 +1,25 @@
+use super::plan_rule;
+
+declare_rule! {
+    /// ## What it does
+    /// Flags a `-- drydock:ignore` or `-- drydock:ignore-file` comment naming a rule that does not
+    /// exist.
+    ///
+    /// ## Why it matters
+    /// The comment ignores nothing, usually because of a typo, so the finding it meant to silence
+    /// is still reported and the reader is misled.
+    ///
+    /// ## Example
+    /// `-- drydock:ignore drop-colum -- backfilled in #123`
+    ///
+    /// ## Use instead
+    /// Use a name from `drydock rules`: `-- drydock:ignore drop-column -- backfilled in #123`.
+    pub struct UnknownRuleInIgnore {
+        name: "unknown-rule-in-ignore",
+        category: Integrity,
+        severity: Warning,
+        aliases: [],
+    }
+}
+
+plan_rule!(UnknownRuleInIgnore);

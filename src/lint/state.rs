@@ -1,0 +1,248 @@
+//! What the statements seen so far did: tables and types created by the change, transaction
+//! nesting, lock_timeout, locks held.
+
+use crate::plan::format::Transaction;
+use crate::source::{SourceFile, Span};
+use crate::sql::Statement;
+use crate::sql::model::{Action, AlterTableOp, ConstraintKind, LockMode, Name, ObjectKind, TypeName};
+use std::collections::{HashMap, HashSet};
+
+type Key = (String, String);
+
+#[derive(Debug, Default)]
+pub struct State {
+    /// Tables created by the migrations under review (so far).
+    pub created_tables: HashSet<Key>,
+    /// Types created by the migrations under review.
+    pub created_types: HashSet<Key>,
+    /// Column types of every table seen so far, including files not under review.
+    pub column_types: HashMap<Key, HashMap<String, TypeName>>,
+    /// Indexes created by the migrations under review.
+    pub created_indexes: HashSet<Key>,
+    /// Columns added by the migrations under review: (table key, column).
+    pub added_columns: HashSet<(Key, String)>,
+    /// Validated `CHECK (col IS NOT NULL)` constraints: (table key, column).
+    pub not_null_checks: HashSet<(Key, String)>,
+    /// NOT VALID `CHECK (col IS NOT NULL)` constraints by name, waiting for VALIDATE.
+    pending_not_null_checks: HashMap<String, (Key, String)>,
+    /// Indexed column lists per table, created by the change or with the table.
+    pub indexed_columns: HashMap<Key, Vec<Vec<String>>>,
+
+    // Per file:
+    pub statements_in_file: usize,
+    pub lock_timeout_set: bool,
+    /// Depth of explicit BEGIN blocks.
+    pub explicit_depth: usize,
+    /// A COMMIT/ROLLBACK with no BEGIN before it.
+    pub stray_commit: Option<Span>,
+    pub open_begin: Option<Span>,
+    /// An existing table on which the current transaction holds ACCESS EXCLUSIVE.
+    pub access_exclusive_held: Option<Name>,
+    /// Enum values added in the current transaction: (type, value).
+    pub enum_values_added: Vec<(Name, String)>,
+}
+
+impl State {
+    /// Resets what is scoped to one file; with `new_change_set`, also forgets what the previous
+    /// files created (they are then treated as deployed).
+    pub fn start_file(&mut self, statements: usize, new_change_set: bool) {
+        if new_change_set {
+            self.created_tables.clear();
+            self.created_types.clear();
+            self.created_indexes.clear();
+            self.added_columns.clear();
+        }
+        self.statements_in_file = statements;
+        self.lock_timeout_set = false;
+        self.explicit_depth = 0;
+        self.stray_commit = None;
+        self.open_begin = None;
+        self.access_exclusive_held = None;
+        self.enum_values_added.clear();
+    }
+
+    /// Whether a statement now runs inside a transaction block.
+    pub fn in_transaction(&self, framework: Transaction) -> bool {
+        self.explicit_depth > 0
+            || match framework {
+                Transaction::Wrapped => true,
+                Transaction::Implicit => self.statements_in_file > 1,
+                Transaction::None => false,
+            }
+    }
+
+    fn end_transaction(&mut self) {
+        self.access_exclusive_held = None;
+        self.enum_values_added.clear();
+    }
+
+    pub fn apply(&mut self, source: &SourceFile, statement: &Statement, framework: Transaction) {
+        let in_transaction = self.in_transaction(framework);
+        if let Some((LockMode::AccessExclusive, table)) = statement.action.dangerous_lock() {
+            if in_transaction && !self.created_tables.contains(&table.key()) {
+                self.access_exclusive_held = Some(table.clone());
+            }
+        }
+        match &statement.action {
+            Action::CreateTable {
+                table,
+                columns,
+                constraints,
+                ..
+            } => {
+                self.created_tables.insert(table.key());
+                let types = self.column_types.entry(table.key()).or_default();
+                for c in columns {
+                    if let Some(t) = &c.data_type {
+                        types.insert(c.name.clone(), t.clone());
+                    }
+                }
+                let indexes = self.indexed_columns.entry(table.key()).or_default();
+                for c in columns.iter().filter(|c| c.primary_key || c.unique) {
+                    indexes.push(vec![c.name.clone()]);
+                }
+                for c in constraints {
+                    if matches!(c.kind, ConstraintKind::PrimaryKey | ConstraintKind::Unique) {
+                        indexes.push(c.columns.clone());
+                    }
+                }
+            }
+            Action::CreateIndex { name, table, columns, .. } => {
+                if let Some(name) = name {
+                    // An index lives in its table's schema.
+                    let schema = name.schema.clone().or_else(|| table.schema.clone());
+                    self.created_indexes.insert(Name { schema, name: name.name.clone() }.key());
+                }
+                self.indexed_columns
+                    .entry(table.key())
+                    .or_default()
+                    .push(columns.clone());
+            }
+            Action::CreateType { name } => {
+                self.created_types.insert(name.key());
+            }
+            Action::AlterTable { table, ops } => {
+                for op in ops {
+                    self.apply_alter(table, op);
+                }
+            }
+            Action::Set { name, value, .. } if name == "lock_timeout" => {
+                let v = value.trim().trim_matches('\'');
+                self.lock_timeout_set = !(v == "0" || v.eq_ignore_ascii_case("default"));
+            }
+            Action::Begin => {
+                if self.explicit_depth == 0 {
+                    self.open_begin = Some(statement.span);
+                }
+                self.explicit_depth += 1;
+            }
+            Action::Commit | Action::Rollback => {
+                if self.explicit_depth == 0 {
+                    if framework != Transaction::Wrapped && self.stray_commit.is_none() {
+                        self.stray_commit = Some(statement.span);
+                    }
+                } else {
+                    self.explicit_depth -= 1;
+                    if self.explicit_depth == 0 {
+                        self.open_begin = None;
+                    }
+                }
+                self.end_transaction();
+            }
+            Action::AlterTypeAddValue { type_name, value } => {
+                if in_transaction {
+                    self.enum_values_added.push((type_name.clone(), value.clone()));
+                }
+            }
+            Action::Drop {
+                kind: ObjectKind::Table,
+                names,
+                ..
+            } => {
+                for n in names {
+                    self.created_tables.remove(&n.key());
+                }
+            }
+            _ => {}
+        }
+        let _ = source;
+    }
+
+    fn apply_alter(&mut self, table: &Name, op: &AlterTableOp) {
+        match op {
+            AlterTableOp::AddColumn(column) => {
+                self.added_columns.insert((table.key(), column.name.clone()));
+                if let Some(t) = &column.data_type {
+                    self.column_types
+                        .entry(table.key())
+                        .or_default()
+                        .insert(column.name.clone(), t.clone());
+                }
+            }
+            AlterTableOp::AlterType { column, to, .. } => {
+                self.column_types
+                    .entry(table.key())
+                    .or_default()
+                    .insert(column.clone(), to.clone());
+            }
+            AlterTableOp::RenameColumn { from, to } => {
+                if let Some(types) = self.column_types.get_mut(&table.key()) {
+                    if let Some(t) = types.remove(from) {
+                        types.insert(to.clone(), t);
+                    }
+                }
+            }
+            AlterTableOp::RenameTable { to } => {
+                let to = Name {
+                    schema: table.schema.clone(),
+                    name: to.trim_matches('"').to_ascii_lowercase(),
+                };
+                if self.created_tables.remove(&table.key()) {
+                    self.created_tables.insert(to.key());
+                }
+                if let Some(types) = self.column_types.remove(&table.key()) {
+                    self.column_types.insert(to.key(), types);
+                }
+            }
+            AlterTableOp::AddConstraint {
+                constraint,
+                not_valid,
+            } => {
+                if let ConstraintKind::Check { expression } = &constraint.kind {
+                    if let Some(column) = is_not_null_check(expression) {
+                        let entry = (table.key(), column);
+                        match (&constraint.name, not_valid) {
+                            (Some(name), true) => {
+                                self.pending_not_null_checks.insert(name.clone(), entry);
+                            }
+                            (_, false) => {
+                                self.not_null_checks.insert(entry);
+                            }
+                            (None, true) => {}
+                        }
+                    }
+                }
+                if matches!(constraint.kind, ConstraintKind::PrimaryKey | ConstraintKind::Unique) {
+                    self.indexed_columns
+                        .entry(table.key())
+                        .or_default()
+                        .push(constraint.columns.clone());
+                }
+            }
+            AlterTableOp::ValidateConstraint { name } => {
+                if let Some(entry) = self.pending_not_null_checks.remove(name) {
+                    self.not_null_checks.insert(entry);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `col IS NOT NULL` → `col`.
+pub fn is_not_null_check(expression: &str) -> Option<String> {
+    let e = expression.trim().trim_start_matches('(').trim_end_matches(')').trim();
+    let lower = e.to_ascii_lowercase();
+    let column = lower.strip_suffix("is not null")?.trim();
+    (!column.is_empty() && !column.contains(' ')).then(|| column.trim_matches('"').to_string())
+}
