@@ -9,3 +9,7 @@ pub mod sql;
 pub mod finding;
 pub mod plan;
 pub mod lint;
+pub mod config;
+pub mod verdict;
+pub mod report;
+pub mod cli;

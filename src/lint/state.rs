@@ -31,6 +31,8 @@ pub struct State {
     // Per file:
     pub statements_in_file: usize,
     pub lock_timeout_set: bool,
+    /// A statement earlier in the file already took a dangerous lock on an existing table.
+    pub dangerous_lock_seen: bool,
     /// Depth of explicit BEGIN blocks.
     pub explicit_depth: usize,
     /// A COMMIT/ROLLBACK with no BEGIN before it.
@@ -54,6 +56,7 @@ impl State {
         }
         self.statements_in_file = statements;
         self.lock_timeout_set = false;
+        self.dangerous_lock_seen = false;
         self.explicit_depth = 0;
         self.stray_commit = None;
         self.open_begin = None;
@@ -78,9 +81,12 @@ impl State {
 
     pub fn apply(&mut self, source: &SourceFile, statement: &Statement, framework: Transaction) {
         let in_transaction = self.in_transaction(framework);
-        if let Some((LockMode::AccessExclusive, table)) = statement.action.dangerous_lock() {
-            if in_transaction && !self.created_tables.contains(&table.key()) {
-                self.access_exclusive_held = Some(table.clone());
+        if let Some((mode, table)) = statement.action.dangerous_lock() {
+            if !self.created_tables.contains(&table.key()) {
+                self.dangerous_lock_seen = true;
+                if in_transaction && mode == LockMode::AccessExclusive {
+                    self.access_exclusive_held = Some(table.clone());
+                }
             }
         }
         match &statement.action {

@@ -3,7 +3,8 @@ use crate::lint::{Context, Hit, Rule, RuleMeta};
 declare_rule! {
     /// ## What it does
     /// Flags a statement that takes a lock conflicting with ordinary reads or writes on an
-    /// existing table when no `SET lock_timeout` came earlier in the file.
+    /// existing table when no `SET lock_timeout` came earlier in the file (once per file, at the
+    /// first such statement).
     ///
     /// ## Why it matters
     /// Even an instant change (adding a nullable column) must first acquire its lock. While it
@@ -34,7 +35,7 @@ impl Rule for MissingLockTimeout {
         &Self::META
     }
     fn check(&self, cx: &Context, out: &mut Vec<Hit>) {
-        if cx.state.lock_timeout_set {
+        if cx.state.lock_timeout_set || cx.state.dangerous_lock_seen {
             return;
         }
         let Some((mode, table)) = cx.action().dangerous_lock() else { return };

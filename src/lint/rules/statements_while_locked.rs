@@ -45,7 +45,7 @@ impl Rule for StatementsWhileLocked {
             Action::Other { verb, .. } => verb.starts_with("INSERT") || verb.starts_with("DO"),
             Action::AlterTable { ops, .. } => ops.iter().any(|op| {
                 use crate::sql::model::AlterTableOp::*;
-                matches!(op, AlterType { .. } | ValidateConstraint { .. } | SetNotNull { .. })
+                matches!(op, ValidateConstraint { .. } | SetNotNull { .. })
                     || matches!(op, AddConstraint { not_valid: false, .. })
             }),
             _ => false,

@@ -1,0 +1,177 @@
+//! `drydock.toml`: directories and formats, rule severities, excluded paths, the production
+//! Postgres version, the override label. Unknown keys are errors that name the key.
+
+use crate::finding::Severity;
+use crate::lint::rules;
+use crate::plan::format::Format;
+use anyhow::{Context, Result, bail};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub const FILE_NAME: &str = "drydock.toml";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleLevel {
+    Off,
+    Info,
+    Warning,
+    Error,
+}
+
+impl RuleLevel {
+    pub fn severity(self) -> Option<Severity> {
+        match self {
+            RuleLevel::Off => None,
+            RuleLevel::Info => Some(Severity::Info),
+            RuleLevel::Warning => Some(Severity::Warning),
+            RuleLevel::Error => Some(Severity::Error),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DirectoryConfig {
+    pub path: PathBuf,
+    pub format: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Config {
+    #[serde(default)]
+    pub directories: Vec<DirectoryConfig>,
+    /// Major version of the production Postgres.
+    #[serde(default = "default_postgres_version")]
+    pub postgres_version: u32,
+    #[serde(default = "default_override_label")]
+    pub override_label: String,
+    /// Glob patterns (relative to the config file) of migration files to skip.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// Per-rule level: off, info, warning or error.
+    #[serde(default)]
+    pub rules: BTreeMap<String, RuleLevel>,
+    /// Directory the config was read from; paths are relative to it.
+    #[serde(skip)]
+    pub root: PathBuf,
+}
+
+fn default_postgres_version() -> u32 {
+    16
+}
+
+fn default_override_label() -> String {
+    "allow-destructive-migration".to_string()
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            directories: Vec::new(),
+            postgres_version: default_postgres_version(),
+            override_label: default_override_label(),
+            exclude: Vec::new(),
+            rules: BTreeMap::new(),
+            root: PathBuf::from("."),
+        }
+    }
+}
+
+impl Config {
+    /// Reads `path`, or `drydock.toml` at the repository root (or the current directory) when
+    /// no path is given and one exists.
+    pub fn load(path: Option<&Path>) -> Result<Config> {
+        let path = match path {
+            Some(p) => p.to_path_buf(),
+            None => match find_default() {
+                Some(p) => p,
+                None => return Ok(Config::default()),
+            },
+        };
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("{}: cannot read the config file", path.display()))?;
+        let mut config = Config::parse(&text).map_err(|e| {
+            anyhow::anyhow!("{}: {e}", path.display())
+        })?;
+        config.root = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        if config.root.as_os_str().is_empty() {
+            config.root = PathBuf::from(".");
+        }
+        Ok(config)
+    }
+
+    pub fn parse(text: &str) -> Result<Config> {
+        let config: Config = toml::from_str(text).map_err(|e| anyhow::anyhow!("{}", e.to_string().trim()))?;
+        for name in config.rules.keys() {
+            if rules::by_name(name).is_none() {
+                bail!("[rules]: unknown rule `{name}`; `drydock rules` lists the rule names");
+            }
+        }
+        for dir in &config.directories {
+            if let Some(format) = &dir.format {
+                format.parse::<Format>().map_err(|e| anyhow::anyhow!("directories: {}: {e}", dir.path.display()))?;
+            }
+        }
+        Ok(config)
+    }
+
+    /// The severity of `rule` after configuration; `None` when it is off.
+    pub fn severity(&self, rule: &str) -> Option<Severity> {
+        match self.rules.get(rule) {
+            Some(level) => level.severity(),
+            None => rules::by_name(rule).and_then(|r| r.meta().default_severity),
+        }
+    }
+
+    pub fn exclusions(&self) -> Result<globset::GlobSet> {
+        let mut builder = globset::GlobSetBuilder::new();
+        for pattern in &self.exclude {
+            builder.add(
+                globset::Glob::new(pattern)
+                    .with_context(|| format!("exclude: invalid glob `{pattern}`"))?,
+            );
+        }
+        Ok(builder.build()?)
+    }
+}
+
+fn find_default() -> Option<PathBuf> {
+    let cwd = PathBuf::from(FILE_NAME);
+    if cwd.is_file() {
+        return Some(cwd);
+    }
+    let output = std::process::Command::new("git")
+        .args(["rev-parse", "--show-toplevel"])
+        .output()
+        .ok()?;
+    let root = String::from_utf8(output.stdout).ok()?;
+    let candidate = Path::new(root.trim()).join(FILE_NAME);
+    candidate.is_file().then_some(candidate)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_and_rules_are_named() {
+        let err = Config::parse("postgres-versoin = 15").unwrap_err().to_string();
+        assert!(err.contains("postgres-versoin"), "{err}");
+        let err = Config::parse("[rules]\ndrop-tabel = \"off\"").unwrap_err().to_string();
+        assert!(err.contains("drop-tabel"), "{err}");
+        let err = Config::parse("[[directories]]\npath = \"db\"\nformat = \"liquibase\"").unwrap_err().to_string();
+        assert!(err.contains("liquibase"), "{err}");
+    }
+
+    #[test]
+    fn rule_levels_override_defaults() {
+        let c = Config::parse("postgres-version = 13\n[rules]\ndrop-table = \"off\"\nprefer-bigint = \"warning\"").unwrap();
+        assert_eq!(c.postgres_version, 13);
+        assert_eq!(c.severity("drop-table"), None);
+        assert_eq!(c.severity("prefer-bigint"), Some(Severity::Warning));
+        assert_eq!(c.severity("drop-column"), Some(Severity::Error));
+    }
+}
