@@ -28,6 +28,9 @@ pub struct State {
     /// Indexed column lists per table, created by the change or with the table.
     pub indexed_columns: HashMap<Key, Vec<Vec<String>>>,
 
+    /// Foreign keys defined in the current file: (table, columns, statement).
+    pub foreign_keys: Vec<(Name, Vec<String>, Span)>,
+
     // Per file:
     pub statements_in_file: usize,
     pub lock_timeout_set: bool,
@@ -57,6 +60,7 @@ impl State {
         self.statements_in_file = statements;
         self.lock_timeout_set = false;
         self.dangerous_lock_seen = false;
+        self.foreign_keys.clear();
         self.explicit_depth = 0;
         self.stray_commit = None;
         self.open_begin = None;
@@ -88,6 +92,9 @@ impl State {
                     self.access_exclusive_held = Some(table.clone());
                 }
             }
+        }
+        for (table, columns) in foreign_keys(&statement.action) {
+            self.foreign_keys.push((table.clone(), columns, statement.span));
         }
         match &statement.action {
             Action::CreateTable {
@@ -251,4 +258,35 @@ pub fn is_not_null_check(expression: &str) -> Option<String> {
     let lower = e.to_ascii_lowercase();
     let column = lower.strip_suffix("is not null")?.trim();
     (!column.is_empty() && !column.contains(' ')).then(|| column.trim_matches('"').to_string())
+}
+
+/// Foreign keys a statement defines: (table, referencing columns).
+fn foreign_keys(action: &Action) -> Vec<(&Name, Vec<String>)> {
+    let mut keys = Vec::new();
+    match action {
+        Action::CreateTable { table, columns, constraints, .. } => {
+            keys.extend(columns.iter().filter(|c| c.references.is_some()).map(|c| (table, vec![c.name.clone()])));
+            keys.extend(
+                constraints
+                    .iter()
+                    .filter(|c| matches!(c.kind, ConstraintKind::ForeignKey { .. }))
+                    .map(|c| (table, c.columns.clone())),
+            );
+        }
+        Action::AlterTable { table, ops } => {
+            for op in ops {
+                match op {
+                    AlterTableOp::AddConstraint { constraint, .. }
+                        if matches!(constraint.kind, ConstraintKind::ForeignKey { .. }) =>
+                    {
+                        keys.push((table, constraint.columns.clone()));
+                    }
+                    AlterTableOp::AddColumn(c) if c.references.is_some() => keys.push((table, vec![c.name.clone()])),
+                    _ => {}
+                }
+            }
+        }
+        _ => {}
+    }
+    keys
 }

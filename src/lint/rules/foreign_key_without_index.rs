@@ -1,5 +1,6 @@
-use crate::lint::{Context, Hit, Rule, RuleMeta};
-use crate::sql::model::{Action, AlterTableOp, ConstraintKind, Name};
+use crate::lint::state::State;
+use crate::lint::{Hit, Rule, RuleMeta};
+use crate::plan::format::Transaction;
 
 declare_rule! {
     /// ## What it does
@@ -32,35 +33,20 @@ impl Rule for ForeignKeyWithoutIndex {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
     }
-    fn check(&self, cx: &Context, out: &mut Vec<Hit>) {
-        let mut keys: Vec<(&Name, Vec<String>)> = Vec::new();
-        match cx.action() {
-            Action::CreateTable { table, columns, constraints, .. } => {
-                keys.extend(columns.iter().filter(|c| c.references.is_some()).map(|c| (table, vec![c.name.clone()])));
-                keys.extend(constraints.iter().filter(|c| matches!(c.kind, ConstraintKind::ForeignKey { .. })).map(|c| (table, c.columns.clone())));
-            }
-            Action::AlterTable { table, ops } => {
-                for op in ops {
-                    match op {
-                        AlterTableOp::AddConstraint { constraint, .. } if matches!(constraint.kind, ConstraintKind::ForeignKey { .. }) => {
-                            keys.push((table, constraint.columns.clone()));
-                        }
-                        AlterTableOp::AddColumn(c) if c.references.is_some() => keys.push((table, vec![c.name.clone()])),
-                        _ => {}
-                    }
-                }
-            }
-            _ => return,
-        }
-        for (table, columns) in keys {
-            let indexed = cx.state.indexed_columns.get(&table.key()).is_some_and(|indexes| {
+    // Checked at the end of the file, so an index created after the key still counts.
+    fn check_file_end(&self, state: &State, _transaction: Transaction, out: &mut Vec<Hit>) {
+        for (table, columns, span) in &state.foreign_keys {
+            let indexed = state.indexed_columns.get(&table.key()).is_some_and(|indexes| {
                 indexes.iter().any(|ix| ix.len() >= columns.len() && ix[..columns.len()] == columns[..])
             });
             if !indexed && !columns.is_empty() {
-                out.push(Hit::new(
-                    format!("foreign key {table} ({}) has no index on its columns in this change: deletes on the referenced table scan {table}", columns.join(", ")),
-                    format!("Add `CREATE INDEX CONCURRENTLY ON {table} ({})` unless one already exists.", columns.join(", ")),
-                ));
+                out.push(Hit {
+                    span: Some(*span),
+                    ..Hit::new(
+                        format!("foreign key {table} ({}) has no index on its columns in this change: deletes on the referenced table scan {table}", columns.join(", ")),
+                        format!("Add `CREATE INDEX CONCURRENTLY ON {table} ({})` unless one already exists.", columns.join(", ")),
+                    )
+                });
             }
         }
     }
