@@ -12,7 +12,11 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 #[derive(Parser)]
-#[command(name = "drydock", version, about = "Makes PostgreSQL schema migrations safe to merge")]
+#[command(
+    name = "drydock",
+    version,
+    about = "Makes PostgreSQL schema migrations safe to merge"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -123,7 +127,10 @@ fn lint_command(args: &LintArgs) -> Result<i32> {
             .directories
             .iter()
             .map(|d| {
-                let format = d.format.as_deref().map(|f| f.parse().expect("validated on load"));
+                let format = d
+                    .format
+                    .as_deref()
+                    .map(|f| f.parse().expect("validated on load"));
                 (config.root.join(&d.path), format)
             })
             .collect()
@@ -134,7 +141,12 @@ fn lint_command(args: &LintArgs) -> Result<i32> {
     let mut input_errors = 0;
     let mut targets = Vec::new();
     for (path, configured) in paths {
-        match target(&path, format_override.or(configured).or_else(|| configured_format(&config, &path))) {
+        match target(
+            &path,
+            format_override
+                .or(configured)
+                .or_else(|| configured_format(&config, &path)),
+        ) {
             Ok(t) => targets.push(t),
             Err(e) => {
                 eprintln!("error: {e:#}");
@@ -156,10 +168,16 @@ fn lint_command(args: &LintArgs) -> Result<i32> {
                 let state = git::base_state(&t.dir.path, base)?;
                 let (under_review, base_issues) = integrity::against_base(&t.dir, &state);
                 issues.extend(base_issues);
-                (under_review.iter().map(|f| f.relative.as_str()).collect(), Scope::ChangeSet)
+                (
+                    under_review.iter().map(|f| f.relative.as_str()).collect(),
+                    Scope::ChangeSet,
+                )
             }
             (None, Some(only)) => (only.iter().map(String::as_str).collect(), Scope::EachFile),
-            (None, None) => (t.dir.files.iter().map(|f| f.relative.as_str()).collect(), Scope::EachFile),
+            (None, None) => (
+                t.dir.files.iter().map(|f| f.relative.as_str()).collect(),
+                Scope::EachFile,
+            ),
         };
         let inputs: Vec<Input> = t
             .dir
@@ -232,14 +250,23 @@ fn target(path: &Path, format: Option<Format>) -> Result<Target> {
         return Err(anyhow!("{}: no such file or directory", path.display()));
     }
     // A single file: read its directory too, for the format's rules and the earlier schema.
-    let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let format = format.or_else(|| plan::format_of_parent(path));
-    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
     if let Ok(dir) = plan::load_dir(parent, format) {
         let relative = if dir.format.uses_subdirectories() {
             format!(
                 "{}/{name}",
-                parent.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default()
+                parent
+                    .file_name()
+                    .map(|n| n.to_string_lossy().to_string())
+                    .unwrap_or_default()
             )
         } else {
             name.clone()

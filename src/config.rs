@@ -93,9 +93,8 @@ impl Config {
         };
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("{}: cannot read the config file", path.display()))?;
-        let mut config = Config::parse(&text).map_err(|e| {
-            anyhow::anyhow!("{}: {e}", path.display())
-        })?;
+        let mut config =
+            Config::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
         config.root = path.parent().map(Path::to_path_buf).unwrap_or_default();
         if config.root.as_os_str().is_empty() {
             config.root = PathBuf::from(".");
@@ -104,7 +103,8 @@ impl Config {
     }
 
     pub fn parse(text: &str) -> Result<Config> {
-        let config: Config = toml::from_str(text).map_err(|e| anyhow::anyhow!("{}", e.to_string().trim()))?;
+        let config: Config =
+            toml::from_str(text).map_err(|e| anyhow::anyhow!("{}", e.to_string().trim()))?;
         for name in config.rules.keys() {
             if rules::by_name(name).is_none() {
                 bail!("[rules]: unknown rule `{name}`; `drydock rules` lists the rule names");
@@ -112,7 +112,9 @@ impl Config {
         }
         for dir in &config.directories {
             if let Some(format) = &dir.format {
-                format.parse::<Format>().map_err(|e| anyhow::anyhow!("directories: {}: {e}", dir.path.display()))?;
+                format
+                    .parse::<Format>()
+                    .map_err(|e| anyhow::anyhow!("directories: {}: {e}", dir.path.display()))?;
             }
         }
         Ok(config)
@@ -158,17 +160,26 @@ mod tests {
 
     #[test]
     fn unknown_keys_and_rules_are_named() {
-        let err = Config::parse("postgres-versoin = 15").unwrap_err().to_string();
+        let err = Config::parse("postgres-versoin = 15")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("postgres-versoin"), "{err}");
-        let err = Config::parse("[rules]\ndrop-tabel = \"off\"").unwrap_err().to_string();
+        let err = Config::parse("[rules]\ndrop-tabel = \"off\"")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("drop-tabel"), "{err}");
-        let err = Config::parse("[[directories]]\npath = \"db\"\nformat = \"liquibase\"").unwrap_err().to_string();
+        let err = Config::parse("[[directories]]\npath = \"db\"\nformat = \"liquibase\"")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("liquibase"), "{err}");
     }
 
     #[test]
     fn rule_levels_override_defaults() {
-        let c = Config::parse("postgres-version = 13\n[rules]\ndrop-table = \"off\"\nprefer-bigint = \"warning\"").unwrap();
+        let c = Config::parse(
+            "postgres-version = 13\n[rules]\ndrop-table = \"off\"\nprefer-bigint = \"warning\"",
+        )
+        .unwrap();
         assert_eq!(c.postgres_version, 13);
         assert_eq!(c.severity("drop-table"), None);
         assert_eq!(c.severity("prefer-bigint"), Some(Severity::Warning));

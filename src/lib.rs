@@ -4,12 +4,12 @@
 //! them, [`lint`] runs the static rules, [`verdict`] applies configuration and ignores and
 //! decides, [`report`] renders the result.
 
+pub mod cli;
+pub mod config;
+pub mod finding;
+pub mod lint;
+pub mod plan;
+pub mod report;
 pub mod source;
 pub mod sql;
-pub mod finding;
-pub mod plan;
-pub mod lint;
-pub mod config;
 pub mod verdict;
-pub mod report;
-pub mod cli;

@@ -37,8 +37,20 @@ impl Verdict {
             })
             .collect();
         kept.sort_by(|a, b| {
-            (a.file.as_str(), a.start.line, a.start.column, std::cmp::Reverse(a.severity), a.rule)
-                .cmp(&(b.file.as_str(), b.start.line, b.start.column, std::cmp::Reverse(b.severity), b.rule))
+            (
+                a.file.as_str(),
+                a.start.line,
+                a.start.column,
+                std::cmp::Reverse(a.severity),
+                a.rule,
+            )
+                .cmp(&(
+                    b.file.as_str(),
+                    b.start.line,
+                    b.start.column,
+                    std::cmp::Reverse(b.severity),
+                    b.rule,
+                ))
         });
         Verdict {
             findings: kept,
@@ -49,7 +61,10 @@ impl Verdict {
     }
 
     pub fn count(&self, severity: Severity) -> usize {
-        self.findings.iter().filter(|f| f.severity == severity).count()
+        self.findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .count()
     }
 
     pub fn has_errors(&self) -> bool {

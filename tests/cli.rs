@@ -29,40 +29,75 @@ fn dir_with(files: &[(&str, &[u8])]) -> tempfile::TempDir {
 #[test]
 fn exit_codes_follow_severity() {
     let clean = dir_with(&[("1.sql", b"CREATE TABLE t (id bigint PRIMARY KEY);")]);
-    assert_eq!(drydock(&["lint", "migrations"], clean.path()).status.code(), Some(0));
+    assert_eq!(
+        drydock(&["lint", "migrations"], clean.path()).status.code(),
+        Some(0)
+    );
     let bad = dir_with(&[("1.sql", b"DROP TABLE users;")]);
-    assert_eq!(drydock(&["lint", "migrations"], bad.path()).status.code(), Some(1));
+    assert_eq!(
+        drydock(&["lint", "migrations"], bad.path()).status.code(),
+        Some(1)
+    );
     let warn_only = dir_with(&[("1.sql", b"ALTER TABLE users RENAME COLUMN a TO b;")]);
     // rename-column and missing-lock-timeout are warnings: exit 0
-    assert_eq!(drydock(&["lint", "migrations"], warn_only.path()).status.code(), Some(0));
-    assert_eq!(drydock(&["lint", "--format", "yaml", "migrations"], clean.path()).status.code(), Some(2));
+    assert_eq!(
+        drydock(&["lint", "migrations"], warn_only.path())
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        drydock(&["lint", "--format", "yaml", "migrations"], clean.path())
+            .status
+            .code(),
+        Some(2)
+    );
 }
 
 #[test]
 fn json_findings_have_the_documented_fields() {
-    let t = dir_with(&[("1.sql", b"SET lock_timeout = '2s';\nCREATE INDEX i ON orders (a);\n")]);
+    let t = dir_with(&[(
+        "1.sql",
+        b"SET lock_timeout = '2s';\nCREATE INDEX i ON orders (a);\n",
+    )]);
     let out = drydock(&["lint", "--format", "json", "migrations"], t.path());
     let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     let f = &v.as_array().unwrap()[0];
-    for key in ["rule", "category", "severity", "file", "line", "column", "end_line", "message", "help", "blocking"] {
+    for key in [
+        "rule", "category", "severity", "file", "line", "column", "end_line", "message", "help",
+        "blocking",
+    ] {
         assert!(f.get(key).is_some(), "missing {key}: {f}");
     }
     assert_eq!(f["rule"], "create-index-without-concurrently");
     assert_eq!(f["line"], 2);
     assert_eq!(f["file"], "migrations/1.sql");
-    assert_eq!(f["fix"]["replacement"], "CREATE INDEX CONCURRENTLY i ON orders (a)");
+    assert_eq!(
+        f["fix"]["replacement"],
+        "CREATE INDEX CONCURRENTLY i ON orders (a)"
+    );
 }
 
 #[test]
 fn sarif_and_text_snapshots() {
-    let t = dir_with(&[("1.sql", b"-- shop\nDROP TABLE legacy;\nALTER TABLE users ADD COLUMN c text NOT NULL;\n")]);
-    let sarif: serde_json::Value = serde_json::from_str(&stdout(&drydock(&["lint", "--format", "sarif", "migrations"], t.path()))).unwrap();
+    let t = dir_with(&[(
+        "1.sql",
+        b"-- shop\nDROP TABLE legacy;\nALTER TABLE users ADD COLUMN c text NOT NULL;\n",
+    )]);
+    let sarif: serde_json::Value = serde_json::from_str(&stdout(&drydock(
+        &["lint", "--format", "sarif", "migrations"],
+        t.path(),
+    )))
+    .unwrap();
     assert_eq!(sarif["version"], "2.1.0");
     let results = &sarif["runs"][0]["results"];
     insta::assert_json_snapshot!("sarif_results", results);
     let text = stdout(&drydock(&["lint", "migrations"], t.path()));
     insta::assert_snapshot!("text_output", text);
-    let github = stdout(&drydock(&["lint", "--format", "github", "migrations"], t.path()));
+    let github = stdout(&drydock(
+        &["lint", "--format", "github", "migrations"],
+        t.path(),
+    ));
     insta::assert_snapshot!("github_output", github);
 }
 
@@ -71,7 +106,10 @@ fn bad_input_is_reported_and_other_files_still_linted() {
     let big = "SELECT 1;\n".repeat(1_100_000);
     let t = dir_with(&[
         ("1_latin1.sql", b"-- caf\xe9\nSELECT 1;"),
-        ("2_unterminated.sql", b"SELECT 1;\nCREATE FUNCTION f() RETURNS int AS $body$ SELECT 1; $$ LANGUAGE sql;\n"),
+        (
+            "2_unterminated.sql",
+            b"SELECT 1;\nCREATE FUNCTION f() RETURNS int AS $body$ SELECT 1; $$ LANGUAGE sql;\n",
+        ),
         ("3_empty.sql", b""),
         ("4_drop.sql", b"DROP TABLE users;"),
         ("5_big.sql", big.as_bytes()),
@@ -82,12 +120,34 @@ fn bad_input_is_reported_and_other_files_still_linted() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| (f["rule"].as_str().unwrap().to_string(), f["file"].as_str().unwrap().to_string(), f["line"].as_u64().unwrap()))
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["file"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
         .collect();
-    assert!(rules.contains(&("invalid-file".into(), "migrations/1_latin1.sql".into(), 1)), "{rules:?}");
-    assert!(rules.contains(&("syntax-error".into(), "migrations/2_unterminated.sql".into(), 2)), "{rules:?}");
-    assert!(rules.contains(&("empty-migration".into(), "migrations/3_empty.sql".into(), 1)), "{rules:?}");
-    assert!(rules.contains(&("drop-table".into(), "migrations/4_drop.sql".into(), 1)), "{rules:?}");
+    assert!(
+        rules.contains(&("invalid-file".into(), "migrations/1_latin1.sql".into(), 1)),
+        "{rules:?}"
+    );
+    assert!(
+        rules.contains(&(
+            "syntax-error".into(),
+            "migrations/2_unterminated.sql".into(),
+            2
+        )),
+        "{rules:?}"
+    );
+    assert!(
+        rules.contains(&("empty-migration".into(), "migrations/3_empty.sql".into(), 1)),
+        "{rules:?}"
+    );
+    assert!(
+        rules.contains(&("drop-table".into(), "migrations/4_drop.sql".into(), 1)),
+        "{rules:?}"
+    );
     assert_eq!(out.status.code(), Some(1));
 
     let empty = tempfile::tempdir().unwrap();
@@ -95,7 +155,10 @@ fn bad_input_is_reported_and_other_files_still_linted() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no migrations found"));
 
-    let out = drydock(&["lint", "--migration-format", "liquibase", "migrations"], t.path());
+    let out = drydock(
+        &["lint", "--migration-format", "liquibase", "migrations"],
+        t.path(),
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown migration format `liquibase`"));
 
@@ -111,7 +174,11 @@ fn config_turns_rules_off_and_ignores_are_honoured() {
         "1.sql",
         b"-- squawk-ignore ban-drop-table\nDROP TABLE a;\n-- atlas:nolint DS103\nALTER TABLE b DROP COLUMN c;\nTRUNCATE d;\n",
     )]);
-    fs::write(t.path().join("drydock.toml"), "[rules]\ntruncate = \"off\"\nmissing-lock-timeout = \"off\"\n").unwrap();
+    fs::write(
+        t.path().join("drydock.toml"),
+        "[rules]\ntruncate = \"off\"\nmissing-lock-timeout = \"off\"\n",
+    )
+    .unwrap();
     let out = drydock(&["lint", "--format", "json", "migrations"], t.path());
     assert_eq!(stdout(&out).trim(), "[]");
     assert_eq!(out.status.code(), Some(0));
@@ -132,33 +199,77 @@ fn git(dir: &Path, args: &[&str]) {
 #[test]
 fn base_ref_reviews_only_new_files_and_checks_integrity() {
     let t = dir_with(&[
-        ("001_users.sql", b"CREATE TABLE users (id bigint PRIMARY KEY);"),
-        ("003_orders.sql", b"CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint);"),
+        (
+            "001_users.sql",
+            b"CREATE TABLE users (id bigint PRIMARY KEY);",
+        ),
+        (
+            "003_orders.sql",
+            b"CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint);",
+        ),
         ("004_old.sql", b"SELECT 1;"),
     ]);
     git(t.path(), &["init", "-q", "-b", "main"]);
     git(t.path(), &["add", "."]);
     git(t.path(), &["commit", "-qm", "base"]);
     let m = t.path().join("migrations");
-    fs::write(m.join("003_orders.sql"), "CREATE TABLE orders (id bigint PRIMARY KEY);").unwrap();
+    fs::write(
+        m.join("003_orders.sql"),
+        "CREATE TABLE orders (id bigint PRIMARY KEY);",
+    )
+    .unwrap();
     fs::remove_file(m.join("004_old.sql")).unwrap();
     fs::write(m.join("002_late.sql"), "SELECT 1;").unwrap();
     // A table created in one new file is new for the next one.
-    fs::write(m.join("005_a.sql"), "CREATE TABLE items (id bigint PRIMARY KEY, sku text);").unwrap();
+    fs::write(
+        m.join("005_a.sql"),
+        "CREATE TABLE items (id bigint PRIMARY KEY, sku text);",
+    )
+    .unwrap();
     fs::write(m.join("006_b.sql"), "SET lock_timeout = '1s';\nCREATE INDEX items_sku ON items (sku);\nCREATE INDEX users_x ON users (id);").unwrap();
-    let out = drydock(&["lint", "--base", "main", "--format", "json", "migrations"], t.path());
+    let out = drydock(
+        &["lint", "--base", "main", "--format", "json", "migrations"],
+        t.path(),
+    );
     let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     let got: Vec<(String, String)> = v
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| (f["rule"].as_str().unwrap().to_string(), f["file"].as_str().unwrap().to_string()))
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["file"].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
-    assert!(got.contains(&("migration-edited".into(), "migrations/003_orders.sql".into())), "{got:?}");
-    assert!(got.contains(&("migration-deleted".into(), "migrations/004_old.sql".into())), "{got:?}");
-    assert!(got.contains(&("out-of-order-version".into(), "migrations/002_late.sql".into())), "{got:?}");
-    let index_findings: Vec<_> = got.iter().filter(|(r, _)| r == "create-index-without-concurrently").collect();
-    assert_eq!(index_findings.len(), 1, "only the index on the existing table: {got:?}");
+    assert!(
+        got.contains(&(
+            "migration-edited".into(),
+            "migrations/003_orders.sql".into()
+        )),
+        "{got:?}"
+    );
+    assert!(
+        got.contains(&("migration-deleted".into(), "migrations/004_old.sql".into())),
+        "{got:?}"
+    );
+    assert!(
+        got.contains(&(
+            "out-of-order-version".into(),
+            "migrations/002_late.sql".into()
+        )),
+        "{got:?}"
+    );
+    let index_findings: Vec<_> = got
+        .iter()
+        .filter(|(r, _)| r == "create-index-without-concurrently")
+        .collect();
+    assert_eq!(
+        index_findings.len(),
+        1,
+        "only the index on the existing table: {got:?}"
+    );
 
     let out = drydock(&["lint", "--base", "nope", "migrations"], t.path());
     assert_eq!(out.status.code(), Some(2));
@@ -173,5 +284,8 @@ fn rules_and_explain() {
     let out = drydock(&["explain", "drop-column"], t.path());
     let text = stdout(&out);
     assert!(text.contains("## Why it matters") && text.contains("DROP COLUMN"));
-    assert_eq!(drydock(&["explain", "nope"], t.path()).status.code(), Some(2));
+    assert_eq!(
+        drydock(&["explain", "nope"], t.path()).status.code(),
+        Some(2)
+    );
 }

@@ -13,7 +13,14 @@ fn write(dir: &Path, name: &str, content: &str) {
 
 fn order_and_tx(dir: &Path) -> (Format, Vec<(String, Transaction)>) {
     let loaded = load_dir(dir, None).unwrap();
-    (loaded.format, loaded.files.iter().map(|f| (f.relative.clone(), f.transaction)).collect())
+    (
+        loaded.format,
+        loaded
+            .files
+            .iter()
+            .map(|f| (f.relative.clone(), f.transaction))
+            .collect(),
+    )
 }
 
 #[test]
@@ -25,16 +32,43 @@ fn formats_are_detected_ordered_and_know_their_transactions() {
     write(&d, "10_b.up.sql", "SELECT 1;");
     write(&d, "9_a.up.sql", "SELECT 1;");
     write(&d, "9_a.down.sql", "SELECT 1;");
-    assert_eq!(order_and_tx(&d), (Format::GolangMigrate, vec![("9_a.up.sql".into(), Implicit), ("10_b.up.sql".into(), Implicit)]));
+    assert_eq!(
+        order_and_tx(&d),
+        (
+            Format::GolangMigrate,
+            vec![
+                ("9_a.up.sql".into(), Implicit),
+                ("10_b.up.sql".into(), Implicit)
+            ]
+        )
+    );
 
     let d = t.path().join("goose");
-    write(&d, "00010_b.sql", "-- +goose NO TRANSACTION\n-- +goose Up\nSELECT 1;\n");
-    write(&d, "9_a.sql", "-- +goose Up\nSELECT 1;\n-- +goose Down\nSELECT 2;\n");
+    write(
+        &d,
+        "00010_b.sql",
+        "-- +goose NO TRANSACTION\n-- +goose Up\nSELECT 1;\n",
+    );
+    write(
+        &d,
+        "9_a.sql",
+        "-- +goose Up\nSELECT 1;\n-- +goose Down\nSELECT 2;\n",
+    );
     let (format, files) = order_and_tx(&d);
-    assert_eq!((format, files), (Format::Goose, vec![("9_a.sql".into(), Wrapped), ("00010_b.sql".into(), None)]));
+    assert_eq!(
+        (format, files),
+        (
+            Format::Goose,
+            vec![("9_a.sql".into(), Wrapped), ("00010_b.sql".into(), None)]
+        )
+    );
     let goose = load_dir(&d, Option::None).unwrap();
     let up = &goose.files[0];
-    assert_eq!(up.source.slice(up.up).trim(), "SELECT 1;", "the Down section is not part of the up migration");
+    assert_eq!(
+        up.source.slice(up.up).trim(),
+        "SELECT 1;",
+        "the Down section is not part of the up migration"
+    );
 
     let d = t.path().join("flyway");
     write(&d, "V1_10__c.sql", "SELECT 1;");
@@ -44,44 +78,109 @@ fn formats_are_detected_ordered_and_know_their_transactions() {
     write(&d, "V1_2__b.sql.conf", "executeInTransaction=false\n");
     let (format, files) = order_and_tx(&d);
     assert_eq!(format, Format::Flyway);
-    assert_eq!(files, vec![("V1_2__b.sql".into(), None), ("V1_10__c.sql".into(), Implicit), ("R__views.sql".into(), Implicit)]);
+    assert_eq!(
+        files,
+        vec![
+            ("V1_2__b.sql".into(), None),
+            ("V1_10__c.sql".into(), Implicit),
+            ("R__views.sql".into(), Implicit)
+        ]
+    );
 
     let d = t.path().join("dbmate");
-    write(&d, "20240102000000_b.sql", "-- migrate:up transaction:false\nSELECT 1;\n-- migrate:down\n");
-    write(&d, "20240101000000_a.sql", "-- migrate:up\nSELECT 1;\n-- migrate:down\n");
-    assert_eq!(order_and_tx(&d), (Format::Dbmate, vec![("20240101000000_a.sql".into(), Wrapped), ("20240102000000_b.sql".into(), None)]));
+    write(
+        &d,
+        "20240102000000_b.sql",
+        "-- migrate:up transaction:false\nSELECT 1;\n-- migrate:down\n",
+    );
+    write(
+        &d,
+        "20240101000000_a.sql",
+        "-- migrate:up\nSELECT 1;\n-- migrate:down\n",
+    );
+    assert_eq!(
+        order_and_tx(&d),
+        (
+            Format::Dbmate,
+            vec![
+                ("20240101000000_a.sql".into(), Wrapped),
+                ("20240102000000_b.sql".into(), None)
+            ]
+        )
+    );
 
     let d = t.path().join("sqlx");
     write(&d, "2_b.sql", "-- no-transaction\nSELECT 1;");
     write(&d, "10_c.sql", "SELECT 1;");
     let loaded = load_dir(&d, Some(Format::Sqlx)).unwrap();
-    let files: Vec<_> = loaded.files.iter().map(|f| (f.relative.as_str(), f.transaction)).collect();
+    let files: Vec<_> = loaded
+        .files
+        .iter()
+        .map(|f| (f.relative.as_str(), f.transaction))
+        .collect();
     assert_eq!(files, vec![("2_b.sql", None), ("10_c.sql", Wrapped)]);
 
     let d = t.path().join("diesel");
     write(&d, "2024-01-02-000000_b/up.sql", "SELECT 1;");
-    write(&d, "2024-01-02-000000_b/metadata.toml", "run_in_transaction = false\n");
+    write(
+        &d,
+        "2024-01-02-000000_b/metadata.toml",
+        "run_in_transaction = false\n",
+    );
     write(&d, "2024-01-01-000000_a/up.sql", "SELECT 1;");
     write(&d, "2024-01-01-000000_a/down.sql", "SELECT 1;");
-    assert_eq!(order_and_tx(&d), (Format::Diesel, vec![("2024-01-01-000000_a/up.sql".into(), Wrapped), ("2024-01-02-000000_b/up.sql".into(), None)]));
+    assert_eq!(
+        order_and_tx(&d),
+        (
+            Format::Diesel,
+            vec![
+                ("2024-01-01-000000_a/up.sql".into(), Wrapped),
+                ("2024-01-02-000000_b/up.sql".into(), None)
+            ]
+        )
+    );
 
     let d = t.path().join("prisma");
     write(&d, "20240102_b/migration.sql", "SELECT 1;");
     write(&d, "20240101_a/migration.sql", "SELECT 1;");
     write(&d, "migration_lock.toml", "provider = \"postgresql\"\n");
-    assert_eq!(order_and_tx(&d), (Format::Prisma, vec![("20240101_a/migration.sql".into(), Implicit), ("20240102_b/migration.sql".into(), Implicit)]));
+    assert_eq!(
+        order_and_tx(&d),
+        (
+            Format::Prisma,
+            vec![
+                ("20240101_a/migration.sql".into(), Implicit),
+                ("20240102_b/migration.sql".into(), Implicit)
+            ]
+        )
+    );
 
     let d = t.path().join("atlas");
     write(&d, "20240101_a.sql", "SELECT 1;");
     write(&d, "20240102_b.sql", "-- atlas:txmode none\nSELECT 1;");
     write(&d, "atlas.sum", "h1:x\n");
     let (format, files) = order_and_tx(&d);
-    assert_eq!((format, files), (Format::Atlas, vec![("20240101_a.sql".into(), Wrapped), ("20240102_b.sql".into(), None)]));
+    assert_eq!(
+        (format, files),
+        (
+            Format::Atlas,
+            vec![
+                ("20240101_a.sql".into(), Wrapped),
+                ("20240102_b.sql".into(), None)
+            ]
+        )
+    );
 
     let d = t.path().join("plain");
     write(&d, "b.sql", "SELECT 1;");
     write(&d, "a.sql", "SELECT 1;");
-    assert_eq!(order_and_tx(&d), (Format::Plain, vec![("a.sql".into(), Wrapped), ("b.sql".into(), Wrapped)]));
+    assert_eq!(
+        order_and_tx(&d),
+        (
+            Format::Plain,
+            vec![("a.sql".into(), Wrapped), ("b.sql".into(), Wrapped)]
+        )
+    );
 }
 
 #[test]
@@ -90,7 +189,11 @@ fn duplicate_versions_and_atlas_sum_mismatches_are_issues() {
     write(t.path(), "1_a.up.sql", "SELECT 1;");
     write(t.path(), "001_b.up.sql", "SELECT 1;");
     let dir = load_dir(t.path(), None).unwrap();
-    assert!(dir.issues.iter().any(|i| i.rule == "duplicate-version"), "{:?}", dir.issues);
+    assert!(
+        dir.issues.iter().any(|i| i.rule == "duplicate-version"),
+        "{:?}",
+        dir.issues
+    );
 
     let a = tempfile::tempdir().unwrap();
     write(a.path(), "1.sql", "SELECT 1;");
@@ -100,5 +203,9 @@ fn duplicate_versions_and_atlas_sum_mismatches_are_issues() {
     write(a.path(), "2.sql", "SELECT 2;");
     let issues = load_dir(a.path(), None).unwrap().issues;
     assert_eq!(issues.len(), 1);
-    assert!(issues[0].message.contains("2.sql is not listed"), "{}", issues[0].message);
+    assert!(
+        issues[0].message.contains("2.sql is not listed"),
+        "{}",
+        issues[0].message
+    );
 }

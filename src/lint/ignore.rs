@@ -112,7 +112,10 @@ fn resolve(
     let mut resolved = Vec::new();
     for name in names {
         let matched: Vec<&'static str> = match tool {
-            Tool::Drydock => rules::by_name(name).map(|r| r.meta().name).into_iter().collect(),
+            Tool::Drydock => rules::by_name(name)
+                .map(|r| r.meta().name)
+                .into_iter()
+                .collect(),
             Tool::Squawk | Tool::Atlas => rules::all()
                 .iter()
                 .map(|r| r.meta())
@@ -124,7 +127,9 @@ fn resolve(
                 .collect(),
         };
         if matched.is_empty() && tool == Tool::Drydock {
-            let meta = rules::by_name("unknown-rule-in-ignore").expect("registered").meta();
+            let meta = rules::by_name("unknown-rule-in-ignore")
+                .expect("registered")
+                .meta();
             findings.push(finding(
                 meta,
                 Finding::at(source, comment),

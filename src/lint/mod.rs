@@ -133,9 +133,11 @@ impl Context<'_> {
     /// A fix that inserts `word ` before the first token that equals `before` (case-insensitive).
     pub fn insert_before_word(&self, before: &str, word: &str) -> Option<Fix> {
         let text = &self.source.text;
-        let token = self.statement.tokens.iter().find(|t| {
-            text[t.span.start..t.span.end].eq_ignore_ascii_case(before)
-        })?;
+        let token = self
+            .statement
+            .tokens
+            .iter()
+            .find(|t| text[t.span.start..t.span.end].eq_ignore_ascii_case(before))?;
         let mut replacement = self.text().to_string();
         let at = token.span.start - self.statement.span.start;
         replacement.insert_str(at, &format!("{word} "));
@@ -148,9 +150,11 @@ impl Context<'_> {
     /// A fix that inserts ` word` after the first token equal to `after`.
     pub fn insert_after_word(&self, after: &str, word: &str) -> Option<Fix> {
         let text = &self.source.text;
-        let token = self.statement.tokens.iter().find(|t| {
-            text[t.span.start..t.span.end].eq_ignore_ascii_case(after)
-        })?;
+        let token = self
+            .statement
+            .tokens
+            .iter()
+            .find(|t| text[t.span.start..t.span.end].eq_ignore_ascii_case(after))?;
         let mut replacement = self.text().to_string();
         let at = token.span.end - self.statement.span.start;
         replacement.insert_str(at, &format!(" {word}"));
@@ -199,7 +203,13 @@ pub fn lint(inputs: &[Input], scope: Scope, settings: &LintSettings) -> LintOutp
     let mut state = State::default();
     for input in inputs {
         if input.reviewed {
-            lint_file(input.file, &mut state, scope == Scope::EachFile, settings, &mut out);
+            lint_file(
+                input.file,
+                &mut state,
+                scope == Scope::EachFile,
+                settings,
+                &mut out,
+            );
         } else {
             learn_schema(input.file, &mut state);
         }
@@ -267,7 +277,9 @@ fn lint_file(
     let all_rules = rules::all();
 
     if source.text.trim().is_empty() || statements.is_empty() && parsed.unterminated.is_none() {
-        let meta = rules::by_name("empty-migration").expect("registered").meta();
+        let meta = rules::by_name("empty-migration")
+            .expect("registered")
+            .meta();
         out.findings.push(finding(
             meta,
             Finding::for_file(&source.display_path()),
@@ -297,10 +309,17 @@ fn lint_file(
         ));
     }
 
-    out.suppressions.extend(ignore::file_suppressions(source, &parsed, &mut out.findings));
+    out.suppressions.extend(ignore::file_suppressions(
+        source,
+        &parsed,
+        &mut out.findings,
+    ));
     for statement in statements {
-        out.suppressions
-            .extend(ignore::statement_suppressions(source, statement, &mut out.findings));
+        out.suppressions.extend(ignore::statement_suppressions(
+            source,
+            statement,
+            &mut out.findings,
+        ));
         let cx = Context {
             source,
             statement,

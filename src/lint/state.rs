@@ -4,7 +4,9 @@
 use crate::plan::format::Transaction;
 use crate::source::{SourceFile, Span};
 use crate::sql::Statement;
-use crate::sql::model::{Action, AlterTableOp, ConstraintKind, LockMode, Name, ObjectKind, TypeName};
+use crate::sql::model::{
+    Action, AlterTableOp, ConstraintKind, LockMode, Name, ObjectKind, TypeName,
+};
 use std::collections::{HashMap, HashSet};
 
 type Key = (String, String);
@@ -94,7 +96,8 @@ impl State {
             }
         }
         for (table, columns) in foreign_keys(&statement.action) {
-            self.foreign_keys.push((table.clone(), columns, statement.span));
+            self.foreign_keys
+                .push((table.clone(), columns, statement.span));
         }
         match &statement.action {
             Action::CreateTable {
@@ -120,11 +123,22 @@ impl State {
                     }
                 }
             }
-            Action::CreateIndex { name, table, columns, .. } => {
+            Action::CreateIndex {
+                name,
+                table,
+                columns,
+                ..
+            } => {
                 if let Some(name) = name {
                     // An index lives in its table's schema.
                     let schema = name.schema.clone().or_else(|| table.schema.clone());
-                    self.created_indexes.insert(Name { schema, name: name.name.clone() }.key());
+                    self.created_indexes.insert(
+                        Name {
+                            schema,
+                            name: name.name.clone(),
+                        }
+                        .key(),
+                    );
                 }
                 self.indexed_columns
                     .entry(table.key())
@@ -164,7 +178,8 @@ impl State {
             }
             Action::AlterTypeAddValue { type_name, value } => {
                 if in_transaction {
-                    self.enum_values_added.push((type_name.clone(), value.clone()));
+                    self.enum_values_added
+                        .push((type_name.clone(), value.clone()));
                 }
             }
             Action::Drop {
@@ -184,7 +199,8 @@ impl State {
     fn apply_alter(&mut self, table: &Name, op: &AlterTableOp) {
         match op {
             AlterTableOp::AddColumn(column) => {
-                self.added_columns.insert((table.key(), column.name.clone()));
+                self.added_columns
+                    .insert((table.key(), column.name.clone()));
                 if let Some(t) = &column.data_type {
                     self.column_types
                         .entry(table.key())
@@ -235,7 +251,10 @@ impl State {
                         }
                     }
                 }
-                if matches!(constraint.kind, ConstraintKind::PrimaryKey | ConstraintKind::Unique) {
+                if matches!(
+                    constraint.kind,
+                    ConstraintKind::PrimaryKey | ConstraintKind::Unique
+                ) {
                     self.indexed_columns
                         .entry(table.key())
                         .or_default()
@@ -254,7 +273,11 @@ impl State {
 
 /// `col IS NOT NULL` → `col`.
 pub fn is_not_null_check(expression: &str) -> Option<String> {
-    let e = expression.trim().trim_start_matches('(').trim_end_matches(')').trim();
+    let e = expression
+        .trim()
+        .trim_start_matches('(')
+        .trim_end_matches(')')
+        .trim();
     let lower = e.to_ascii_lowercase();
     let column = lower.strip_suffix("is not null")?.trim();
     (!column.is_empty() && !column.contains(' ')).then(|| column.trim_matches('"').to_string())
@@ -264,8 +287,18 @@ pub fn is_not_null_check(expression: &str) -> Option<String> {
 fn foreign_keys(action: &Action) -> Vec<(&Name, Vec<String>)> {
     let mut keys = Vec::new();
     match action {
-        Action::CreateTable { table, columns, constraints, .. } => {
-            keys.extend(columns.iter().filter(|c| c.references.is_some()).map(|c| (table, vec![c.name.clone()])));
+        Action::CreateTable {
+            table,
+            columns,
+            constraints,
+            ..
+        } => {
+            keys.extend(
+                columns
+                    .iter()
+                    .filter(|c| c.references.is_some())
+                    .map(|c| (table, vec![c.name.clone()])),
+            );
             keys.extend(
                 constraints
                     .iter()
@@ -281,7 +314,9 @@ fn foreign_keys(action: &Action) -> Vec<(&Name, Vec<String>)> {
                     {
                         keys.push((table, constraint.columns.clone()));
                     }
-                    AlterTableOp::AddColumn(c) if c.references.is_some() => keys.push((table, vec![c.name.clone()])),
+                    AlterTableOp::AddColumn(c) if c.references.is_some() => {
+                        keys.push((table, vec![c.name.clone()]))
+                    }
                     _ => {}
                 }
             }

@@ -88,13 +88,19 @@ mod tests {
     #[test]
     fn sum_is_a_running_hash_over_names_and_contents() {
         let one = compute(&[("1.sql".into(), b"A".to_vec())]);
-        let two = compute(&[("1.sql".into(), b"A".to_vec()), ("2.sql".into(), b"B".to_vec())]);
+        let two = compute(&[
+            ("1.sql".into(), b"A".to_vec()),
+            ("2.sql".into(), b"B".to_vec()),
+        ]);
         // The first file's entry does not change when a file is appended...
         assert_eq!(one.lines().nth(1), two.lines().nth(1));
         // ...but the directory hash does.
         assert_ne!(one.lines().next(), two.lines().next());
         let mut h = Sha256::new();
         h.update(b"1.sqlA");
-        assert_eq!(one.lines().nth(1).unwrap(), format!("1.sql h1:{}", STANDARD.encode(h.finalize())));
+        assert_eq!(
+            one.lines().nth(1).unwrap(),
+            format!("1.sql h1:{}", STANDARD.encode(h.finalize()))
+        );
     }
 }

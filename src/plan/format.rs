@@ -79,7 +79,10 @@ impl FromStr for Format {
             .find(|f| f.name().eq_ignore_ascii_case(s))
             .ok_or_else(|| {
                 let known: Vec<_> = Format::ALL.iter().map(|f| f.name()).collect();
-                format!("unknown migration format `{s}`; expected one of: {}", known.join(", "))
+                format!(
+                    "unknown migration format `{s}`; expected one of: {}",
+                    known.join(", ")
+                )
             })
     }
 }
@@ -196,7 +199,12 @@ pub struct NameInfo {
 /// Interprets a file name (for sub-directory formats, the directory name) in `format`.
 /// `None` when the file is not a migration of that format.
 pub fn parse_name(format: Format, name: &str) -> Option<NameInfo> {
-    let up = |version| Some(NameInfo { version, is_up: true });
+    let up = |version| {
+        Some(NameInfo {
+            version,
+            is_up: true,
+        })
+    };
     match format {
         Format::Plain | Format::Atlas => {
             let stem = name.strip_suffix(".sql")?;
@@ -272,7 +280,11 @@ mod tests {
 
     #[test]
     fn down_and_undo_files_are_not_up_migrations() {
-        assert!(!parse_name(Format::GolangMigrate, "1_a.down.sql").unwrap().is_up);
+        assert!(
+            !parse_name(Format::GolangMigrate, "1_a.down.sql")
+                .unwrap()
+                .is_up
+        );
         assert!(!parse_name(Format::Flyway, "U1__a.sql").unwrap().is_up);
         assert!(parse_name(Format::GolangMigrate, "README.md").is_none());
     }

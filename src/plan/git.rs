@@ -42,7 +42,15 @@ pub fn base_state(dir: &Path, reference: &str) -> Result<BaseState> {
         .collect();
     let changed = git(
         dir,
-        &["diff", "--name-only", "--relative", "--no-renames", reference, "--", "."],
+        &[
+            "diff",
+            "--name-only",
+            "--relative",
+            "--no-renames",
+            reference,
+            "--",
+            ".",
+        ],
     )?
     .lines()
     .map(str::to_string)

@@ -57,7 +57,11 @@ pub fn load_dir(path: &Path, format: Option<Format>) -> Result<MigrationDir> {
     };
     for name in &entries {
         let (relative, file_path) = if format.uses_subdirectories() {
-            let inner = if format == Format::Diesel { "up.sql" } else { "migration.sql" };
+            let inner = if format == Format::Diesel {
+                "up.sql"
+            } else {
+                "migration.sql"
+            };
             let candidate = path.join(name).join(inner);
             if !candidate.is_file() {
                 continue;
@@ -66,7 +70,9 @@ pub fn load_dir(path: &Path, format: Option<Format>) -> Result<MigrationDir> {
         } else {
             (name.clone(), path.join(name))
         };
-        let Some(info) = parse_name(format, name) else { continue };
+        let Some(info) = parse_name(format, name) else {
+            continue;
+        };
         if !info.is_up || !file_path.is_file() {
             continue;
         }
@@ -98,14 +104,21 @@ pub fn load_dir(path: &Path, format: Option<Format>) -> Result<MigrationDir> {
 
 /// Loads one file given on the command line, as a plain migration.
 pub fn load_file(path: &Path) -> Result<std::result::Result<MigrationFile, Issue>> {
-    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
     read_migration(path, &name, Format::Plain, Version::lexical(&name))
 }
 
 /// The format of the directory holding `path`, detected from its siblings.
 pub fn format_of_parent(path: &Path) -> Option<Format> {
     let parent = path.parent()?;
-    let parent = if parent.as_os_str().is_empty() { Path::new(".") } else { parent };
+    let parent = if parent.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        parent
+    };
     let entries = list_dir(parent).ok()?;
     detect_format(parent, &entries).ok()
 }
@@ -197,7 +210,8 @@ fn read_migration(
                     "the file is not valid UTF-8 (invalid byte at line {}, column {}, byte offset {valid}); it was not linted",
                     position.line, position.column
                 ),
-                help: "Save the file as UTF-8 (Postgres migrations tools read it as UTF-8 too).".into(),
+                help: "Save the file as UTF-8 (Postgres migrations tools read it as UTF-8 too)."
+                    .into(),
             }));
         }
     };
@@ -284,7 +298,11 @@ fn transaction_mode(format: Format, path: &Path, up: &str, whole: &str) -> Trans
             let off = std::fs::read_to_string(conf)
                 .map(|c| c.replace(' ', "").contains("executeInTransaction=false"))
                 .unwrap_or(false);
-            if off { Transaction::None } else { Transaction::Implicit }
+            if off {
+                Transaction::None
+            } else {
+                Transaction::Implicit
+            }
         }
         Format::Goose => {
             if directive("--+goosenotransaction") {
@@ -313,7 +331,11 @@ fn transaction_mode(format: Format, path: &Path, up: &str, whole: &str) -> Trans
             let off = std::fs::read_to_string(metadata)
                 .map(|m| m.replace(' ', "").contains("run_in_transaction=false"))
                 .unwrap_or(false);
-            if off { Transaction::None } else { Transaction::Wrapped }
+            if off {
+                Transaction::None
+            } else {
+                Transaction::Wrapped
+            }
         }
     }
 }

@@ -75,5 +75,7 @@ fn level(severity: Severity) -> &'static str {
 
 /// A relative URI with forward slashes, as code scanning resolves it against the checkout.
 fn uri(path: &str) -> String {
-    path.trim_start_matches("./").replace('\\', "/").replace(' ', "%20")
+    path.trim_start_matches("./")
+        .replace('\\', "/")
+        .replace(' ', "%20")
 }

@@ -8,8 +8,12 @@ use annotate_snippets::renderer::DecorStyle;
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
 pub fn render(verdict: &Verdict, sources: &Sources, color: bool) -> String {
-    let renderer = if color { Renderer::styled() } else { Renderer::plain() }
-        .decor_style(DecorStyle::Unicode);
+    let renderer = if color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    }
+    .decor_style(DecorStyle::Unicode);
     let mut out = String::new();
     for finding in &verdict.findings {
         out.push_str(&render_finding(finding, sources, &renderer));
@@ -32,12 +36,21 @@ fn render_finding(finding: &Finding, sources: &Sources, renderer: &Renderer) -> 
     let title = format!(
         "{}{}",
         finding.message,
-        if finding.blocking { " [blocks merge until approved]" } else { "" }
+        if finding.blocking {
+            " [blocks merge until approved]"
+        } else {
+            ""
+        }
     );
-    let head = level(finding.severity).primary_title(title.as_str()).id(finding.rule);
+    let head = level(finding.severity)
+        .primary_title(title.as_str())
+        .id(finding.rule);
     let source = sources.get(&finding.file);
     let mut groups = Vec::new();
-    let location = format!("{}:{}:{}", finding.file, finding.start.line, finding.start.column);
+    let location = format!(
+        "{}:{}:{}",
+        finding.file, finding.start.line, finding.start.column
+    );
     match (source, finding.span) {
         (Some(source), Some(span)) => {
             // Show only the statement's lines, so huge files stay cheap to render.
@@ -58,7 +71,11 @@ fn render_finding(finding: &Finding, sources: &Sources, renderer: &Renderer) -> 
                     Snippet::source(excerpt)
                         .line_start(first)
                         .path(finding.file.as_str())
-                        .annotation(AnnotationKind::Primary.span(range).label(finding.category.as_str())),
+                        .annotation(
+                            AnnotationKind::Primary
+                                .span(range)
+                                .label(finding.category.as_str()),
+                        ),
                 ),
             );
         }

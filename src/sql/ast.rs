@@ -158,9 +158,15 @@ fn constraint(c: &TableConstraint) -> Option<Constraint> {
 /// `None` when the operation is one Drydock models from tokens instead.
 fn alter_op(op: &AlterTableOperation) -> Option<AlterTableOp> {
     Some(match op {
-        AlterTableOperation::AddColumn { column_def, .. } => AlterTableOp::AddColumn(column(column_def)),
+        AlterTableOperation::AddColumn { column_def, .. } => {
+            AlterTableOp::AddColumn(column(column_def))
+        }
         AlterTableOperation::DropColumn { column_names, .. } => AlterTableOp::DropColumn {
-            name: column_names.iter().map(ident).collect::<Vec<_>>().join(", "),
+            name: column_names
+                .iter()
+                .map(ident)
+                .collect::<Vec<_>>()
+                .join(", "),
         },
         AlterTableOperation::AlterColumn { column_name, op } => {
             let column = ident(column_name);
@@ -188,12 +194,12 @@ fn alter_op(op: &AlterTableOperation) -> Option<AlterTableOp> {
             constraint: constraint(c)?,
             not_valid: *not_valid,
         },
-        AlterTableOperation::ValidateConstraint { name } => AlterTableOp::ValidateConstraint {
-            name: ident(name),
-        },
-        AlterTableOperation::DropConstraint { name, .. } => AlterTableOp::DropConstraint {
-            name: ident(name),
-        },
+        AlterTableOperation::ValidateConstraint { name } => {
+            AlterTableOp::ValidateConstraint { name: ident(name) }
+        }
+        AlterTableOperation::DropConstraint { name, .. } => {
+            AlterTableOp::DropConstraint { name: ident(name) }
+        }
         AlterTableOperation::RenameColumn {
             old_column_name,
             new_column_name,

@@ -28,7 +28,9 @@ impl<'a> Cursor<'a> {
     }
 
     fn peek_is(&self, word: &str) -> bool {
-        self.tokens.get(self.pos).is_some_and(|t| t.kind == TokenKind::Word)
+        self.tokens
+            .get(self.pos)
+            .is_some_and(|t| t.kind == TokenKind::Word)
             && self
                 .token_text(self.pos)
                 .is_some_and(|w| w.eq_ignore_ascii_case(word))
@@ -56,8 +58,8 @@ impl<'a> Cursor<'a> {
     }
 
     fn eat_punct(&mut self, p: &str) -> bool {
-        let hit = self.token_text(self.pos) == Some(p)
-            && self.tokens[self.pos].kind == TokenKind::Punct;
+        let hit =
+            self.token_text(self.pos) == Some(p) && self.tokens[self.pos].kind == TokenKind::Punct;
         if hit {
             self.pos += 1;
         }
@@ -157,7 +159,8 @@ impl<'a> Cursor<'a> {
         (0..n)
             .filter_map(|i| {
                 let t = self.tokens.get(i)?;
-                (t.kind == TokenKind::Word).then(|| self.token_text(i).unwrap().to_ascii_uppercase())
+                (t.kind == TokenKind::Word)
+                    .then(|| self.token_text(i).unwrap().to_ascii_uppercase())
             })
             .collect::<Vec<_>>()
             .join(" ")
@@ -174,7 +177,11 @@ pub fn classify(text: &str, tokens: &[Token]) -> Action {
         return Action::Commit;
     }
     if c.eat("rollback") || c.eat("abort") {
-        return if c.eat("to") { other(&c, 1, None) } else { Action::Rollback };
+        return if c.eat("to") {
+            other(&c, 1, None)
+        } else {
+            Action::Rollback
+        };
     }
     if c.eat("set") {
         return set(&mut c);
@@ -185,19 +192,19 @@ pub fn classify(text: &str, tokens: &[Token]) -> Action {
         let concurrently = c.eat("concurrently");
         let target = c.name().map(|n| n.to_string()).unwrap_or_default();
         return Action::Reindex {
-            target: format!("{} {}", kind.to_ascii_uppercase(), target).trim().to_string(),
+            target: format!("{} {}", kind.to_ascii_uppercase(), target)
+                .trim()
+                .to_string(),
             concurrently,
         };
     }
     if c.eat("vacuum") {
         let mut full = c.eat("full");
         if let Some(options) = c.skip_parens() {
-            full = options
-                .split(',')
-                .any(|o| {
-                    let o = o.trim().to_ascii_lowercase();
-                    o == "full" || o == "full true" || o == "full on"
-                });
+            full = options.split(',').any(|o| {
+                let o = o.trim().to_ascii_lowercase();
+                o == "full" || o == "full true" || o == "full on"
+            });
         }
         while c.eat("freeze") || c.eat("verbose") || c.eat("analyze") {}
         return Action::Vacuum {
@@ -253,7 +260,11 @@ fn other(c: &Cursor, words: usize, target: Option<Name>) -> Action {
 fn set(c: &mut Cursor) -> Action {
     let local = c.eat("local");
     c.eat("session");
-    let name = c.rest().split(|ch: char| ch.is_whitespace() || ch == '=').next().unwrap_or("");
+    let name = c
+        .rest()
+        .split(|ch: char| ch.is_whitespace() || ch == '=')
+        .next()
+        .unwrap_or("");
     let name = name.to_ascii_lowercase();
     let value = c
         .rest()
@@ -327,7 +338,12 @@ fn create(c: &mut Cursor) -> Action {
         }
         let columns = c
             .skip_parens()
-            .map(|inner| inner.split(',').map(|s| s.trim().to_ascii_lowercase()).collect())
+            .map(|inner| {
+                inner
+                    .split(',')
+                    .map(|s| s.trim().to_ascii_lowercase())
+                    .collect()
+            })
             .unwrap_or_default();
         return Action::CreateIndex {
             name,
@@ -337,11 +353,20 @@ fn create(c: &mut Cursor) -> Action {
             columns,
         };
     }
-    while c.eat("temporary") || c.eat("temp") || c.eat("unlogged") || c.eat("global") || c.eat("local") {}
+    while c.eat("temporary")
+        || c.eat("temp")
+        || c.eat("unlogged")
+        || c.eat("global")
+        || c.eat("local")
+    {}
     if c.eat("table") {
         c.eat_all(&["if", "not", "exists"]);
         let table = c.name().unwrap_or_else(|| Name::new(None, "?"));
-        let partition_of = if c.eat_all(&["partition", "of"]) { c.name() } else { None };
+        let partition_of = if c.eat_all(&["partition", "of"]) {
+            c.name()
+        } else {
+            None
+        };
         return Action::CreateTable {
             table,
             columns: Vec::new(),

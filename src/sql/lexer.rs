@@ -272,7 +272,9 @@ fn dollar_tag_end(bytes: &[u8], start: usize) -> Option<usize> {
 }
 
 fn number_end(bytes: &[u8], mut i: usize) -> usize {
-    while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'.' || bytes[i] == b'_') {
+    while i < bytes.len()
+        && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'.' || bytes[i] == b'_')
+    {
         // An exponent sign belongs to the number: 1e-5
         if (bytes[i] == b'e' || bytes[i] == b'E')
             && matches!(bytes.get(i + 1), Some(b'+') | Some(b'-'))

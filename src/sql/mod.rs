@@ -84,12 +84,31 @@ mod tests {
     fn statements_sqlparser_cannot_parse_are_still_classified() {
         let (parsed, a) = action("DROP INDEX CONCURRENTLY IF EXISTS idx_a");
         assert!(!parsed || matches!(a, Action::Drop { .. }));
-        assert!(matches!(a, Action::Drop { kind: ObjectKind::Index, concurrently: true, .. }), "{a:?}");
+        assert!(
+            matches!(
+                a,
+                Action::Drop {
+                    kind: ObjectKind::Index,
+                    concurrently: true,
+                    ..
+                }
+            ),
+            "{a:?}"
+        );
         let (_, a) = action("REINDEX INDEX CONCURRENTLY idx_a");
-        assert_eq!(a, Action::Reindex { target: "INDEX idx_a".into(), concurrently: true });
+        assert_eq!(
+            a,
+            Action::Reindex {
+                target: "INDEX idx_a".into(),
+                concurrently: true
+            }
+        );
         let (parsed, a) = action("DO $$ BEGIN DROP TABLE x; END $$");
         assert!(!parsed);
-        assert!(matches!(a, Action::Other { ref verb, .. } if verb.starts_with("DO")), "{a:?}");
+        assert!(
+            matches!(a, Action::Other { ref verb, .. } if verb.starts_with("DO")),
+            "{a:?}"
+        );
     }
 
     #[test]
@@ -99,10 +118,18 @@ mod tests {
              ALTER COLUMN note TYPE text, ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users(id) NOT VALID",
         );
         assert!(parsed);
-        let Action::AlterTable { table, ops } = a else { panic!() };
+        let Action::AlterTable { table, ops } = a else {
+            panic!()
+        };
         assert_eq!(table, Name::new(Some("public"), "orders"));
         assert!(matches!(&ops[0], AlterTableOp::AddColumn(c) if c.not_null && c.default.is_some()));
         assert!(matches!(&ops[1], AlterTableOp::AlterType { to, .. } if to.base == "text"));
-        assert!(matches!(&ops[2], AlterTableOp::AddConstraint { not_valid: true, .. }));
+        assert!(matches!(
+            &ops[2],
+            AlterTableOp::AddConstraint {
+                not_valid: true,
+                ..
+            }
+        ));
     }
 }

@@ -72,11 +72,18 @@ pub struct Column {
 pub enum ConstraintKind {
     PrimaryKey,
     Unique,
-    Check { expression: String },
-    ForeignKey { references: Name },
+    Check {
+        expression: String,
+    },
+    ForeignKey {
+        references: Name,
+    },
     Exclusion,
     /// `PRIMARY KEY USING INDEX` / `UNIQUE USING INDEX`.
-    UsingIndex { primary_key: bool, index: String },
+    UsingIndex {
+        primary_key: bool,
+        index: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,18 +96,48 @@ pub struct Constraint {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AlterTableOp {
     AddColumn(Column),
-    DropColumn { name: String },
-    AlterType { column: String, to: TypeName, using: bool },
-    SetNotNull { column: String },
-    DropNotNull { column: String },
-    SetDefault { column: String, default: Expression },
-    AddConstraint { constraint: Constraint, not_valid: bool },
-    ValidateConstraint { name: String },
-    DropConstraint { name: String },
-    RenameColumn { from: String, to: String },
-    RenameTable { to: String },
-    AttachPartition { partition: Name },
-    DetachPartition { partition: Name, concurrently: bool },
+    DropColumn {
+        name: String,
+    },
+    AlterType {
+        column: String,
+        to: TypeName,
+        using: bool,
+    },
+    SetNotNull {
+        column: String,
+    },
+    DropNotNull {
+        column: String,
+    },
+    SetDefault {
+        column: String,
+        default: Expression,
+    },
+    AddConstraint {
+        constraint: Constraint,
+        not_valid: bool,
+    },
+    ValidateConstraint {
+        name: String,
+    },
+    DropConstraint {
+        name: String,
+    },
+    RenameColumn {
+        from: String,
+        to: String,
+    },
+    RenameTable {
+        to: String,
+    },
+    AttachPartition {
+        partition: Name,
+    },
+    DetachPartition {
+        partition: Name,
+        concurrently: bool,
+    },
     SetLogged,
     /// Anything else (owner, RLS, triggers, storage parameters, ...).
     Other(String),

@@ -49,7 +49,10 @@ pub fn split(text: &str) -> Split {
         }
         if let Some(w) = word(&token) {
             if w.eq_ignore_ascii_case("atomic")
-                && current.last().and_then(word).is_some_and(|p| p.eq_ignore_ascii_case("begin"))
+                && current
+                    .last()
+                    .and_then(word)
+                    .is_some_and(|p| p.eq_ignore_ascii_case("begin"))
             {
                 atomic_depth += 1;
             } else if atomic_depth > 0 && w.eq_ignore_ascii_case("case") {

@@ -9,7 +9,10 @@ pub fn normalize_type(written: &str) -> TypeName {
     let collapsed = written.split_whitespace().collect::<Vec<_>>().join(" ");
     let lower = collapsed.to_ascii_lowercase();
     let mut array = lower.ends_with("[]") || lower.contains("[] ") || lower.ends_with(" array");
-    let mut rest = lower.trim_end_matches("[]").trim_end_matches(" array").to_string();
+    let mut rest = lower
+        .trim_end_matches("[]")
+        .trim_end_matches(" array")
+        .to_string();
     if rest.ends_with("[]") {
         array = true;
         rest = rest.trim_end_matches("[]").to_string();
@@ -79,7 +82,11 @@ pub fn expression(text: &str) -> Expression {
             let word = text[token.span.start..token.span.end].to_ascii_lowercase();
             if matches!(
                 word.as_str(),
-                "current_timestamp" | "current_date" | "current_time" | "localtimestamp" | "localtime"
+                "current_timestamp"
+                    | "current_date"
+                    | "current_time"
+                    | "localtimestamp"
+                    | "localtime"
             ) {
                 functions.push(word);
             }
@@ -98,9 +105,15 @@ mod tests {
     #[test]
     fn canonical_type_names() {
         let t = normalize_type("CHARACTER VARYING(20)");
-        assert_eq!((t.base.as_str(), t.modifiers.as_slice()), ("varchar", &[20][..]));
+        assert_eq!(
+            (t.base.as_str(), t.modifiers.as_slice()),
+            ("varchar", &[20][..])
+        );
         assert_eq!(normalize_type("INT4").base, "integer");
-        assert_eq!(normalize_type("timestamp(3) with time zone").base, "timestamptz");
+        assert_eq!(
+            normalize_type("timestamp(3) with time zone").base,
+            "timestamptz"
+        );
         assert_eq!(normalize_type("numeric(10, 2)").modifiers, vec![10, 2]);
         assert!(normalize_type("text[]").array);
     }
@@ -109,6 +122,9 @@ mod tests {
     fn finds_called_functions() {
         let e = expression("coalesce(public.gen_random_uuid(), now())");
         assert_eq!(e.functions, vec!["coalesce", "gen_random_uuid", "now"]);
-        assert_eq!(expression("CURRENT_TIMESTAMP").functions, vec!["current_timestamp"]);
+        assert_eq!(
+            expression("CURRENT_TIMESTAMP").functions,
+            vec!["current_timestamp"]
+        );
     }
 }

@@ -115,7 +115,10 @@ pub fn by_name(name: &str) -> Option<&'static dyn Rule> {
 /// that existed before the change.
 pub(crate) fn existing_table_ops<'a>(
     cx: &'a super::Context,
-) -> Option<(&'a crate::sql::model::Name, &'a [crate::sql::model::AlterTableOp])> {
+) -> Option<(
+    &'a crate::sql::model::Name,
+    &'a [crate::sql::model::AlterTableOp],
+)> {
     match cx.action() {
         crate::sql::model::Action::AlterTable { table, ops } if cx.is_existing_table(table) => {
             Some((table, ops.as_slice()))
@@ -148,12 +151,20 @@ mod tests {
             let meta = rule.meta();
             assert!(names.insert(meta.name), "duplicate rule {}", meta.name);
             let doc = meta.documentation();
-            for section in ["## What it does", "## Why it matters", "## Example", "## Use instead"] {
+            for section in [
+                "## What it does",
+                "## Why it matters",
+                "## Example",
+                "## Use instead",
+            ] {
                 assert!(doc.contains(section), "{} lacks {section}", meta.name);
             }
         }
         for category in Category::ALL {
-            assert!(all().iter().any(|r| r.meta().category == category), "{category:?} has no rule");
+            assert!(
+                all().iter().any(|r| r.meta().category == category),
+                "{category:?} has no rule"
+            );
         }
     }
 }
@@ -185,10 +196,17 @@ macro_rules! column_type_rule {
             }
             fn check(&self, cx: &$crate::lint::Context, out: &mut Vec<$crate::lint::Hit>) {
                 for (table, column) in super::defined_columns(cx.action()) {
-                    let Some($t) = &column.data_type else { continue };
+                    let Some($t) = &column.data_type else {
+                        continue;
+                    };
                     if $test {
                         out.push($crate::lint::Hit::new(
-                            format!($message, table = table, column = column.name, ty = $t.written),
+                            format!(
+                                $message,
+                                table = table,
+                                column = column.name,
+                                ty = $t.written
+                            ),
                             $help,
                         ));
                     }
