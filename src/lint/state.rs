@@ -87,12 +87,12 @@ impl State {
 
     pub fn apply(&mut self, source: &SourceFile, statement: &Statement, framework: Transaction) {
         let in_transaction = self.in_transaction(framework);
-        if let Some((mode, table)) = statement.action.dangerous_lock() {
-            if !self.created_tables.contains(&table.key()) {
-                self.dangerous_lock_seen = true;
-                if in_transaction && mode == LockMode::AccessExclusive {
-                    self.access_exclusive_held = Some(table.clone());
-                }
+        if let Some((mode, table)) = statement.action.dangerous_lock()
+            && !self.created_tables.contains(&table.key())
+        {
+            self.dangerous_lock_seen = true;
+            if in_transaction && mode == LockMode::AccessExclusive {
+                self.access_exclusive_held = Some(table.clone());
             }
         }
         for (table, columns) in foreign_keys(&statement.action) {
@@ -176,11 +176,9 @@ impl State {
                 }
                 self.end_transaction();
             }
-            Action::AlterTypeAddValue { type_name, value } => {
-                if in_transaction {
-                    self.enum_values_added
-                        .push((type_name.clone(), value.clone()));
-                }
+            Action::AlterTypeAddValue { type_name, value } if in_transaction => {
+                self.enum_values_added
+                    .push((type_name.clone(), value.clone()));
             }
             Action::Drop {
                 kind: ObjectKind::Table,
@@ -215,10 +213,10 @@ impl State {
                     .insert(column.clone(), to.clone());
             }
             AlterTableOp::RenameColumn { from, to } => {
-                if let Some(types) = self.column_types.get_mut(&table.key()) {
-                    if let Some(t) = types.remove(from) {
-                        types.insert(to.clone(), t);
-                    }
+                if let Some(types) = self.column_types.get_mut(&table.key())
+                    && let Some(t) = types.remove(from)
+                {
+                    types.insert(to.clone(), t);
                 }
             }
             AlterTableOp::RenameTable { to } => {
@@ -237,18 +235,18 @@ impl State {
                 constraint,
                 not_valid,
             } => {
-                if let ConstraintKind::Check { expression } = &constraint.kind {
-                    if let Some(column) = is_not_null_check(expression) {
-                        let entry = (table.key(), column);
-                        match (&constraint.name, not_valid) {
-                            (Some(name), true) => {
-                                self.pending_not_null_checks.insert(name.clone(), entry);
-                            }
-                            (_, false) => {
-                                self.not_null_checks.insert(entry);
-                            }
-                            (None, true) => {}
+                if let ConstraintKind::Check { expression } = &constraint.kind
+                    && let Some(column) = is_not_null_check(expression)
+                {
+                    let entry = (table.key(), column);
+                    match (&constraint.name, not_valid) {
+                        (Some(name), true) => {
+                            self.pending_not_null_checks.insert(name.clone(), entry);
                         }
+                        (_, false) => {
+                            self.not_null_checks.insert(entry);
+                        }
+                        (None, true) => {}
                     }
                 }
                 if matches!(

@@ -192,7 +192,7 @@ fn read_migration(
     format: Format,
     version: Version,
 ) -> Result<std::result::Result<MigrationFile, Issue>> {
-    let bytes = std::fs::read(path).with_context(|| format!("{}", display(path)))?;
+    let bytes = std::fs::read(path).with_context(|| display(path).to_string())?;
     let text = match String::from_utf8(bytes) {
         Ok(text) => text,
         Err(e) => {

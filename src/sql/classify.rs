@@ -374,10 +374,10 @@ fn create(c: &mut Cursor) -> Action {
             partition_of,
         };
     }
-    if c.eat("type") || c.eat("domain") {
-        if let Some(name) = c.name() {
-            return Action::CreateType { name };
-        }
+    if (c.eat("type") || c.eat("domain"))
+        && let Some(name) = c.name()
+    {
+        return Action::CreateType { name };
     }
     let materialized = c.eat("materialized");
     if c.eat("view") {

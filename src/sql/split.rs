@@ -48,14 +48,13 @@ pub fn split(text: &str) -> Split {
             continue;
         }
         if let Some(w) = word(&token) {
-            if w.eq_ignore_ascii_case("atomic")
+            let opens_body = w.eq_ignore_ascii_case("atomic")
                 && current
                     .last()
                     .and_then(word)
-                    .is_some_and(|p| p.eq_ignore_ascii_case("begin"))
-            {
-                atomic_depth += 1;
-            } else if atomic_depth > 0 && w.eq_ignore_ascii_case("case") {
+                    .is_some_and(|p| p.eq_ignore_ascii_case("begin"));
+            let opens_case = atomic_depth > 0 && w.eq_ignore_ascii_case("case");
+            if opens_body || opens_case {
                 atomic_depth += 1;
             } else if atomic_depth > 0 && w.eq_ignore_ascii_case("end") {
                 atomic_depth -= 1;

@@ -139,36 +139,6 @@ macro_rules! plan_rule {
 }
 pub(crate) use plan_rule;
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::finding::Category;
-
-    #[test]
-    fn every_rule_is_documented_in_four_sections_and_uniquely_named() {
-        let mut names = std::collections::HashSet::new();
-        for rule in all() {
-            let meta = rule.meta();
-            assert!(names.insert(meta.name), "duplicate rule {}", meta.name);
-            let doc = meta.documentation();
-            for section in [
-                "## What it does",
-                "## Why it matters",
-                "## Example",
-                "## Use instead",
-            ] {
-                assert!(doc.contains(section), "{} lacks {section}", meta.name);
-            }
-        }
-        for category in Category::ALL {
-            assert!(
-                all().iter().any(|r| r.meta().category == category),
-                "{category:?} has no rule"
-            );
-        }
-    }
-}
-
 /// Columns this statement defines (CREATE TABLE columns, ADD COLUMN), with their table.
 pub(crate) fn defined_columns(
     action: &crate::sql::model::Action,
@@ -216,3 +186,33 @@ macro_rules! column_type_rule {
     };
 }
 pub(crate) use column_type_rule;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::Category;
+
+    #[test]
+    fn every_rule_is_documented_in_four_sections_and_uniquely_named() {
+        let mut names = std::collections::HashSet::new();
+        for rule in all() {
+            let meta = rule.meta();
+            assert!(names.insert(meta.name), "duplicate rule {}", meta.name);
+            let doc = meta.documentation();
+            for section in [
+                "## What it does",
+                "## Why it matters",
+                "## Example",
+                "## Use instead",
+            ] {
+                assert!(doc.contains(section), "{} lacks {section}", meta.name);
+            }
+        }
+        for category in Category::ALL {
+            assert!(
+                all().iter().any(|r| r.meta().category == category),
+                "{category:?} has no rule"
+            );
+        }
+    }
+}

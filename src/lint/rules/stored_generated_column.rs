@@ -33,14 +33,13 @@ impl Rule for StoredGeneratedColumn {
     fn check(&self, cx: &Context, out: &mut Vec<Hit>) {
         let Some((table, ops)) = existing_table_ops(cx) else { return };
         for op in ops {
-            if let AlterTableOp::AddColumn(column) = op {
-                if column.generated_stored {
+            if let AlterTableOp::AddColumn(column) = op
+                && column.generated_stored {
                     out.push(Hit::new(
                         format!("adds the stored generated column {table}.{}: every row is rewritten under an ACCESS EXCLUSIVE lock", column.name),
                         "Add a plain column and fill it with a trigger plus a batched backfill, or compute it in a view.",
                     ));
                 }
-            }
         }
     }
 }
