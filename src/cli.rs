@@ -227,7 +227,10 @@ fn configured_format(config: &Config, path: &Path) -> Option<Format> {
     let canonical = path.canonicalize().ok()?;
     config.directories.iter().find_map(|d| {
         let dir = config.root.join(&d.path).canonicalize().ok()?;
-        (canonical.starts_with(&dir)).then(|| d.format.as_deref()?.parse().ok())?
+        if !canonical.starts_with(&dir) {
+            return None;
+        }
+        d.format.as_deref()?.parse().ok()
     })
 }
 
@@ -254,7 +257,6 @@ fn target(path: &Path, format: Option<Format>) -> Result<Target> {
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let format = format.or_else(|| plan::format_of_parent(path));
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().to_string())

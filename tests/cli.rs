@@ -17,6 +17,22 @@ fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).to_string()
 }
 
+/// (rule, file, line) of each finding in JSON output.
+fn findings(out: &Output) -> Vec<(String, String, u64)> {
+    let v: serde_json::Value = serde_json::from_str(&stdout(out)).unwrap();
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["file"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
 fn dir_with(files: &[(&str, &[u8])]) -> tempfile::TempDir {
     let t = tempfile::tempdir().unwrap();
     fs::create_dir_all(t.path().join("migrations")).unwrap();
@@ -115,19 +131,7 @@ fn bad_input_is_reported_and_other_files_still_linted() {
         ("5_big.sql", big.as_bytes()),
     ]);
     let out = drydock(&["lint", "--format", "json", "migrations"], t.path());
-    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
-    let rules: Vec<(String, String, u64)> = v
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["rule"].as_str().unwrap().to_string(),
-                f["file"].as_str().unwrap().to_string(),
-                f["line"].as_u64().unwrap(),
-            )
-        })
-        .collect();
+    let rules = findings(&out);
     assert!(
         rules.contains(&("invalid-file".into(), "migrations/1_latin1.sql".into(), 1)),
         "{rules:?}"
@@ -231,17 +235,9 @@ fn base_ref_reviews_only_new_files_and_checks_integrity() {
         &["lint", "--base", "main", "--format", "json", "migrations"],
         t.path(),
     );
-    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
-    let got: Vec<(String, String)> = v
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["rule"].as_str().unwrap().to_string(),
-                f["file"].as_str().unwrap().to_string(),
-            )
-        })
+    let got: Vec<(String, String)> = findings(&out)
+        .into_iter()
+        .map(|(rule, file, _)| (rule, file))
         .collect();
     assert!(
         got.contains(&(

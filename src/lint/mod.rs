@@ -80,8 +80,9 @@ impl Hit {
         }
     }
 
-    pub fn with_fix(mut self, fix: Fix) -> Self {
-        self.fix = Some(fix);
+    /// Attaches a fix, when there is one.
+    pub fn with_fix(mut self, fix: impl Into<Option<Fix>>) -> Self {
+        self.fix = fix.into();
         self
     }
 }
@@ -130,23 +131,6 @@ impl Context<'_> {
         self.state.in_transaction(self.transaction)
     }
 
-    /// A fix that inserts `word ` before the first token that equals `before` (case-insensitive).
-    pub fn insert_before_word(&self, before: &str, word: &str) -> Option<Fix> {
-        let text = &self.source.text;
-        let token = self
-            .statement
-            .tokens
-            .iter()
-            .find(|t| text[t.span.start..t.span.end].eq_ignore_ascii_case(before))?;
-        let mut replacement = self.text().to_string();
-        let at = token.span.start - self.statement.span.start;
-        replacement.insert_str(at, &format!("{word} "));
-        Some(Fix {
-            span: self.statement.span,
-            replacement,
-        })
-    }
-
     /// A fix that inserts ` word` after the first token equal to `after`.
     pub fn insert_after_word(&self, after: &str, word: &str) -> Option<Fix> {
         let text = &self.source.text;
@@ -158,10 +142,15 @@ impl Context<'_> {
         let mut replacement = self.text().to_string();
         let at = token.span.end - self.statement.span.start;
         replacement.insert_str(at, &format!(" {word}"));
-        Some(Fix {
+        Some(self.replace_statement(replacement))
+    }
+
+    /// A fix that replaces the whole statement with `replacement`.
+    pub fn replace_statement(&self, replacement: String) -> Fix {
+        Fix {
             span: self.statement.span,
             replacement,
-        })
+        }
     }
 }
 
@@ -231,7 +220,7 @@ fn learn_schema(file: &MigrationFile, state: &mut State) {
     let statements = up_statements(file, &parsed);
     state.start_file(statements.len(), true);
     for statement in statements {
-        state.apply(&file.source, statement, file.transaction);
+        state.apply(statement, file.transaction);
     }
     // What a deployed file created is existing, not new.
     state.start_file(0, true);
@@ -335,7 +324,7 @@ fn lint_file(
                 out.findings.push(finding(rule.meta(), location, hit));
             }
         }
-        state.apply(source, statement, file.transaction);
+        state.apply(statement, file.transaction);
     }
     for rule in all_rules {
         let mut hits = Vec::new();

@@ -2,7 +2,7 @@
 //! nesting, lock_timeout, locks held.
 
 use crate::plan::format::Transaction;
-use crate::source::{SourceFile, Span};
+use crate::source::Span;
 use crate::sql::Statement;
 use crate::sql::model::{
     Action, AlterTableOp, ConstraintKind, LockMode, Name, ObjectKind, TypeName,
@@ -85,7 +85,7 @@ impl State {
         self.enum_values_added.clear();
     }
 
-    pub fn apply(&mut self, source: &SourceFile, statement: &Statement, framework: Transaction) {
+    pub fn apply(&mut self, statement: &Statement, framework: Transaction) {
         let in_transaction = self.in_transaction(framework);
         if let Some((mode, table)) = statement.action.dangerous_lock()
             && !self.created_tables.contains(&table.key())
@@ -191,7 +191,6 @@ impl State {
             }
             _ => {}
         }
-        let _ = source;
     }
 
     fn apply_alter(&mut self, table: &Name, op: &AlterTableOp) {

@@ -111,18 +111,6 @@ pub fn load_file(path: &Path) -> Result<std::result::Result<MigrationFile, Issue
     read_migration(path, &name, Format::Plain, Version::lexical(&name))
 }
 
-/// The format of the directory holding `path`, detected from its siblings.
-pub fn format_of_parent(path: &Path) -> Option<Format> {
-    let parent = path.parent()?;
-    let parent = if parent.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        parent
-    };
-    let entries = list_dir(parent).ok()?;
-    detect_format(parent, &entries).ok()
-}
-
 pub fn display(path: &Path) -> String {
     let cwd = std::env::current_dir().ok();
     let shown = cwd

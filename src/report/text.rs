@@ -55,7 +55,6 @@ fn render_finding(finding: &Finding, sources: &Sources, renderer: &Renderer) -> 
         (Some(source), Some(span)) => {
             // Show only the statement's lines, so huge files stay cheap to render.
             let first = source.position(span.start).line;
-            let last = source.position(span.end).line;
             let start = source.text[..span.start].rfind('\n').map_or(0, |i| i + 1);
             let end = source.text[span.end..]
                 .find('\n')
@@ -65,7 +64,6 @@ fn render_finding(finding: &Finding, sources: &Sources, renderer: &Renderer) -> 
             if range.is_empty() {
                 range.end = (range.start + 1).min(excerpt.len());
             }
-            let _ = last;
             groups.push(
                 head.element(
                     Snippet::source(excerpt)

@@ -82,8 +82,7 @@ mod tests {
 
     #[test]
     fn statements_sqlparser_cannot_parse_are_still_classified() {
-        let (parsed, a) = action("DROP INDEX CONCURRENTLY IF EXISTS idx_a");
-        assert!(!parsed || matches!(a, Action::Drop { .. }));
+        let (_, a) = action("DROP INDEX CONCURRENTLY IF EXISTS idx_a");
         assert!(
             matches!(
                 a,

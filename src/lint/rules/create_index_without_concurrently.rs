@@ -40,10 +40,7 @@ impl Rule for CreateIndexWithoutConcurrently {
                     format!("builds an index on {table} under a SHARE lock: all writes to the table wait until the build finishes, which grows with the table's size"),
                     "Use CREATE INDEX CONCURRENTLY, in a migration that runs outside a transaction.",
                 );
-                out.push(match cx.insert_after_word("index", "CONCURRENTLY") {
-                    Some(fix) => hit.with_fix(fix),
-                    None => hit,
-                });
+                out.push(hit.with_fix(cx.insert_after_word("index", "CONCURRENTLY")));
             }
     }
 }

@@ -40,14 +40,9 @@ impl Rule for DetachPartitionWithoutConcurrently {
                     format!("detaches {partition} under an ACCESS EXCLUSIVE lock on {table}: all queries on the partitioned table wait"),
                     "Use DETACH PARTITION ... CONCURRENTLY (Postgres 14+), outside a transaction.",
                 );
-                let fix = (cx.settings.postgres_version >= 14).then(|| crate::finding::Fix {
-                    span: cx.statement.span,
-                    replacement: format!("{} CONCURRENTLY", cx.text()),
-                });
-                out.push(match fix {
-                    Some(fix) => hit.with_fix(fix),
-                    None => hit,
-                });
+                let fix = (cx.settings.postgres_version >= 14)
+                    .then(|| cx.replace_statement(format!("{} CONCURRENTLY", cx.text())));
+                out.push(hit.with_fix(fix));
             }
         }
     }

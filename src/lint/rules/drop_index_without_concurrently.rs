@@ -44,9 +44,6 @@ impl Rule for DropIndexWithoutConcurrently {
             format!("drops index {list} under an ACCESS EXCLUSIVE lock on its table: it waits for running queries, and all reads and writes queue behind it"),
             "Use DROP INDEX CONCURRENTLY, outside a transaction.",
         );
-        out.push(match cx.insert_after_word("index", "CONCURRENTLY") {
-            Some(fix) => hit.with_fix(fix),
-            None => hit,
-        });
+        out.push(hit.with_fix(cx.insert_after_word("index", "CONCURRENTLY")));
     }
 }

@@ -1,5 +1,4 @@
 use super::existing_table_ops;
-use crate::finding::Fix;
 use crate::lint::{Context, Hit, Rule, RuleMeta};
 use crate::sql::model::{AlterTableOp, ConstraintKind};
 
@@ -44,11 +43,9 @@ impl Rule for ForeignKeyWithoutNotValid {
                 format!("adds a foreign key on {table} and checks every existing row while holding SHARE ROW EXCLUSIVE on {table} and {references}: writes to both wait for the full scan"),
                 "Add it with NOT VALID, then VALIDATE CONSTRAINT in a separate transaction.",
             );
-            out.push(if ops.len() == 1 {
-                hit.with_fix(Fix { span: cx.statement.span, replacement: format!("{} NOT VALID", cx.text()) })
-            } else {
-                hit
-            });
+            // Appending NOT VALID is only right when the statement adds nothing else.
+            let fix = (ops.len() == 1).then(|| cx.replace_statement(format!("{} NOT VALID", cx.text())));
+            out.push(hit.with_fix(fix));
         }
     }
 }

@@ -49,9 +49,6 @@ impl Rule for MissingLockTimeout {
                 mode.blocks()
             ),
             "Put `SET lock_timeout = '5s';` at the top of the migration so it fails fast instead of stalling traffic, and retry it.",
-        ).with_fix(crate::finding::Fix {
-            span: cx.statement.span,
-            replacement: format!("SET lock_timeout = '5s';\n{}", cx.text()),
-        }));
+        ).with_fix(cx.replace_statement(format!("SET lock_timeout = '5s';\n{}", cx.text()))));
     }
 }

@@ -41,10 +41,7 @@ impl Rule for ReindexWithoutConcurrently {
             let fix = (cx.settings.postgres_version >= 12)
                 .then(|| cx.insert_after_word(kind, "CONCURRENTLY"))
                 .flatten();
-            out.push(match fix {
-                Some(fix) => hit.with_fix(fix),
-                None => hit,
-            });
+            out.push(hit.with_fix(fix));
         }
     }
 }

@@ -1,6 +1,6 @@
 use super::existing_table_ops;
 use crate::lint::{Context, Hit, Rule, RuleMeta};
-use crate::sql::model::{Action, AlterTableOp};
+use crate::sql::model::AlterTableOp;
 
 declare_rule! {
     /// ## What it does
@@ -41,6 +41,5 @@ impl Rule for RenameTable {
                 }
             }
         }
-        let _ = Action::Begin;
     }
 }
