@@ -54,9 +54,57 @@ pub struct Config {
     /// Per-rule level: off, info, warning or error.
     #[serde(default)]
     pub rules: BTreeMap<String, RuleLevel>,
+    /// How `drydock check` applies the migrations.
+    #[serde(default)]
+    pub check: CheckConfig,
     /// Directory the config was read from; paths are relative to it.
     #[serde(skip)]
     pub root: PathBuf,
+}
+
+/// The `[check]` table.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct CheckConfig {
+    /// auto, docker, local, or a postgres:// URL.
+    #[serde(default = "default_provider")]
+    pub postgres: String,
+    /// The image of the docker provider; match production's major version.
+    #[serde(default = "default_image")]
+    pub postgres_image: String,
+    /// Seconds one statement may run (or wait on a lock) before it is cancelled.
+    #[serde(default = "default_statement_timeout")]
+    pub statement_timeout: f64,
+    /// Seconds the whole apply stage may take.
+    #[serde(default = "default_timeout")]
+    pub timeout: f64,
+}
+
+impl Default for CheckConfig {
+    fn default() -> Self {
+        CheckConfig {
+            postgres: default_provider(),
+            postgres_image: default_image(),
+            statement_timeout: default_statement_timeout(),
+            timeout: default_timeout(),
+        }
+    }
+}
+
+fn default_provider() -> String {
+    "auto".into()
+}
+
+fn default_image() -> String {
+    crate::apply::postgres::DEFAULT_IMAGE.into()
+}
+
+fn default_statement_timeout() -> f64 {
+    30.0
+}
+
+fn default_timeout() -> f64 {
+    600.0
 }
 
 fn default_postgres_version() -> u32 {
@@ -75,6 +123,7 @@ impl Default for Config {
             override_label: default_override_label(),
             exclude: Vec::new(),
             rules: BTreeMap::new(),
+            check: CheckConfig::default(),
             root: PathBuf::from("."),
         }
     }
@@ -108,6 +157,19 @@ impl Config {
         for name in config.rules.keys() {
             if rules::by_name(name).is_none() {
                 bail!("[rules]: unknown rule `{name}`; `drydock rules` lists the rule names");
+            }
+        }
+        config
+            .check
+            .postgres
+            .parse::<crate::apply::postgres::ProviderChoice>()
+            .map_err(|e| anyhow::anyhow!("[check] postgres: {e}"))?;
+        for (key, seconds) in [
+            ("statement-timeout", config.check.statement_timeout),
+            ("timeout", config.check.timeout),
+        ] {
+            if !(seconds > 0.0 && seconds < 1e7) {
+                bail!("[check] {key}: expected a positive number of seconds, got {seconds}");
             }
         }
         for dir in &config.directories {

@@ -1,6 +1,7 @@
 //! Findings: the plain data every stage produces and the reports render.
 
 use crate::source::{Position, SourceFile, Span};
+use crate::sql::model::LockMode;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -60,12 +61,51 @@ impl Category {
     }
 }
 
-/// Where a piece of evidence came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+/// What a finding rests on: the SQL text, what the statement did in a throwaway Postgres, or
+/// the error Postgres gave.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Evidence {
     /// Read from the SQL text.
     Static,
+    /// Seen while the statement ran.
+    Trace {
+        /// For people: "took ACCESS EXCLUSIVE on public.orders ...; rewrote public.orders".
+        summary: String,
+        locks: Vec<LockTaken>,
+        rewritten: Vec<String>,
+        duration_ms: u64,
+    },
+    /// Postgres rejected the statement (or it timed out).
+    Apply {
+        sqlstate: String,
+        message: String,
+        detail: Option<String>,
+        hint: Option<String>,
+    },
+}
+
+impl Evidence {
+    /// One line for reports; `None` for static evidence, which the finding's message states.
+    pub fn describe(&self) -> Option<String> {
+        match self {
+            Evidence::Static => None,
+            Evidence::Trace { summary, .. } => Some(format!("traced: {summary}")),
+            Evidence::Apply { sqlstate, .. } => Some(format!("Postgres error, SQLSTATE {sqlstate}")),
+        }
+    }
+}
+
+/// A lock a statement took on a relation that existed before the migrations under review.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LockTaken {
+    pub relation: String,
+    #[serde(serialize_with = "lock_mode_name")]
+    pub mode: LockMode,
+}
+
+fn lock_mode_name<S: serde::Serializer>(mode: &LockMode, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(mode.name())
 }
 
 /// A mechanical fix: replace `span` of the file with `replacement`.

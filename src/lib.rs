@@ -1,9 +1,11 @@
 //! Drydock: reviews PostgreSQL schema migrations before they are merged.
 //!
 //! The modules follow the pipeline: [`plan`] finds and orders migration files, [`sql`] reads
-//! them, [`lint`] runs the static rules, [`verdict`] applies configuration and ignores and
+//! them, [`lint`] runs the static rules, [`apply`] replays them in a throwaway Postgres and traces
+//! each statement, [`verdict`] merges the evidence, applies configuration and ignores and
 //! decides, [`report`] renders the result.
 
+pub mod apply;
 pub mod cli;
 pub mod config;
 pub mod finding;

@@ -1,9 +1,10 @@
-//! Verdict: applies configuration (rule levels) and ignore comments to the findings, orders
+//! Verdict: merges traced evidence into the findings, applies configuration (rule levels) and ignore comments to the findings, orders
 //! them, and decides whether the change passes.
 
+use crate::apply::StatementTrace;
 use crate::config::Config;
-use crate::finding::{Finding, Severity};
-use crate::lint::Suppression;
+use crate::finding::{Category, Evidence, Finding, FindingLocation, Severity};
+use crate::lint::{self, Hit, Suppression, rules};
 
 #[derive(Debug, Clone, Default)]
 pub struct Verdict {
@@ -75,4 +76,158 @@ impl Verdict {
     pub fn blocking(&self) -> usize {
         self.findings.iter().filter(|f| f.blocking).count()
     }
+}
+
+/// Folds what the apply stage saw into the findings: trace evidence onto the findings about the
+/// same statement, and findings for hazards the static rules missed (a DO block that rewrites a
+/// table, a lock taken with no lock_timeout). One hazard, one finding.
+pub fn merge_traces(findings: &mut Vec<Finding>, traces: &[StatementTrace]) {
+    for trace in traces {
+        let Some(summary) = trace.effects.summary() else {
+            continue;
+        };
+        let evidence = Evidence::Trace {
+            summary: summary.clone(),
+            locks: trace.effects.locks.clone(),
+            rewritten: trace.effects.rewritten.clone(),
+            duration_ms: trace.duration.as_millis() as u64,
+        };
+        let about_statement = |f: &Finding| {
+            f.file == trace.file
+                && f.span
+                    .is_some_and(|s| s.start >= trace.span.start && s.start <= trace.span.end)
+        };
+        let mut raised = Vec::new();
+        let fx = &trace.effects;
+        if !fx.rewritten.is_empty()
+            && !findings
+                .iter()
+                .any(|f| about_statement(f) && covers_rewrite(f))
+        {
+            raised.push(traced_finding(
+                "traced-table-rewrite",
+                trace,
+                format!(
+                    "this statement rewrote {} when applied: the table is copied under an ACCESS EXCLUSIVE lock, blocking all reads and writes for as long as the copy takes, which grows with its size",
+                    fx.rewritten.join(", ")
+                ),
+                "Make the change without a rewrite (add a column, backfill in batches, switch over), or schedule it in a maintenance window.",
+            ));
+        }
+        let same_rule_in_file =
+            |rule: &str| findings.iter().any(|f| f.file == trace.file && f.rule == rule);
+        if let Some(lock) = fx.blocking_lock()
+            && !trace.lock_timeout_set
+            && !same_rule_in_file("missing-lock-timeout")
+        {
+            raised.push(traced_finding(
+                "missing-lock-timeout",
+                trace,
+                format!(
+                    "this statement took {} on {} with no lock_timeout set: if another session holds a conflicting lock it waits, and {} queue behind it",
+                    lock.mode.name(),
+                    lock.relation,
+                    lock.mode.blocks()
+                ),
+                "Set a lock timeout first (`SET lock_timeout = '5s';`) so the migration fails fast instead of stalling traffic, and retry it.",
+            ));
+        }
+        // Holding a lock matters when the work done under it grows with the data: a rewrite.
+        let heavy = !fx.rewritten.is_empty() || !fx.rebuilt_indexes.is_empty();
+        if heavy
+            && !fx.ran_under_exclusive.is_empty()
+            && !findings
+                .iter()
+                .any(|f| about_statement(f) && f.rule == "statements-while-locked")
+        {
+            raised.push(traced_finding(
+                "statements-while-locked",
+                trace,
+                format!(
+                    "this statement rewrote {} while ACCESS EXCLUSIVE on {} was held from earlier in the transaction: reads and writes on it stay blocked until the rewrite and the transaction finish",
+                    fx.rewritten.iter().chain(&fx.rebuilt_indexes).cloned().collect::<Vec<_>>().join(", "),
+                    fx.ran_under_exclusive.join(", ")
+                ),
+                "Commit right after the locking statement; do the rewrite in a separate transaction or migration.",
+            ));
+        }
+        for f in findings.iter_mut().filter(|f| about_statement(f)) {
+            if f.category != Category::Hygiene && !f.evidence.contains(&evidence) {
+                f.evidence.push(evidence.clone());
+            }
+        }
+        for mut f in raised {
+            f.evidence = vec![evidence.clone()];
+            findings.push(f);
+        }
+    }
+}
+
+/// Whether a static finding already says the statement rewrites (or empties) a table.
+fn covers_rewrite(f: &Finding) -> bool {
+    matches!(f.category, Category::TableRewrite | Category::Destructive)
+        || f.rule == "vacuum-full-or-cluster"
+}
+
+fn traced_finding(rule: &str, trace: &StatementTrace, message: String, help: &str) -> Finding {
+    let meta = rules::by_name(rule).expect("registered").meta();
+    lint::finding(
+        meta,
+        FindingLocation {
+            file: trace.file.clone(),
+            span: Some(trace.span),
+            start: trace.start,
+            end: trace.end,
+        },
+        Hit::new(message, help),
+    )
+}
+
+/// Static rules that predict a Postgres error, by SQLSTATE: when the statement fails with it,
+/// the static finding gets the error as evidence instead of a second finding.
+const PREDICTED_ERRORS: &[(&str, &str)] = &[
+    ("25001", "concurrently-in-transaction"),
+    ("55P04", "enum-value-used-in-transaction"),
+    ("42601", "syntax-error"),
+];
+
+/// Folds `migration-fails` findings into the static finding that predicted the same error at
+/// the same statement, keeping what the failure adds (what was not applied).
+pub fn merge_failures(findings: &mut Vec<Finding>) {
+    let mut merged = Vec::new();
+    for (i, failure) in findings.iter().enumerate() {
+        let (Some(span), Some(Evidence::Apply { sqlstate, .. })) = (
+            failure.span.filter(|_| failure.rule == "migration-fails"),
+            failure.evidence.first(),
+        ) else {
+            continue;
+        };
+        let predicted = findings.iter().position(|f| {
+            f.file == failure.file
+                && f.span.is_some_and(|s| s.start >= span.start && s.start <= span.end)
+                && PREDICTED_ERRORS.contains(&(sqlstate.as_str(), f.rule))
+        });
+        if let Some(target) = predicted {
+            merged.push((i, target));
+        }
+    }
+    for (failure, target) in merged.iter().rev() {
+        let consequence = findings[*failure]
+            .message
+            .split_once("; ")
+            .map(|(_, rest)| rest.to_string());
+        let evidence = findings[*failure].evidence.clone();
+        let f = &mut findings[*target];
+        if let Some(consequence) = consequence {
+            f.message = format!("{}; when applied, {consequence}", f.message);
+        }
+        f.evidence.extend(evidence);
+    }
+    let drop: Vec<usize> = merged.iter().map(|(failure, _)| *failure).collect();
+    let mut index = 0;
+    findings.retain(|_| {
+        let keep = !drop.contains(&index);
+        index += 1;
+        keep
+    });
 }

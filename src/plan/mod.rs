@@ -327,3 +327,51 @@ fn transaction_mode(format: Format, path: &Path, up: &str, whole: &str) -> Trans
         }
     }
 }
+
+/// Migration directories in a repository: directories named like `migrations` or `migrate` with
+/// SQL files in them or in their immediate subdirectories (Prisma, diesel). Hidden directories,
+/// `target` and `node_modules` are skipped; a found directory is not searched further.
+pub fn discover(root: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut pending = vec![(root.to_path_buf(), 0)];
+    while let Some((dir, depth)) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        let mut subdirs: Vec<PathBuf> = entries
+            .flatten()
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+            .map(|e| e.path())
+            .filter(|p| {
+                let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                !name.starts_with('.') && name != "target" && name != "node_modules"
+            })
+            .collect();
+        subdirs.sort();
+        for sub in subdirs {
+            let name = sub
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            if (name.contains("migration") || name == "migrate") && has_sql(&sub, 1) {
+                found.push(sub);
+            } else if depth < 6 {
+                pending.push((sub, depth + 1));
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+fn has_sql(dir: &Path, levels: usize) -> bool {
+    std::fs::read_dir(dir).into_iter().flatten().flatten().any(|e| {
+        let path = e.path();
+        if path.is_dir() {
+            levels > 0 && has_sql(&path, levels - 1)
+        } else {
+            path.extension().is_some_and(|x| x == "sql")
+        }
+    })
+}

@@ -1,13 +1,64 @@
-//! Report: pure rendering of a verdict as terminal text, JSON, SARIF or GitHub workflow
-//! annotations. No I/O here.
+//! Report: pure rendering of a verdict as terminal text, JSON, SARIF, GitHub workflow
+//! annotations or the Markdown of a pull request comment. No I/O here.
 
 pub mod github;
 pub mod json;
+pub mod markdown;
 pub mod sarif;
 pub mod text;
 
+use crate::apply::{FileOutcome, FileStatus, StatementTrace};
 use crate::source::SourceFile;
 use std::collections::HashMap;
+
+/// What `drydock check` learned by applying the migrations.
+#[derive(Debug, Default)]
+pub struct ApplyReport {
+    /// Which Postgres, for people (never a password); empty when nothing was applied.
+    pub postgres: String,
+    pub directories: Vec<AppliedDir>,
+}
+
+#[derive(Debug)]
+pub struct AppliedDir {
+    pub path: String,
+    pub format: &'static str,
+    pub files: Vec<FileOutcome>,
+    pub traces: Vec<StatementTrace>,
+}
+
+impl ApplyReport {
+    /// "applied 3 of 4 migrations under review to local PostgreSQL 15.18 (...)".
+    pub fn summary(&self) -> String {
+        if self.postgres.is_empty() {
+            return "nothing under review to apply".into();
+        }
+        let reviewed: Vec<&FileOutcome> = self
+            .directories
+            .iter()
+            .flat_map(|d| &d.files)
+            .filter(|f| f.reviewed)
+            .collect();
+        let applied = reviewed
+            .iter()
+            .filter(|f| f.status == FileStatus::Applied)
+            .count();
+        let base_failed = self
+            .directories
+            .iter()
+            .flat_map(|d| &d.files)
+            .any(|f| !f.reviewed && f.status == FileStatus::Failed);
+        let mut line = format!(
+            "applied {applied} of {} migration(s) under review to {}",
+            reviewed.len(),
+            self.postgres
+        );
+        if base_failed {
+            line.push_str("; a base migration failed, so the base state could not be built");
+        }
+        line
+    }
+}
 
 /// The files findings point into, by their display path, for code frames and fixes.
 #[derive(Default)]
@@ -31,4 +82,5 @@ pub enum OutputFormat {
     Json,
     Sarif,
     Github,
+    Markdown,
 }

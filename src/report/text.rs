@@ -1,13 +1,18 @@
 //! Terminal output: a code frame per finding (file:line:col, the statement, the rule), why it
 //! matters and what to write instead; colour only when asked (on a terminal).
 
-use super::Sources;
+use super::{ApplyReport, Sources};
 use crate::finding::{Finding, Severity};
 use crate::verdict::Verdict;
 use annotate_snippets::renderer::DecorStyle;
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
-pub fn render(verdict: &Verdict, sources: &Sources, color: bool) -> String {
+pub fn render(
+    verdict: &Verdict,
+    sources: &Sources,
+    color: bool,
+    apply: Option<&ApplyReport>,
+) -> String {
     let renderer = if color {
         Renderer::styled()
     } else {
@@ -21,6 +26,10 @@ pub fn render(verdict: &Verdict, sources: &Sources, color: bool) -> String {
     }
     out.push_str(&summary(verdict));
     out.push('\n');
+    if let Some(apply) = apply {
+        out.push_str(&apply.summary());
+        out.push('\n');
+    }
     out
 }
 
@@ -81,6 +90,10 @@ fn render_finding(finding: &Finding, sources: &Sources, renderer: &Renderer) -> 
     }
     let help = finding.help.as_str();
     let mut help_group = Group::with_title(Level::HELP.secondary_title(help));
+    let evidence: Vec<String> = finding.evidence.iter().filter_map(|e| e.describe()).collect();
+    for line in &evidence {
+        help_group = help_group.element(Level::NOTE.message(line.as_str()));
+    }
     let replacement;
     if let Some(fix) = &finding.fix {
         replacement = format!("suggested: {}", fix.replacement);

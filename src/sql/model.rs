@@ -253,27 +253,61 @@ pub enum Action {
 /// Postgres' own names for the lock modes, weakest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum LockMode {
+    AccessShare,
+    RowShare,
+    RowExclusive,
     ShareUpdateExclusive,
     Share,
     ShareRowExclusive,
+    Exclusive,
     AccessExclusive,
 }
 
 impl LockMode {
     pub fn name(self) -> &'static str {
         match self {
+            LockMode::AccessShare => "ACCESS SHARE",
+            LockMode::RowShare => "ROW SHARE",
+            LockMode::RowExclusive => "ROW EXCLUSIVE",
             LockMode::ShareUpdateExclusive => "SHARE UPDATE EXCLUSIVE",
             LockMode::Share => "SHARE",
             LockMode::ShareRowExclusive => "SHARE ROW EXCLUSIVE",
+            LockMode::Exclusive => "EXCLUSIVE",
             LockMode::AccessExclusive => "ACCESS EXCLUSIVE",
         }
+    }
+
+    /// The mode as `pg_locks.mode` spells it (`AccessExclusiveLock`).
+    pub fn from_pg_locks(mode: &str) -> Option<LockMode> {
+        Some(match mode {
+            "AccessShareLock" => LockMode::AccessShare,
+            "RowShareLock" => LockMode::RowShare,
+            "RowExclusiveLock" => LockMode::RowExclusive,
+            "ShareUpdateExclusiveLock" => LockMode::ShareUpdateExclusive,
+            "ShareLock" => LockMode::Share,
+            "ShareRowExclusiveLock" => LockMode::ShareRowExclusive,
+            "ExclusiveLock" => LockMode::Exclusive,
+            "AccessExclusiveLock" => LockMode::AccessExclusive,
+            _ => return None,
+        })
+    }
+
+    /// Whether it conflicts with ordinary traffic: with ROW EXCLUSIVE (writes) or ACCESS SHARE
+    /// (reads).
+    pub fn blocks_traffic(self) -> bool {
+        self >= LockMode::Share
     }
 
     /// What ordinary traffic the lock stops while it is held.
     pub fn blocks(self) -> &'static str {
         match self {
+            LockMode::AccessShare | LockMode::RowShare | LockMode::RowExclusive => {
+                "only schema changes"
+            }
             LockMode::ShareUpdateExclusive => "other schema changes and VACUUM",
-            LockMode::Share | LockMode::ShareRowExclusive => "all writes (INSERT, UPDATE, DELETE)",
+            LockMode::Share | LockMode::ShareRowExclusive | LockMode::Exclusive => {
+                "all writes (INSERT, UPDATE, DELETE)"
+            }
             LockMode::AccessExclusive => "all reads and writes",
         }
     }

@@ -67,6 +67,7 @@ registry! {
     volatile_default::VolatileDefault,
     stored_generated_column::StoredGeneratedColumn,
     serial_column::SerialColumn,
+    traced_table_rewrite::TracedTableRewrite,
     // data-dependent
     not_null_column_without_default::NotNullColumnWithoutDefault,
     unique_on_existing_data::UniqueOnExistingData,
@@ -87,6 +88,7 @@ registry! {
     atlas_sum_mismatch::AtlasSumMismatch,
     invalid_file::InvalidFile,
     syntax_error::SyntaxError,
+    migration_fails::MigrationFails,
     empty_migration::EmptyMigration,
     unknown_rule_in_ignore::UnknownRuleInIgnore,
     // hygiene

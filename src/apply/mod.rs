@@ -1,0 +1,670 @@
+//! Apply: build the base state in a throwaway database, then apply the migrations under review
+//! one statement at a time while tracing what each does. A statement Postgres rejects becomes a
+//! finding at its file, line and column; what follows it is reported as not applied.
+
+pub mod postgres;
+pub mod trace;
+
+use crate::finding::{Evidence, Finding, FindingLocation};
+use crate::source::Position;
+use crate::lint::{self, Hit, rules};
+use crate::plan::format::Transaction;
+use crate::plan::{MigrationDir, MigrationFile};
+use crate::source::Span;
+use crate::sql::{classify, model::Action, split};
+use anyhow::Result;
+use postgres::{Server, describe_error};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::time::Duration;
+use tokio::time::Instant;
+use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
+use trace::{Effects, Probe};
+
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    /// Per statement (and per base file); also bounds lock waits.
+    pub statement_timeout: Duration,
+    /// The whole apply stage, every directory.
+    pub deadline: Instant,
+}
+
+/// One migration directory to apply: which of its files are under review.
+pub struct DirInput<'a> {
+    pub dir: &'a MigrationDir,
+    /// Parallel to `dir.files`.
+    pub reviewed: Vec<bool>,
+    /// Each reviewed file on its own: what an earlier reviewed file created counts as existing
+    /// for later ones (as `drydock lint` without a base does). Otherwise the reviewed files are
+    /// one change and only the base state exists.
+    pub each_file: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FileStatus {
+    Applied,
+    Failed,
+    NotApplied,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FileOutcome {
+    pub file: String,
+    pub reviewed: bool,
+    pub status: FileStatus,
+    pub statements: usize,
+    /// Statements that ran without error (for a failed transactional file they were rolled
+    /// back).
+    pub applied: usize,
+}
+
+/// What one statement under review did.
+#[derive(Debug, Clone)]
+pub struct StatementTrace {
+    pub file: String,
+    pub span: Span,
+    pub start: Position,
+    pub end: Position,
+    pub duration: Duration,
+    pub effects: Effects,
+    /// `lock_timeout` was set when the statement ran.
+    pub lock_timeout_set: bool,
+    /// Locks could be read (false for statements that cannot run in a transaction, such as
+    /// CREATE INDEX CONCURRENTLY).
+    pub locks_traced: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct DirOutcome {
+    pub files: Vec<FileOutcome>,
+    pub traces: Vec<StatementTrace>,
+    /// Statements Postgres rejected, timeouts, lost connections.
+    pub findings: Vec<Finding>,
+}
+
+/// Applies one directory into a fresh database of `server`.
+pub async fn apply_dir(server: &Server, input: &DirInput<'_>, settings: &Settings) -> DirOutcome {
+    let mut run = Run {
+        outcome: DirOutcome::default(),
+        settings: *settings,
+    };
+    let connected = async {
+        let config = server.create_database().await?;
+        let client = postgres::connect(&config).await?;
+        client
+            .simple_query(&format!(
+                "SET statement_timeout = {}",
+                settings.statement_timeout.as_millis()
+            ))
+            .await?;
+        let probe = Probe::prepare(&client).await?;
+        anyhow::Ok((client, probe))
+    }
+    .await;
+    let (client, probe) = match connected {
+        Ok(c) => c,
+        Err(e) => {
+            run.outcome.findings.push(apply_finding(
+                FindingLocation {
+                    file: input.dir.path.display().to_string(),
+                    span: None,
+                    start: Position { line: 1, column: 1 },
+                    end: Position { line: 1, column: 1 },
+                },
+                format!("could not prepare a database to apply the migrations: {e:#}"),
+                "Check that the Postgres server is reachable and that the user may create databases.".into(),
+                None,
+            ));
+            run.not_applied(input.dir.files.iter().zip(&input.reviewed));
+            return run.outcome;
+        }
+    };
+
+    let files: Vec<(&MigrationFile, bool)> = input
+        .dir
+        .files
+        .iter()
+        .zip(input.reviewed.iter().copied())
+        .collect();
+    // The framework has applied the base long ago; the reviewed files come after it, in order.
+    let (base, reviewed): (Vec<_>, Vec<_>) = files.iter().partition(|(_, r)| !r);
+    for (i, (file, _)) in base.iter().enumerate() {
+        if let Err(failure) = run.base_file(&client, file).await {
+            let rest = base.len() - i - 1 + reviewed.len();
+            run.fail(file, false, failure, BASE_HELP, rest);
+            run.not_applied(base[i + 1..].iter().chain(&reviewed).map(|(f, r)| (*f, r)));
+            return run.outcome;
+        }
+        run.applied(file, false, usize::MAX);
+    }
+    let base_state = match probe.snapshot(&client).await {
+        Ok(s) => s,
+        Err(e) => {
+            run.outcome.findings.push(apply_finding(
+                FindingLocation {
+                    file: input.dir.path.display().to_string(),
+                    span: None,
+                    start: Position { line: 1, column: 1 },
+                    end: Position { line: 1, column: 1 },
+                },
+                format!("could not read the catalog: {}", describe_error(&e)),
+                String::new(),
+                None,
+            ));
+            return run.outcome;
+        }
+    };
+    let mut tracer = Tracer {
+        client: &client,
+        probe: &probe,
+        filenodes: base_state.iter().map(|(oid, r)| (*oid, r.filenode)).collect(),
+        base: base_state,
+        created: trace::Snapshot::new(),
+    };
+    for (i, (file, _)) in reviewed.iter().enumerate() {
+        if input.each_file {
+            for (oid, relation) in std::mem::take(&mut tracer.created) {
+                tracer.filenodes.insert(oid, relation.filenode);
+                tracer.base.insert(oid, relation);
+            }
+        }
+        if let Err(failure) = run.reviewed_file(&mut tracer, file).await {
+            let rest_files = reviewed.len() - i - 1;
+            run.fail(file, true, failure, "", rest_files);
+            run.not_applied(reviewed[i + 1..].iter().map(|(f, r)| (*f, r)));
+            return run.outcome;
+        }
+    }
+    run.outcome
+}
+
+const BASE_HELP: &str = "This migration is already on the base branch, so the base state could not be built and nothing under review was applied. Fix the base migrations (or the provider's Postgres version) first.";
+
+/// Why a file stopped.
+struct Failure {
+    /// Where, in the file.
+    offset: usize,
+    statement: Span,
+    kind: FailureKind,
+}
+
+enum FailureKind {
+    Rejected(Box<tokio_postgres::error::DbError>),
+    StatementTimeout,
+    Deadline,
+    ConnectionLost(String),
+}
+
+struct Run {
+    outcome: DirOutcome,
+    settings: Settings,
+}
+
+/// Tracing state across the reviewed files of one directory.
+struct Tracer<'a> {
+    client: &'a Client,
+    probe: &'a Probe,
+    /// The relations that count as existing (in production, before this change).
+    base: trace::Snapshot,
+    /// Last known storage of each base relation.
+    filenodes: HashMap<u32, u32>,
+    /// Relations the reviewed statements created, as far as their locks showed them.
+    created: trace::Snapshot,
+}
+
+impl Run {
+    /// Runs a deployed migration the way its framework does.
+    async fn base_file(&mut self, client: &Client, file: &MigrationFile) -> Result<(), Failure> {
+        let text = &file.source.text[file.up.start..file.up.end];
+        let whole = Span::new(file.up.start, file.up.end);
+        match file.transaction {
+            Transaction::Wrapped => {
+                self.query(client, "BEGIN", whole).await?;
+                if let Err(failure) = self.query(client, text, whole).await {
+                    let _ = client.simple_query("ROLLBACK").await;
+                    return Err(failure);
+                }
+                self.query(client, "COMMIT", whole).await
+            }
+            Transaction::Implicit => self.query(client, text, whole).await,
+            Transaction::None => {
+                for span in statement_spans(file) {
+                    self.query(client, &file.source.text[span.start..span.end], span)
+                        .await?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Sends `sql` (which starts at `span.start` of the file) and maps a failure back into the
+    /// file.
+    async fn query(&self, client: &Client, sql: &str, span: Span) -> Result<(), Failure> {
+        let result = tokio::time::timeout_at(self.settings.deadline, client.simple_query(sql))
+            .await
+            .map_err(|_| FailureKind::Deadline)
+            .and_then(|r| r.map_err(|e| failure_kind(&e)));
+        match result {
+            Ok(_) => Ok(()),
+            Err(kind) => {
+                if matches!(kind, FailureKind::Deadline) {
+                    let _ = client.cancel_token().cancel_query(NoTls).await;
+                }
+                let offset = match &kind {
+                    FailureKind::Rejected(db) => error_offset(sql, db).map_or(span.start, |o| span.start + o),
+                    _ => span.start,
+                };
+                Err(Failure {
+                    offset,
+                    statement: span,
+                    kind,
+                })
+            }
+        }
+    }
+
+    /// Applies a file under review statement by statement, tracing each.
+    async fn reviewed_file(
+        &mut self,
+        tracer: &mut Tracer<'_>,
+        file: &MigrationFile,
+    ) -> Result<(), Failure> {
+        let statements = up_statements(file);
+        let framework_transaction = file.transaction != Transaction::None;
+        let mut in_transaction = framework_transaction;
+        let mut held = trace::Locks::new();
+        if framework_transaction {
+            self.query(tracer.client, "BEGIN", file.up).await?;
+        }
+        for (span, action) in &statements {
+            let sql = &file.source.text[span.start..span.end];
+            let transaction_control =
+                matches!(action, Action::Begin | Action::Commit | Action::Rollback);
+            let step = if transaction_control {
+                let started = std::time::Instant::now();
+                self.query(tracer.client, sql, *span)
+                    .await
+                    .map(|()| untraced(started))
+            } else if in_transaction {
+                self.traced_in_transaction(tracer, sql, *span, &held).await
+            } else {
+                self.traced_alone(tracer, sql, *span).await
+            };
+            let step = match step {
+                Ok(step) => step,
+                Err(failure) => {
+                    if in_transaction {
+                        let _ = tracer.client.simple_query("ROLLBACK").await;
+                    }
+                    return Err(failure);
+                }
+            };
+            match action {
+                Action::Begin => in_transaction = true,
+                Action::Commit | Action::Rollback => {
+                    in_transaction = false;
+                    held.clear();
+                }
+                _ if in_transaction => held = step.held,
+                _ => {}
+            }
+            if transaction_control {
+                continue;
+            }
+            let source = &file.source;
+            self.outcome.traces.push(StatementTrace {
+                file: source.display_path(),
+                span: *span,
+                start: source.position(span.start),
+                end: source.position(span.end),
+                duration: step.duration,
+                effects: step.effects,
+                lock_timeout_set: step.lock_timeout_set,
+                locks_traced: step.locks_traced,
+            });
+        }
+        if framework_transaction && in_transaction {
+            self.query(tracer.client, "COMMIT", file.up).await?;
+        }
+        self.applied(file, true, statements.len());
+        Ok(())
+    }
+
+    /// A statement inside a transaction (the framework's or the file's own): run it, then read
+    /// locks and storage, pipelined.
+    async fn traced_in_transaction(
+        &self,
+        tracer: &mut Tracer<'_>,
+        sql: &str,
+        span: Span,
+        held: &trace::Locks,
+    ) -> Result<Step, Failure> {
+        let started = std::time::Instant::now();
+        let statement = async {
+            let r = tracer.client.simple_query(sql).await;
+            (r, started.elapsed())
+        };
+        let (duration, probed) = self
+            .pipelined(tracer.client, statement, tracer.probe.after(tracer.client), sql, span)
+            .await?;
+        let observed = probed.map_err(|e| self.failure_at(sql, span, &e))?;
+        Ok(tracer.step(duration, observed, held))
+    }
+
+    /// A statement in autocommit mode: wrapped in a transaction of our own so that its locks
+    /// can be read before they are released. A statement that cannot run in a transaction
+    /// (CREATE INDEX CONCURRENTLY, VACUUM) is run bare, and only timed.
+    async fn traced_alone(
+        &self,
+        tracer: &mut Tracer<'_>,
+        sql: &str,
+        span: Span,
+    ) -> Result<Step, Failure> {
+        let client = tracer.client;
+        let started = std::time::Instant::now();
+        let statement = async {
+            let (_, r) = tokio::join!(client.simple_query("BEGIN"), client.simple_query(sql));
+            (r, started.elapsed())
+        };
+        let probe_and_commit = async {
+            let (probed, commit) =
+                tokio::join!(tracer.probe.after(client), client.simple_query("COMMIT"));
+            commit?;
+            probed
+        };
+        match self.pipelined(client, statement, probe_and_commit, sql, span).await {
+            Ok((duration, probed)) => {
+                let observed = probed.map_err(|e| self.failure_at(sql, span, &e))?;
+                Ok(tracer.step(duration, observed, &trace::Locks::new()))
+            }
+            Err(Failure {
+                kind: FailureKind::Rejected(db),
+                ..
+            }) if db.code().code() == "25001" => {
+                // "cannot run inside a transaction block": the pipelined COMMIT rolled back.
+                let started = std::time::Instant::now();
+                self.query(client, sql, span).await?;
+                Ok(untraced(started))
+            }
+            Err(failure) => Err(failure),
+        }
+    }
+
+    /// Runs `statement` and then `after` on the same connection without waiting in between, within
+    /// the deadline. A failing statement is the failure; `after`'s own result is returned as is.
+    async fn pipelined<A>(
+        &self,
+        client: &Client,
+        statement: impl Future<Output = (Result<Vec<SimpleQueryMessage>, tokio_postgres::Error>, Duration)>,
+        after: impl Future<Output = A>,
+        sql: &str,
+        span: Span,
+    ) -> Result<(Duration, A), Failure> {
+        let both = async { tokio::join!(statement, after) };
+        match tokio::time::timeout_at(self.settings.deadline, both).await {
+            Err(_) => {
+                let _ = client.cancel_token().cancel_query(NoTls).await;
+                Err(Failure {
+                    offset: span.start,
+                    statement: span,
+                    kind: FailureKind::Deadline,
+                })
+            }
+            Ok(((Err(e), _), _)) => Err(self.failure_at(sql, span, &e)),
+            Ok(((Ok(_), duration), after)) => Ok((duration, after)),
+        }
+    }
+
+    fn failure_at(&self, sql: &str, span: Span, e: &tokio_postgres::Error) -> Failure {
+        let kind = failure_kind(e);
+        let offset = match &kind {
+            FailureKind::Rejected(db) => error_offset(sql, db).map_or(span.start, |o| span.start + o),
+            _ => span.start,
+        };
+        Failure {
+            offset,
+            statement: span,
+            kind,
+        }
+    }
+
+    fn applied(&mut self, file: &MigrationFile, reviewed: bool, statements: usize) {
+        let count = if statements == usize::MAX {
+            statement_spans(file).len()
+        } else {
+            statements
+        };
+        self.outcome.files.push(FileOutcome {
+            file: file.source.display_path(),
+            reviewed,
+            status: FileStatus::Applied,
+            statements: count,
+            applied: count,
+        });
+    }
+
+    fn not_applied<'f>(&mut self, files: impl Iterator<Item = (&'f MigrationFile, &'f bool)>) {
+        for (file, reviewed) in files {
+            self.outcome.files.push(FileOutcome {
+                file: file.source.display_path(),
+                reviewed: *reviewed,
+                status: FileStatus::NotApplied,
+                statements: statement_spans(file).len(),
+                applied: 0,
+            });
+        }
+    }
+
+    /// Records a failed file and the finding that says why and what did not run.
+    fn fail(
+        &mut self,
+        file: &MigrationFile,
+        reviewed: bool,
+        failure: Failure,
+        help: &str,
+        files_after: usize,
+    ) {
+        let source = &file.source;
+        let spans = statement_spans(file);
+        let failed_at = spans
+            .iter()
+            .position(|s| s.start <= failure.offset && failure.offset <= s.end.max(s.start));
+        let remaining = failed_at.map_or(0, |i| spans.len() - i - 1);
+        let mut consequence = Vec::new();
+        if file.transaction != Transaction::None {
+            consequence.push(format!(
+                "the file runs {}, so everything it did was rolled back",
+                file.transaction.describe()
+            ));
+        }
+        if remaining > 0 {
+            consequence.push(format!(
+                "the {remaining} statement{} after it in this file {} not applied",
+                plural(remaining),
+                if remaining == 1 { "was" } else { "were" }
+            ));
+        }
+        if files_after > 0 {
+            consequence.push(format!(
+                "{files_after} later migration{} {} not applied",
+                plural(files_after),
+                if files_after == 1 { "was" } else { "were" }
+            ));
+        }
+        let (what, default_help, evidence) = describe_failure(&failure.kind, &self.settings);
+        let mut message = what;
+        if !consequence.is_empty() {
+            message.push_str("; ");
+            message.push_str(&consequence.join("; "));
+        }
+        let help = if help.is_empty() { default_help } else { help.to_string() };
+        let start = source.position(failure.offset);
+        self.outcome.findings.push(apply_finding(
+            FindingLocation {
+                file: source.display_path(),
+                span: Some(failure.statement),
+                start,
+                end: source.position(failure.statement.end),
+            },
+            message,
+            help,
+            evidence,
+        ));
+        self.outcome.files.push(FileOutcome {
+            file: source.display_path(),
+            reviewed,
+            status: FileStatus::Failed,
+            statements: spans.len(),
+            applied: failed_at.unwrap_or(0),
+        });
+    }
+}
+
+/// One statement's run.
+struct Step {
+    duration: Duration,
+    effects: Effects,
+    /// Locks the transaction holds afterwards.
+    held: trace::Locks,
+    lock_timeout_set: bool,
+    locks_traced: bool,
+}
+
+/// A statement that ran outside any transaction: only its time is known.
+fn untraced(started: std::time::Instant) -> Step {
+    Step {
+        duration: started.elapsed(),
+        effects: Effects::default(),
+        held: trace::Locks::new(),
+        lock_timeout_set: false,
+        locks_traced: false,
+    }
+}
+
+impl Tracer<'_> {
+    fn step(&mut self, duration: Duration, observed: trace::Observed, held: &trace::Locks) -> Step {
+        let effects = trace::effects(&self.base, &self.filenodes, &observed, held);
+        for (oid, relation) in &observed.relations {
+            match self.filenodes.get_mut(oid) {
+                Some(known) => *known = relation.filenode,
+                None => {
+                    self.created.insert(*oid, relation.clone());
+                }
+            }
+        }
+        Step {
+            duration,
+            effects,
+            held: observed.locks,
+            lock_timeout_set: observed.lock_timeout_set,
+            locks_traced: true,
+        }
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+fn failure_kind(e: &tokio_postgres::Error) -> FailureKind {
+    match e.as_db_error() {
+        Some(db) if db.code().code() == "57014" && db.message().contains("statement timeout") => {
+            FailureKind::StatementTimeout
+        }
+        Some(db) => FailureKind::Rejected(Box::new(db.clone())),
+        None => FailureKind::ConnectionLost(describe_error(e)),
+    }
+}
+
+/// Message, help and evidence for a failure.
+fn describe_failure(kind: &FailureKind, settings: &Settings) -> (String, String, Option<Evidence>) {
+    match kind {
+        FailureKind::Rejected(db) => {
+            let mut message = format!("Postgres rejected this statement: {}", db.message());
+            if let Some(detail) = db.detail() {
+                message.push_str(&format!(" ({detail})"));
+            }
+            let help = db.hint().map(str::to_string).unwrap_or_else(|| {
+                "Fix the statement so that it applies to the schema the earlier migrations produce; `drydock check` replays them in the same order.".into()
+            });
+            let evidence = Evidence::Apply {
+                sqlstate: db.code().code().to_string(),
+                message: db.message().to_string(),
+                detail: db.detail().map(str::to_string),
+                hint: db.hint().map(str::to_string),
+            };
+            (message, help, Some(evidence))
+        }
+        FailureKind::StatementTimeout => (
+            format!(
+                "the statement did not finish within the statement timeout of {} s: it waits on a lock or runs too long, even on an empty database",
+                settings.statement_timeout.as_secs_f64()
+            ),
+            "Look for a loop that never ends, a sleep, or a wait on a lock held by another session; raise statement-timeout in drydock.toml only if the statement is legitimately slow.".into(),
+            Some(Evidence::Apply {
+                sqlstate: "57014".into(),
+                message: "canceling statement due to statement timeout".into(),
+                detail: None,
+                hint: None,
+            }),
+        ),
+        FailureKind::Deadline => (
+            "the check's overall time limit ran out while this statement was running; it was cancelled".into(),
+            "Raise the timeout in drydock.toml if the migrations legitimately take this long; otherwise look for a statement that loops or waits.".into(),
+            None,
+        ),
+        FailureKind::ConnectionLost(reason) => (
+            format!(
+                "the connection to Postgres was lost while this statement ran ({reason}): the statement ended its own session (pg_terminate_backend) or crashed the server"
+            ),
+            "A migration must not terminate backends or shut the server down; remove that statement.".into(),
+            None,
+        ),
+    }
+}
+
+fn apply_finding(
+    location: FindingLocation,
+    message: String,
+    help: String,
+    evidence: Option<Evidence>,
+) -> Finding {
+    let meta = rules::by_name("migration-fails").expect("registered").meta();
+    let mut finding = lint::finding(meta, location, Hit::new(message, help));
+    finding.evidence = evidence.into_iter().collect();
+    finding
+}
+
+/// Byte offset into `sql` of the error position Postgres reported (1-based, in characters).
+fn error_offset(sql: &str, db: &tokio_postgres::error::DbError) -> Option<usize> {
+    match db.position()? {
+        tokio_postgres::error::ErrorPosition::Original(chars) => sql
+            .char_indices()
+            .nth((*chars as usize).saturating_sub(1))
+            .map(|(i, _)| i),
+        tokio_postgres::error::ErrorPosition::Internal { .. } => None,
+    }
+}
+
+/// The up section's statements, as spans of the file.
+pub fn statement_spans(file: &MigrationFile) -> Vec<Span> {
+    up_statements(file).into_iter().map(|(span, _)| span).collect()
+}
+
+/// The up section's statements with what their first words say they do (enough to follow
+/// BEGIN and COMMIT).
+fn up_statements(file: &MigrationFile) -> Vec<(Span, Action)> {
+    let up = &file.source.text[file.up.start..file.up.end];
+    split::split(up)
+        .statements
+        .into_iter()
+        .map(|s| {
+            let action = classify::classify(up, &s.tokens);
+            (
+                Span::new(file.up.start + s.span.start, file.up.start + s.span.end),
+                action,
+            )
+        })
+        .collect()
+}

@@ -1,0 +1,123 @@
+//! The docker provider: a container from a configurable image, through testcontainers. Its
+//! environment holds only what we set (the image's own ENV aside): nothing of Drydock's.
+
+use super::{Guard, Server, wait_until_ready};
+use anyhow::{Context, Result, anyhow};
+use std::time::Duration;
+use testcontainers::core::{ContainerPort, WaitFor};
+use testcontainers::runners::AsyncRunner;
+use testcontainers::{ContainerAsync, GenericImage, ImageExt};
+use tokio_postgres::Config;
+
+/// Label on every container Drydock starts, with the starting process id as value.
+pub const LABEL: &str = "dev.drydock.pid";
+
+const READY: &str = "database system is ready to accept connections";
+
+pub struct Container(ContainerAsync<GenericImage>);
+
+impl Container {
+    pub async fn remove(self) {
+        // Errors here leave nothing we could do better; testcontainers logs them.
+        let _ = self.0.rm().await;
+    }
+}
+
+/// Whether a Docker daemon answers on the configured socket (DOCKER_HOST or the default).
+pub async fn daemon_answers() -> bool {
+    let Ok(docker) = testcontainers::bollard::Docker::connect_with_defaults() else {
+        return false;
+    };
+    matches!(
+        tokio::time::timeout(Duration::from_secs(3), docker.ping()).await,
+        Ok(Ok(_))
+    )
+}
+
+pub async fn start(image: &str) -> Result<Server> {
+    if !daemon_answers().await {
+        return Err(anyhow!(
+            "no Docker daemon answers (DOCKER_HOST={}): start Docker, or use --postgres local or a postgres:// URL",
+            std::env::var("DOCKER_HOST").unwrap_or_else(|_| "unix:///var/run/docker.sock".into())
+        ));
+    }
+    let (name, tag) = split_image(image);
+    let password = format!("dd{}", super::unique_suffix());
+    let container = GenericImage::new(name, tag)
+        .with_exposed_port(ContainerPort::Tcp(5432))
+        .with_wait_for(WaitFor::message_on_stdout(READY))
+        .with_wait_for(WaitFor::message_on_stderr(READY))
+        .with_env_var("POSTGRES_USER", "postgres")
+        .with_env_var("POSTGRES_PASSWORD", &password)
+        .with_env_var("POSTGRES_DB", "postgres")
+        .with_label(LABEL, std::process::id().to_string())
+        .with_cmd([
+            "-c",
+            "fsync=off",
+            "-c",
+            "synchronous_commit=off",
+            "-c",
+            "full_page_writes=off",
+            "-c",
+            "TimeZone=UTC",
+        ])
+        .with_startup_timeout(Duration::from_secs(120))
+        .start()
+        .await
+        .map_err(|e| anyhow!("{e}"))
+        .with_context(|| {
+            format!(
+                "cannot start a container from the image `{image}` (is the image present or can it be pulled? set postgres-image in drydock.toml or --postgres-image to one you have)"
+            )
+        })?;
+    let host = container.get_host().await.map_err(|e| anyhow!("{e}"))?;
+    let port = container
+        .get_host_port_ipv4(5432)
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
+    let mut config = Config::new();
+    config
+        .host(host.to_string())
+        .port(port)
+        .user("postgres")
+        .password(password)
+        .dbname("postgres");
+    let container = Container(container);
+    // The log line can come a moment before the port is mapped through.
+    wait_until_ready(&config, Duration::from_secs(15), || Ok(())).await?;
+    Ok(Server::new(
+        format!("docker image {image}"),
+        config,
+        Guard::Docker(container),
+    ))
+}
+
+/// `postgres:17` → (`postgres`, `17`); a registry port is not a tag.
+fn split_image(image: &str) -> (String, String) {
+    let last_slash = image.rfind('/').map_or(0, |i| i + 1);
+    match image[last_slash..].rfind(':') {
+        Some(colon) => (
+            image[..last_slash + colon].to_string(),
+            image[last_slash + colon + 1..].to_string(),
+        ),
+        None => (image.to_string(), "latest".to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_image;
+
+    #[test]
+    fn image_names_split_at_the_tag() {
+        assert_eq!(split_image("postgres:17"), ("postgres".into(), "17".into()));
+        assert_eq!(
+            split_image("registry:5000/team/pg"),
+            ("registry:5000/team/pg".into(), "latest".into())
+        );
+        assert_eq!(
+            split_image("registry:5000/team/pg:15-alpine"),
+            ("registry:5000/team/pg".into(), "15-alpine".into())
+        );
+    }
+}

@@ -1,0 +1,214 @@
+//! The local provider: `initdb` + `postgres` from this machine, in a temp dir, listening only on a
+//! unix socket inside that dir. As root (CI jobs, container actions) the server runs as the
+//! `postgres` user (or `nobody`), since Postgres refuses to run as root.
+
+use super::{Guard, Server, wait_until_ready};
+use anyhow::{Context, Result, anyhow, bail};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+use tokio_postgres::Config;
+
+/// A running cluster: stopped and deleted on drop.
+pub struct Cluster {
+    child: Child,
+    // Dropped after the server has stopped (field order is drop order).
+    dir: tempfile::TempDir,
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        // SIGQUIT: immediate shutdown; nothing in a throwaway cluster needs a checkpoint.
+        unsafe {
+            libc::kill(self.child.id() as libc::pid_t, libc::SIGQUIT);
+        }
+        for _ in 0..500 {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub async fn start() -> Result<Server> {
+    let bin = find_bindir()?;
+    // Through symlinks (/usr/local/bin/initdb -> /usr/lib/postgresql/15/bin/initdb).
+    let bin = bin
+        .join("initdb")
+        .canonicalize()
+        .ok()
+        .and_then(|p| p.parent().map(Path::to_path_buf))
+        .unwrap_or(bin);
+    let run_as = unprivileged_user()?;
+    let dir = tempfile::Builder::new()
+        .prefix("drydock-pg-")
+        .tempdir()
+        .context("cannot create a temp dir for the local cluster")?;
+    let data = dir.path().join("data");
+    let log_path = dir.path().join("server.log");
+    if let Some((uid, gid)) = run_as {
+        std::os::unix::fs::chown(dir.path(), Some(uid), Some(gid))
+            .context("cannot hand the temp dir to the unprivileged user")?;
+    }
+
+    let init = server_command(&bin.join("initdb"), dir.path(), run_as)
+        .args(["--username=postgres", "--auth=trust", "--no-sync"])
+        .args(["--encoding=UTF8", "--locale=C"])
+        .arg("-D")
+        .arg(&data)
+        .output()
+        .with_context(|| format!("cannot run {}", bin.join("initdb").display()))?;
+    if !init.status.success() {
+        bail!(
+            "initdb failed: {}",
+            String::from_utf8_lossy(&init.stderr).trim()
+        );
+    }
+
+    let log = std::fs::File::create(&log_path).context("cannot create the server log")?;
+    if let Some((uid, gid)) = run_as {
+        std::os::unix::fs::chown(&log_path, Some(uid), Some(gid))?;
+    }
+    let child = server_command(&bin.join("postgres"), dir.path(), run_as)
+        .arg("-D")
+        .arg(&data)
+        .arg("-k")
+        .arg(dir.path())
+        .args(["-c", "listen_addresses="])
+        .args(["-c", "fsync=off", "-c", "synchronous_commit=off"])
+        .args(["-c", "full_page_writes=off", "-c", "max_wal_senders=0"])
+        .args(["-c", "wal_level=minimal", "-c", "TimeZone=UTC"])
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        .spawn()
+        .with_context(|| format!("cannot start {}", bin.join("postgres").display()))?;
+    let mut cluster = Cluster { child, dir };
+
+    let mut config = Config::new();
+    config
+        .host_path(cluster.dir.path())
+        .port(5432)
+        .user("postgres")
+        .dbname("postgres");
+    wait_until_ready(&config, Duration::from_secs(30), || {
+        match cluster.child.try_wait() {
+            Ok(Some(status)) => Err(anyhow!(
+                "postgres exited ({status}) before accepting connections: {}",
+                std::fs::read_to_string(&log_path)
+                    .unwrap_or_default()
+                    .trim()
+            )),
+            _ => Ok(()),
+        }
+    })
+    .await?;
+    let version = version_of(&bin);
+    Ok(Server::new(
+        format!("local PostgreSQL {version} ({})", bin.display()),
+        config,
+        Guard::Local(cluster),
+    ))
+}
+
+/// A command with a cleared environment: migration SQL can run shell commands as the server's
+/// user (`COPY ... TO PROGRAM`), so nothing of Drydock's environment (tokens) may reach it.
+fn server_command(program: &Path, cwd: &Path, run_as: Option<(u32, u32)>) -> Command {
+    let mut command = Command::new(program);
+    command
+        .env_clear()
+        .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+        .env("LC_ALL", "C")
+        .current_dir(cwd)
+        .stdin(Stdio::null());
+    unsafe {
+        command.pre_exec(move || {
+            if let Some((uid, gid)) = run_as {
+                // Groups first: once the uid is dropped they cannot be changed.
+                if libc::setgroups(1, &gid) != 0
+                    || libc::setgid(gid) != 0
+                    || libc::setuid(uid) != 0
+                {
+                    return Err(std::io::Error::last_os_error());
+                }
+            }
+            // If Drydock is killed outright, the server goes with it (set after the uid
+            // change, which would clear it).
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGQUIT);
+            Ok(())
+        });
+    }
+    command
+}
+
+/// `None` when not root; else the uid and gid to run the server as.
+fn unprivileged_user() -> Result<Option<(u32, u32)>> {
+    if unsafe { libc::geteuid() } != 0 {
+        return Ok(None);
+    }
+    for name in [c"postgres", c"nobody"] {
+        let entry = unsafe { libc::getpwnam(name.as_ptr()) };
+        if !entry.is_null() {
+            let (uid, gid) = unsafe { ((*entry).pw_uid, (*entry).pw_gid) };
+            return Ok(Some((uid, gid)));
+        }
+    }
+    bail!(
+        "running as root and there is no `postgres` or `nobody` user to run the local server as; create one, or use --postgres docker"
+    )
+}
+
+/// initdb's directory: from PATH, `pg_config --bindir`, or the newest /usr/lib/postgresql/*/bin.
+pub fn find_bindir() -> Result<PathBuf> {
+    let on_path = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .unwrap_or_default();
+    if let Some(dir) = on_path.into_iter().find(|d| has_server(d)) {
+        return Ok(dir);
+    }
+    if let Ok(out) = Command::new("pg_config").arg("--bindir").output() {
+        let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+        if out.status.success() && has_server(&dir) {
+            return Ok(dir);
+        }
+    }
+    let mut versioned: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let version = e.file_name().to_str()?.parse::<u32>().ok()?;
+            let bin = e.path().join("bin");
+            has_server(&bin).then_some((version, bin))
+        })
+        .collect();
+    versioned.sort();
+    versioned.pop().map(|(_, bin)| bin).ok_or_else(|| {
+        anyhow!(
+            "no PostgreSQL server binaries (initdb, postgres) on PATH, from `pg_config --bindir` or in /usr/lib/postgresql/*/bin: install PostgreSQL (e.g. `apt-get install postgresql`), or use --postgres docker or a postgres:// URL"
+        )
+    })
+}
+
+fn has_server(dir: &Path) -> bool {
+    dir.join("initdb").is_file() && dir.join("postgres").is_file()
+}
+
+fn version_of(bin: &Path) -> String {
+    Command::new(bin.join("postgres"))
+        .arg("--version")
+        .env_clear()
+        .output()
+        .ok()
+        .and_then(|o| {
+            // "postgres (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)"
+            let text = String::from_utf8_lossy(&o.stdout).to_string();
+            let mut words = text.split_whitespace();
+            words.find(|w| *w == "(PostgreSQL)")?;
+            words.next().map(str::to_string)
+        })
+        .unwrap_or_else(|| "?".into())
+}

@@ -1,0 +1,272 @@
+//! The throwaway Postgres: a container (testcontainers), a local cluster (initdb + postgres in a
+//! temp dir) or a fresh database on an existing server. Whatever is started is torn down when the
+//! [`Server`] is shut down or dropped, also on error, panic and interruption (the CLI turns
+//! Ctrl-C and SIGTERM into a drop).
+
+mod docker;
+mod local;
+mod url;
+
+use anyhow::{Context, Result, anyhow, bail};
+use std::fmt;
+use std::str::FromStr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+use tokio_postgres::{Client, Config, NoTls};
+
+/// The default image: the official image of a current major version.
+pub const DEFAULT_IMAGE: &str = "postgres:17";
+
+/// Which Postgres to use, as given by `--postgres` or drydock.toml.
+#[derive(Clone, PartialEq, Eq)]
+pub enum ProviderChoice {
+    /// Docker if a daemon answers, else local binaries.
+    Auto,
+    Docker,
+    Local,
+    /// An existing server; Drydock creates (and drops) its own database on it.
+    Url(String),
+}
+
+impl FromStr for ProviderChoice {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "auto" => Ok(ProviderChoice::Auto),
+            "docker" => Ok(ProviderChoice::Docker),
+            "local" => Ok(ProviderChoice::Local),
+            url if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Ok(ProviderChoice::Url(url.to_string()))
+            }
+            other => Err(format!(
+                "unknown Postgres provider `{}`: use auto, docker, local or a postgres:// URL",
+                redact_url(other)
+            )),
+        }
+    }
+}
+
+impl fmt::Debug for ProviderChoice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ProviderChoice::Auto => f.write_str("auto"),
+            ProviderChoice::Docker => f.write_str("docker"),
+            ProviderChoice::Local => f.write_str("local"),
+            ProviderChoice::Url(url) => f.write_str(&redact_url(url)),
+        }
+    }
+}
+
+/// What a started server needs to keep alive and tear down.
+enum Guard {
+    Local(local::Cluster),
+    Docker(docker::Container),
+    Url(url::Databases),
+}
+
+/// A running Postgres that Drydock may create databases on.
+pub struct Server {
+    /// For people: which provider, which version; never a password.
+    pub description: String,
+    admin: Config,
+    guard: Guard,
+    next_database: AtomicUsize,
+}
+
+impl Server {
+    /// Starts (or connects to) a Postgres as `choice` says.
+    pub async fn start(choice: &ProviderChoice, image: &str) -> Result<Server> {
+        let server = match choice {
+            ProviderChoice::Local => local::start().await?,
+            ProviderChoice::Docker => docker::start(image).await?,
+            ProviderChoice::Url(url) => url::start(url).await?,
+            ProviderChoice::Auto => {
+                if docker::daemon_answers().await {
+                    match docker::start(image).await {
+                        Ok(server) => server,
+                        Err(docker_error) => match local::start().await {
+                            Ok(server) => {
+                                eprintln!(
+                                    "note: the docker provider failed ({docker_error:#}); using local PostgreSQL binaries instead"
+                                );
+                                server
+                            }
+                            Err(_) => return Err(docker_error),
+                        },
+                    }
+                } else {
+                    local::start().await.map_err(|e| {
+                        e.context(
+                            "no Docker daemon answers and no local PostgreSQL could be started: \
+                             install Docker, or PostgreSQL server binaries (initdb, postgres), \
+                             or pass --postgres postgres://... for an existing server",
+                        )
+                    })?
+                }
+            }
+        };
+        Ok(server)
+    }
+
+    fn new(description: String, admin: Config, guard: Guard) -> Server {
+        Server {
+            description,
+            admin,
+            guard,
+            next_database: AtomicUsize::new(0),
+        }
+    }
+
+    /// Creates an empty database and returns how to connect to it.
+    pub async fn create_database(&self) -> Result<Config> {
+        let n = self.next_database.fetch_add(1, Ordering::Relaxed);
+        let name = format!("drydock_{}_{}_{n}", std::process::id(), unique_suffix());
+        if let Guard::Url(databases) = &self.guard {
+            // Recorded first: a database half-created when we are interrupted is still dropped.
+            databases.record(&name);
+        }
+        let admin = connect(&self.admin).await?;
+        admin
+            .simple_query(&format!("CREATE DATABASE \"{name}\" TEMPLATE template0"))
+            .await
+            .map_err(|e| anyhow!(describe_error(&e)))
+            .with_context(|| format!("cannot create a database on {}", self.description))?;
+        let mut config = self.admin.clone();
+        config.dbname(&name);
+        Ok(config)
+    }
+
+    /// Tears the server down (or drops the databases Drydock created on it).
+    pub async fn shutdown(self) {
+        match self.guard {
+            Guard::Local(cluster) => drop(cluster),
+            Guard::Docker(container) => container.remove().await,
+            Guard::Url(databases) => databases.drop_all().await,
+        }
+    }
+}
+
+/// Connects with a spawned connection task; errors name the server, never its password.
+pub async fn connect(config: &Config) -> Result<Client> {
+    let (client, connection) = config
+        .connect(NoTls)
+        .await
+        .map_err(|e| anyhow!(describe_error(&e)))
+        .with_context(|| format!("cannot connect to {}", describe_config(config)))?;
+    tokio::spawn(async move {
+        // The error, if any, surfaces on the client's next query.
+        let _ = connection.await;
+    });
+    Ok(client)
+}
+
+/// A Postgres error in one line: the server's message (with SQLSTATE) or the client's.
+pub fn describe_error(e: &tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("{} (SQLSTATE {})", db.message(), db.code().code()),
+        None => {
+            let mut text = e.to_string();
+            let mut source = std::error::Error::source(e);
+            while let Some(s) = source {
+                text.push_str(": ");
+                text.push_str(&s.to_string());
+                source = s.source();
+            }
+            text
+        }
+    }
+}
+
+/// `user@host:port/dbname`, without the password.
+pub fn describe_config(config: &Config) -> String {
+    let host = config
+        .get_hosts()
+        .first()
+        .map(|h| match h {
+            tokio_postgres::config::Host::Tcp(name) => name.clone(),
+            tokio_postgres::config::Host::Unix(path) => path.display().to_string(),
+        })
+        .unwrap_or_else(|| "localhost".into());
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    format!(
+        "{}@{host}:{port}/{}",
+        config.get_user().unwrap_or("postgres"),
+        config.get_dbname().unwrap_or("postgres")
+    )
+}
+
+/// A URL with its password replaced by `***`.
+pub fn redact_url(url: &str) -> String {
+    let Some(scheme_end) = url.find("://") else {
+        return url.to_string();
+    };
+    let rest = &url[scheme_end + 3..];
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let Some(at) = rest[..authority_end].rfind('@') else {
+        return url.to_string();
+    };
+    match rest[..at].find(':') {
+        Some(colon) => format!(
+            "{}{}:***{}",
+            &url[..scheme_end + 3],
+            &rest[..colon],
+            &rest[at..]
+        ),
+        None => url.to_string(),
+    }
+}
+
+/// Waits until a freshly started server accepts connections.
+async fn wait_until_ready(
+    config: &Config,
+    timeout: Duration,
+    mut still_starting: impl FnMut() -> Result<()>,
+) -> Result<()> {
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        let attempt = config.connect(NoTls).await;
+        match attempt {
+            Ok(_) => return Ok(()),
+            Err(e) => {
+                still_starting()?;
+                if tokio::time::Instant::now() > deadline {
+                    bail!(
+                        "the server did not accept connections within {}s: {}",
+                        timeout.as_secs(),
+                        describe_error(&e)
+                    );
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        }
+    }
+}
+
+fn unique_suffix() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!("{nanos:08x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(
+            redact_url("postgres://app:s3cret@db:5432/x?sslmode=disable"),
+            "postgres://app:***@db:5432/x?sslmode=disable"
+        );
+        assert_eq!(redact_url("postgres://db/x"), "postgres://db/x");
+        assert_eq!(
+            redact_url("postgresql://u@db/x"),
+            "postgresql://u@db/x",
+            "no password, nothing to hide"
+        );
+        let err = "mysql://u:pw@h/x".parse::<ProviderChoice>().unwrap_err();
+        assert!(!err.contains("pw"), "{err}");
+    }
+}

@@ -1,0 +1,278 @@
+//! Tracing one statement: which locks its backend holds on relations that existed before the
+//! reviewed migrations ran (from `pg_locks`), which of them it rewrote (`relfilenode` changed),
+//! and how long it ran.
+
+pub use crate::finding::LockTaken;
+use crate::sql::model::LockMode;
+use anyhow::Result;
+use std::collections::HashMap;
+use tokio_postgres::{Client, Statement};
+
+/// A user relation (table, index, materialized view, ...) as the catalog shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Relation {
+    /// `schema.name`.
+    pub name: String,
+    /// `pg_class.relkind`: r table, i index, m materialized view, p partitioned table, ...
+    pub kind: char,
+    pub filenode: u32,
+}
+
+impl Relation {
+    /// A table, partitioned table, materialized view, view or foreign table: what queries name.
+    pub fn is_table(&self) -> bool {
+        matches!(self.kind, 'r' | 'p' | 'm' | 'v' | 'f')
+    }
+}
+
+/// Every user relation by OID.
+pub type Snapshot = HashMap<u32, Relation>;
+
+/// The lock modes a backend holds, by relation OID (strongest per relation).
+pub type Locks = HashMap<u32, LockMode>;
+
+/// What the backend holds after a statement: its locks, the current storage of each relation it
+/// locked (a rewrite needs a lock), and whether `lock_timeout` is set.
+#[derive(Debug, Clone, Default)]
+pub struct Observed {
+    pub locks: Locks,
+    /// The relations locked, as the catalog shows them now.
+    pub relations: Snapshot,
+    pub lock_timeout_set: bool,
+}
+
+const SNAPSHOT_SQL: &str = "SELECT c.oid, c.relfilenode, c.relkind::text, n.nspname, c.relname \
+     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+     WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') \
+       AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'";
+
+const OBSERVE_SQL: &str = "SELECT l.relation, l.mode, \
+            current_setting('lock_timeout') NOT IN ('0', '0ms'), \
+            c.relfilenode, c.relkind::text, n.nspname, c.relname \
+     FROM pg_locks l LEFT JOIN pg_class c ON c.oid = l.relation \
+       LEFT JOIN pg_namespace n ON n.oid = c.relnamespace \
+     WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted \
+       AND (c.oid IS NULL OR (n.nspname NOT IN ('pg_catalog', 'information_schema') \
+         AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%')) \
+       AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())";
+
+/// The trace queries, prepared once per connection.
+pub struct Probe {
+    snapshot: Statement,
+    observe: Statement,
+}
+
+impl Probe {
+    pub async fn prepare(client: &Client) -> Result<Probe, tokio_postgres::Error> {
+        Ok(Probe {
+            snapshot: client.prepare(SNAPSHOT_SQL).await?,
+            observe: client.prepare(OBSERVE_SQL).await?,
+        })
+    }
+
+    /// Every user relation: taken once, after the base migrations.
+    pub async fn snapshot(&self, client: &Client) -> Result<Snapshot, tokio_postgres::Error> {
+        let rows = client.query(&self.snapshot, &[]).await?;
+        Ok(rows
+            .iter()
+            .map(|row| (row.get::<_, u32>(0), relation(row, 1)))
+            .collect())
+    }
+
+    /// One small query after each statement.
+    pub async fn after(&self, client: &Client) -> Result<Observed, tokio_postgres::Error> {
+        let rows = client.query(&self.observe, &[]).await?;
+        let mut observed = Observed::default();
+        for row in rows {
+            observed.lock_timeout_set = row.get(2);
+            let (Some(oid), Some(mode)) = (
+                row.get::<_, Option<u32>>(0),
+                LockMode::from_pg_locks(row.get(1)),
+            ) else {
+                continue;
+            };
+            let held = observed.locks.entry(oid).or_insert(mode);
+            *held = (*held).max(mode);
+            if row.get::<_, Option<u32>>(3).is_some() {
+                observed.relations.insert(oid, relation(&row, 3));
+            }
+        }
+        Ok(observed)
+    }
+}
+
+/// A relation from four columns starting at `at`: relfilenode, relkind, schema, name.
+fn relation(row: &tokio_postgres::Row, at: usize) -> Relation {
+    let kind: &str = row.get(at + 1);
+    let schema: &str = row.get(at + 2);
+    let name: &str = row.get(at + 3);
+    Relation {
+        name: format!("{schema}.{name}"),
+        kind: kind.chars().next().unwrap_or('?'),
+        filenode: row.get(at),
+    }
+}
+
+/// What one statement did, as far as the base relations go.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Effects {
+    /// Locks newly taken (or strengthened) by this statement, strongest first.
+    pub locks: Vec<LockTaken>,
+    /// Tables and materialized views whose storage was rewritten.
+    pub rewritten: Vec<String>,
+    /// Indexes rebuilt without their table being rewritten (REINDEX, ...).
+    pub rebuilt_indexes: Vec<String>,
+    /// Relations on which ACCESS EXCLUSIVE was already held, from earlier in the transaction,
+    /// while this statement ran.
+    pub ran_under_exclusive: Vec<String>,
+}
+
+/// What a statement did, from what the backend held before and after it. Only relations in
+/// `base` count: what the reviewed migrations created is new and unused in production.
+pub fn effects(
+    base: &Snapshot,
+    known_filenodes: &HashMap<u32, u32>,
+    observed: &Observed,
+    held_before: &Locks,
+) -> Effects {
+    let mut fx = Effects::default();
+    for (oid, mode) in &observed.locks {
+        let Some(relation) = base.get(oid) else {
+            continue;
+        };
+        // Locks on a table's indexes come with the table's lock; reporting them is noise.
+        if relation.is_table() && held_before.get(oid).is_none_or(|earlier| earlier < mode) {
+            fx.locks.push(LockTaken {
+                relation: relation.name.clone(),
+                mode: *mode,
+            });
+        }
+        let rewritten = match (known_filenodes.get(oid), observed.relations.get(oid)) {
+            (Some(before), Some(after)) => *before != after.filenode && after.filenode != 0,
+            _ => false,
+        };
+        if rewritten {
+            match relation.kind {
+                'r' | 'm' | 't' => fx.rewritten.push(relation.name.clone()),
+                'i' => fx.rebuilt_indexes.push(relation.name.clone()),
+                _ => {}
+            }
+        }
+    }
+    fx.locks.sort_by(|a, b| {
+        b.mode
+            .cmp(&a.mode)
+            .then_with(|| a.relation.cmp(&b.relation))
+    });
+    // An index rebuilt because its table was rewritten is part of that rewrite.
+    if !fx.rewritten.is_empty() {
+        fx.rebuilt_indexes.clear();
+    }
+    fx.rewritten.sort();
+    fx.rebuilt_indexes.sort();
+    fx.ran_under_exclusive = held_before
+        .iter()
+        .filter(|(_, mode)| **mode == LockMode::AccessExclusive)
+        .filter_map(|(oid, _)| base.get(oid).filter(|r| r.is_table()))
+        .map(|r| r.name.clone())
+        // A table this statement rewrites is locked for the rewrite anyway.
+        .filter(|name| !fx.rewritten.contains(name))
+        .collect();
+    fx.ran_under_exclusive.sort();
+    fx
+}
+
+impl Effects {
+    /// The strongest lock that stops ordinary reads or writes, if any.
+    pub fn blocking_lock(&self) -> Option<&LockTaken> {
+        self.locks.iter().find(|l| l.mode.blocks_traffic())
+    }
+
+    /// One sentence for people: "took ACCESS EXCLUSIVE on public.orders and rewrote it".
+    pub fn summary(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        let blocking: Vec<&LockTaken> = self
+            .locks
+            .iter()
+            .filter(|l| l.mode.blocks_traffic())
+            .collect();
+        if !blocking.is_empty() {
+            let list: Vec<String> = blocking
+                .iter()
+                .map(|l| format!("{} on {}", l.mode.name(), l.relation))
+                .collect();
+            parts.push(format!(
+                "took {} (blocks {})",
+                list.join(", "),
+                blocking[0].mode.blocks()
+            ));
+        }
+        if !self.rewritten.is_empty() {
+            parts.push(format!("rewrote {}", self.rewritten.join(", ")));
+        }
+        if !self.rebuilt_indexes.is_empty() {
+            parts.push(format!("rebuilt {}", self.rebuilt_indexes.join(", ")));
+        }
+        if !self.ran_under_exclusive.is_empty() {
+            parts.push(format!(
+                "ran while ACCESS EXCLUSIVE on {} was still held from earlier in the transaction",
+                self.ran_under_exclusive.join(", ")
+            ));
+        }
+        (!parts.is_empty()).then(|| parts.join("; "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn relation(name: &str, kind: char, filenode: u32) -> Relation {
+        Relation {
+            name: name.into(),
+            kind,
+            filenode,
+        }
+    }
+
+    #[test]
+    fn only_new_or_stronger_locks_on_base_relations_count() {
+        let base: Snapshot = [
+            (1, relation("public.orders", 'r', 10)),
+            (3, relation("public.orders_pkey", 'i', 30)),
+        ]
+        .into();
+        let known: HashMap<u32, u32> = [(1, 10), (3, 30)].into();
+        let observed = Observed {
+            // 2 is a table created under review: not a base relation.
+            locks: [(1, LockMode::AccessExclusive), (2, LockMode::AccessExclusive)].into(),
+            relations: [
+                (1, relation("public.orders", 'r', 11)),
+                (2, relation("public.new_table", 'r', 20)),
+                (3, relation("public.orders_pkey", 'i', 31)),
+            ]
+            .into(),
+            lock_timeout_set: false,
+        };
+        let held_before: Locks = [(1, LockMode::RowExclusive)].into();
+        let fx = effects(&base, &known, &observed, &held_before);
+        assert_eq!(
+            fx.locks,
+            vec![LockTaken {
+                relation: "public.orders".into(),
+                mode: LockMode::AccessExclusive
+            }]
+        );
+        assert_eq!(fx.rewritten, vec!["public.orders".to_string()]);
+        assert!(fx.ran_under_exclusive.is_empty());
+        assert_eq!(
+            fx.summary().unwrap(),
+            "took ACCESS EXCLUSIVE on public.orders (blocks all reads and writes); rewrote public.orders"
+        );
+
+        let later = effects(&base, &[(1, 11)].into(), &observed, &observed.locks);
+        assert!(later.locks.is_empty(), "already held: not taken again");
+        assert!(later.rewritten.is_empty(), "storage unchanged since");
+        assert_eq!(later.ran_under_exclusive, vec!["public.orders".to_string()]);
+    }
+}

@@ -1,0 +1,158 @@
+//! `drydock check`: lint, then apply the migrations under review to a throwaway Postgres and
+//! trace each statement. Ctrl-C and SIGTERM abort the run and still tear the server down.
+
+use super::targets::{self, Review};
+use super::{CheckArgs, render};
+use crate::apply::postgres::{ProviderChoice, Server};
+use crate::apply::{self, DirInput, Settings};
+use crate::config::Config;
+use crate::report::{AppliedDir, ApplyReport};
+use crate::verdict::{self, Verdict};
+use anyhow::{Result, anyhow};
+use std::time::Duration;
+
+pub fn run(args: CheckArgs) -> i32 {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return 2;
+        }
+    };
+    runtime.block_on(async {
+        // On a worker task, so that aborting it drops the server (and cleans up) inside the
+        // runtime.
+        let mut task = tokio::spawn(check(args));
+        tokio::select! {
+            joined = &mut task => match joined {
+                Ok(Ok(code)) => code,
+                Ok(Err(e)) => {
+                    eprintln!("error: {e:#}");
+                    2
+                }
+                Err(e) => {
+                    eprintln!("error: drydock check stopped unexpectedly ({e}); the throwaway Postgres was cleaned up");
+                    2
+                }
+            },
+            (name, code) = interrupted() => {
+                eprintln!("drydock: {name}, cleaning up");
+                task.abort();
+                let _ = task.await;
+                code
+            }
+        }
+    })
+}
+
+/// Waits for Ctrl-C or SIGTERM; returns its name and the conventional exit code.
+async fn interrupted() -> (&'static str, i32) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).ok();
+    let terminated = async {
+        match term.as_mut() {
+            Some(t) => {
+                t.recv().await;
+            }
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => ("interrupted", 130),
+        _ = terminated => ("terminated", 143),
+    }
+}
+
+async fn check(args: CheckArgs) -> Result<i32> {
+    let config = Config::load(args.config.as_deref())?;
+    if args.base.is_some() && !args.changed.is_empty() {
+        return Err(anyhow!(
+            "give either --base or --changed, not both: --base finds the changed files itself"
+        ));
+    }
+    let provider: ProviderChoice = args
+        .postgres
+        .as_deref()
+        .unwrap_or(&config.check.postgres)
+        .parse()
+        .map_err(|e: String| anyhow!(e))?;
+    let image = args
+        .postgres_image
+        .clone()
+        .unwrap_or_else(|| config.check.postgres_image.clone());
+    let statement_timeout = seconds(
+        "--statement-timeout",
+        args.statement_timeout
+            .unwrap_or(config.check.statement_timeout),
+    )?;
+    let timeout = seconds("--timeout", args.timeout.unwrap_or(config.check.timeout))?;
+
+    let (targets, input_errors) =
+        targets::load(&args.dirs, args.migration_format.as_deref(), &config)?;
+    let reviews = targets
+        .iter()
+        .map(|t| targets::review(t, args.base.as_deref(), &args.changed, &config))
+        .collect::<Result<Vec<Review>>>()?;
+    let linted = targets::lint_all(&targets, &reviews, &config);
+    let mut findings = linted.findings;
+
+    let mut report = ApplyReport::default();
+    if reviews.iter().any(|r| r.reviewed.contains(&true)) {
+        let server = Server::start(&provider, &image).await?;
+        report.postgres = server.description.clone();
+        let settings = Settings {
+            statement_timeout,
+            deadline: tokio::time::Instant::now() + timeout,
+        };
+        for (t, review) in targets.iter().zip(&reviews) {
+            let input = DirInput {
+                dir: &t.dir,
+                reviewed: review.reviewed.clone(),
+                each_file: review.scope == crate::lint::Scope::EachFile,
+            };
+            let outcome = apply::apply_dir(&server, &input, &settings).await;
+            findings.extend(outcome.findings);
+            report.directories.push(AppliedDir {
+                path: crate::plan::display(&t.dir.path),
+                format: t.dir.format.name(),
+                files: outcome.files,
+                traces: outcome.traces,
+            });
+        }
+        server.shutdown().await;
+    }
+
+    let traces: Vec<_> = report
+        .directories
+        .iter()
+        .flat_map(|d| d.traces.iter().cloned())
+        .collect();
+    verdict::merge_failures(&mut findings);
+    verdict::merge_traces(&mut findings, &traces);
+    let verdict = Verdict::build(
+        findings,
+        &linted.suppressions,
+        &config,
+        linted.statements,
+        linted.files,
+    );
+    print!("{}", render(args.format, &verdict, &targets, Some(&report)));
+    Ok(if input_errors > 0 {
+        2
+    } else if verdict.has_errors() {
+        1
+    } else {
+        0
+    })
+}
+
+fn seconds(option: &str, value: f64) -> Result<Duration> {
+    Duration::try_from_secs_f64(value)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| anyhow!("{option}: expected a positive number of seconds, got {value}"))
+}

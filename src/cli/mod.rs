@@ -1,0 +1,171 @@
+//! The command line: `drydock lint`, `drydock check`, `drydock rules`, `drydock explain`.
+
+mod check;
+mod lint;
+mod targets;
+
+use crate::lint::rules;
+use crate::report::{self, ApplyReport, OutputFormat, Sources};
+use crate::verdict::Verdict;
+use clap::{Parser, Subcommand};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use targets::Target;
+
+#[derive(Parser)]
+#[command(
+    name = "drydock",
+    version,
+    about = "Makes PostgreSQL schema migrations safe to merge"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Lint migration files or directories statically.
+    Lint(LintArgs),
+    /// Apply the migrations under review to a throwaway Postgres, trace what each statement
+    /// does, and report it with the lint findings.
+    Check(CheckArgs),
+    /// List every rule with its category and default severity.
+    Rules,
+    /// Print a rule's documentation.
+    Explain {
+        /// Rule name, e.g. `create-index-without-concurrently`.
+        rule: String,
+    },
+}
+
+#[derive(clap::Args)]
+pub struct LintArgs {
+    /// Migration files or directories (default: the directories in drydock.toml).
+    pub paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: OutputFormat,
+    /// Config file (default: drydock.toml in the current directory or the repository root).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Git ref of the base branch: review only the migrations added or edited since it, and
+    /// check directory integrity against it.
+    #[arg(long)]
+    pub base: Option<String>,
+    /// Migration format of the directories given (default: detected).
+    #[arg(long = "migration-format")]
+    pub migration_format: Option<String>,
+}
+
+#[derive(clap::Args)]
+pub struct CheckArgs {
+    /// Migration directories (default: the directories in drydock.toml, else the ones found in
+    /// the repository).
+    pub dirs: Vec<PathBuf>,
+    /// Git ref of the base branch: the migrations that exist there are the base state; those
+    /// added or edited since are under review.
+    #[arg(long)]
+    pub base: Option<String>,
+    /// A migration file under review (instead of --base); repeat for several.
+    #[arg(long = "changed", value_name = "FILE")]
+    pub changed: Vec<PathBuf>,
+    /// auto, docker, local, or a postgres:// URL of an existing server (default: drydock.toml's
+    /// [check] postgres, else auto).
+    #[arg(long)]
+    pub postgres: Option<String>,
+    /// Image for the docker provider (default: drydock.toml's [check] postgres-image).
+    #[arg(long = "postgres-image")]
+    pub postgres_image: Option<String>,
+    /// Seconds one statement may run before it is cancelled.
+    #[arg(long = "statement-timeout")]
+    pub statement_timeout: Option<f64>,
+    /// Seconds the whole apply stage may take.
+    #[arg(long)]
+    pub timeout: Option<f64>,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: OutputFormat,
+    /// Config file (default: drydock.toml in the current directory or the repository root).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Migration format of the directories given (default: detected).
+    #[arg(long = "migration-format")]
+    pub migration_format: Option<String>,
+}
+
+/// Exit codes: 0 clean, 1 an error-severity finding remains, 2 usage or input errors.
+pub fn run(cli: Cli) -> i32 {
+    match cli.command {
+        Command::Rules => {
+            print!("{}", rules_listing());
+            0
+        }
+        Command::Explain { rule } => match rules::by_name(&rule) {
+            Some(r) => {
+                let m = r.meta();
+                println!(
+                    "# {}\n\ncategory: {}, default severity: {}\n\n{}",
+                    m.name,
+                    m.category.as_str(),
+                    m.default_severity.map_or("off", |s| s.as_str()),
+                    m.documentation()
+                );
+                0
+            }
+            None => {
+                eprintln!("error: unknown rule `{rule}`; `drydock rules` lists them");
+                2
+            }
+        },
+        Command::Lint(args) => match lint::run(&args) {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                2
+            }
+        },
+        Command::Check(args) => check::run(args),
+    }
+}
+
+pub fn rules_listing() -> String {
+    let mut out = String::new();
+    for r in rules::all() {
+        let m = r.meta();
+        out.push_str(&format!(
+            "{:<40} {:<22} {:<8} {}\n",
+            m.name,
+            m.category.as_str(),
+            m.default_severity.map_or("off", |s| s.as_str()),
+            m.summary()
+        ));
+    }
+    out
+}
+
+/// Renders a verdict in the chosen format; `apply` is what `drydock check` learned.
+fn render(
+    format: OutputFormat,
+    verdict: &Verdict,
+    targets: &[Target],
+    apply: Option<&ApplyReport>,
+) -> String {
+    let mut sources = Sources::default();
+    for t in targets {
+        for f in &t.dir.files {
+            sources.add(&f.source);
+        }
+    }
+    match format {
+        OutputFormat::Text => {
+            let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            report::text::render(verdict, &sources, color, apply)
+        }
+        OutputFormat::Json => match apply {
+            Some(apply) => report::json::render_check(verdict, apply),
+            None => report::json::render(verdict),
+        },
+        OutputFormat::Sarif => report::sarif::render(verdict),
+        OutputFormat::Github => report::github::render(verdict),
+        OutputFormat::Markdown => report::markdown::render(verdict, &sources, apply),
+    }
+}

@@ -1,0 +1,267 @@
+//! What the commands work on: the migration directories (from arguments, drydock.toml, or found
+//! in the repository), which of their files are under review, and the static lint of them.
+
+use crate::config::Config;
+use crate::finding::Finding;
+use crate::lint::{self, Input, LintSettings, Scope, Suppression};
+use crate::plan::{self, Issue, MigrationDir, format::Format, git, integrity};
+use anyhow::{Result, anyhow};
+use std::path::{Path, PathBuf};
+
+/// One migration directory (or a single file of one).
+pub struct Target {
+    pub dir: MigrationDir,
+    /// Relative paths of the files under review; `None`: all of them.
+    pub only: Option<Vec<String>>,
+}
+
+/// Which files of a target are under review, and how they relate.
+pub struct Review {
+    /// Parallel to `dir.files`.
+    pub reviewed: Vec<bool>,
+    pub scope: Scope,
+    /// Plan and integrity issues (edited, deleted, out-of-order migrations, ...).
+    pub issues: Vec<Issue>,
+}
+
+/// The static stage's result over every target.
+#[derive(Default)]
+pub struct Linted {
+    pub findings: Vec<Finding>,
+    pub suppressions: Vec<Suppression>,
+    pub statements: usize,
+    pub files: usize,
+}
+
+/// Loads the targets named by `paths`, else drydock.toml's directories, else the migration
+/// directories found in the repository. Errors about single paths are printed and counted, so
+/// one bad path does not hide the findings of the others.
+pub fn load(
+    paths: &[PathBuf],
+    migration_format: Option<&str>,
+    config: &Config,
+) -> Result<(Vec<Target>, usize)> {
+    let format_override = migration_format
+        .map(|f| f.parse::<Format>().map_err(|e| anyhow!(e)))
+        .transpose()?;
+    let paths: Vec<(PathBuf, Option<Format>)> = if !paths.is_empty() {
+        paths.iter().map(|p| (p.clone(), None)).collect()
+    } else if !config.directories.is_empty() {
+        config
+            .directories
+            .iter()
+            .map(|d| {
+                let format = d
+                    .format
+                    .as_deref()
+                    .map(|f| f.parse().expect("validated on load"));
+                (config.root.join(&d.path), format)
+            })
+            .collect()
+    } else {
+        let found = plan::discover(&repository_root());
+        if found.is_empty() {
+            return Err(anyhow!(
+                "no migration directories given, none in drydock.toml ([[directories]]) and none found in the repository; name one, e.g. `drydock check db/migrations`"
+            ));
+        }
+        found.into_iter().map(|p| (p, None)).collect()
+    };
+
+    let mut input_errors = 0;
+    let mut targets = Vec::new();
+    for (path, configured) in paths {
+        let format = format_override
+            .or(configured)
+            .or_else(|| configured_format(config, &path));
+        match target(&path, format) {
+            Ok(t) => targets.push(t),
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                input_errors += 1;
+            }
+        }
+    }
+    Ok((targets, input_errors))
+}
+
+fn repository_root() -> PathBuf {
+    std::process::Command::new("git")
+        .args(["rev-parse", "--show-toplevel"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// Decides what is under review: the files added or edited since `base`, else the `changed`
+/// files, else the target's files (all of them, or the one named).
+pub fn review(t: &Target, base: Option<&str>, changed: &[PathBuf], config: &Config) -> Result<Review> {
+    let exclusions = config.exclusions()?;
+    let mut issues = t.dir.issues.clone();
+    let (names, scope): (Vec<String>, Scope) = if let Some(base) = base {
+        let state = git::base_state(&t.dir.path, base)?;
+        let (under_review, base_issues) = integrity::against_base(&t.dir, &state);
+        issues.extend(base_issues);
+        (
+            under_review.iter().map(|f| f.relative.clone()).collect(),
+            Scope::ChangeSet,
+        )
+    } else if !changed.is_empty() {
+        let wanted: Vec<PathBuf> = changed.iter().filter_map(|p| p.canonicalize().ok()).collect();
+        let names = t
+            .dir
+            .files
+            .iter()
+            .filter(|f| {
+                t.dir
+                    .path
+                    .join(&f.relative)
+                    .canonicalize()
+                    .is_ok_and(|p| wanted.contains(&p))
+            })
+            .map(|f| f.relative.clone())
+            .collect();
+        (names, Scope::ChangeSet)
+    } else {
+        match &t.only {
+            Some(only) => (only.clone(), Scope::EachFile),
+            None => (
+                t.dir.files.iter().map(|f| f.relative.clone()).collect(),
+                Scope::EachFile,
+            ),
+        }
+    };
+    let reviewed = t
+        .dir
+        .files
+        .iter()
+        .map(|file| {
+            names.contains(&file.relative)
+                && !is_excluded(&exclusions, &config.root, &t.dir.path.join(&file.relative))
+        })
+        .collect();
+    Ok(Review {
+        reviewed,
+        scope,
+        issues,
+    })
+}
+
+/// Runs the static rules over every target's files under review.
+pub fn lint_all(targets: &[Target], reviews: &[Review], config: &Config) -> Linted {
+    let settings = LintSettings {
+        postgres_version: config.postgres_version,
+    };
+    let mut out = Linted::default();
+    for (t, review) in targets.iter().zip(reviews) {
+        let inputs: Vec<Input> = t
+            .dir
+            .files
+            .iter()
+            .zip(&review.reviewed)
+            .map(|(file, reviewed)| Input {
+                file,
+                reviewed: *reviewed,
+            })
+            .collect();
+        out.files += review.reviewed.iter().filter(|r| **r).count();
+        let output = lint::lint(&inputs, review.scope, &settings);
+        out.statements += output.statements;
+        out.findings.extend(output.findings);
+        out.suppressions.extend(output.suppressions);
+        out.findings
+            .extend(review.issues.iter().cloned().map(lint::issue_finding));
+    }
+    out
+}
+
+fn configured_format(config: &Config, path: &Path) -> Option<Format> {
+    let canonical = path.canonicalize().ok()?;
+    config.directories.iter().find_map(|d| {
+        let dir = config.root.join(&d.path).canonicalize().ok()?;
+        if !canonical.starts_with(&dir) {
+            return None;
+        }
+        d.format.as_deref()?.parse().ok()
+    })
+}
+
+fn is_excluded(set: &globset::GlobSet, root: &Path, path: &Path) -> bool {
+    if set.is_empty() {
+        return false;
+    }
+    let relative = path.strip_prefix(root).unwrap_or(path);
+    set.is_match(relative) || set.is_match(path)
+}
+
+fn target(path: &Path, format: Option<Format>) -> Result<Target> {
+    if path.is_dir() {
+        return Ok(Target {
+            dir: plan::load_dir(path, format)?,
+            only: None,
+        });
+    }
+    if !path.exists() {
+        return Err(anyhow!("{}: no such file or directory", path.display()));
+    }
+    // A single file: read its directory too, for the format's rules and the earlier schema.
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    if let Ok(dir) = plan::load_dir(parent, format) {
+        let relative = if dir.format.uses_subdirectories() {
+            format!(
+                "{}/{name}",
+                parent
+                    .file_name()
+                    .map(|n| n.to_string_lossy().to_string())
+                    .unwrap_or_default()
+            )
+        } else {
+            name.clone()
+        };
+        if dir.files.iter().any(|f| f.relative == relative) {
+            let issues = dir
+                .issues
+                .iter()
+                .filter(|i| i.location.file == plan::display(path))
+                .cloned()
+                .collect();
+            return Ok(Target {
+                dir: MigrationDir { issues, ..dir },
+                only: Some(vec![relative]),
+            });
+        }
+    }
+    // Not a migration of a recognised directory: lint it as a plain SQL file.
+    let file = match plan::load_file(path)? {
+        Ok(file) => file,
+        Err(issue) => {
+            return Ok(Target {
+                dir: MigrationDir {
+                    path: parent.to_path_buf(),
+                    format: Format::Plain,
+                    files: Vec::new(),
+                    issues: vec![issue],
+                },
+                only: Some(Vec::new()),
+            });
+        }
+    };
+    Ok(Target {
+        only: Some(vec![file.relative.clone()]),
+        dir: MigrationDir {
+            path: parent.to_path_buf(),
+            format: Format::Plain,
+            files: vec![file],
+            issues: Vec::new(),
+        },
+    })
+}

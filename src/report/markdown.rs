@@ -1,0 +1,173 @@
+//! Markdown: the body of a pull request comment. A summary, then a section per file with its
+//! findings, the statement, the evidence and what to write instead.
+//!
+//! Everything that comes from the pull request (file names, SQL, Postgres messages) is escaped:
+//! it cannot inject markdown or HTML, mention people, or forge a hidden marker.
+
+use super::{ApplyReport, Sources};
+use crate::apply::FileStatus;
+use crate::finding::{Finding, Severity};
+use crate::verdict::Verdict;
+use std::collections::BTreeMap;
+
+pub fn render(verdict: &Verdict, sources: &Sources, apply: Option<&ApplyReport>) -> String {
+    let mut out = String::new();
+    out.push_str(&headline(verdict));
+    out.push_str("\n\n");
+    if let Some(apply) = apply {
+        out.push_str(&escape(&apply.summary()));
+        out.push_str("\n\n");
+        let failed: Vec<String> = apply
+            .directories
+            .iter()
+            .flat_map(|d| &d.files)
+            .filter(|f| f.status != FileStatus::Applied && f.reviewed)
+            .map(|f| {
+                format!(
+                    "- {} {}",
+                    escape(&f.file),
+                    match f.status {
+                        FileStatus::Failed => "failed to apply",
+                        _ => "was not applied",
+                    }
+                )
+            })
+            .collect();
+        if !failed.is_empty() {
+            out.push_str(&failed.join("\n"));
+            out.push_str("\n\n");
+        }
+    }
+
+    let mut by_file: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
+    for f in &verdict.findings {
+        by_file.entry(f.file.as_str()).or_default().push(f);
+    }
+    for (file, findings) in by_file {
+        out.push_str(&format!("### {}\n\n", escape(file)));
+        for f in findings {
+            out.push_str(&finding(f, sources));
+        }
+    }
+    out
+}
+
+fn headline(verdict: &Verdict) -> String {
+    let (errors, warnings, infos) = (
+        verdict.count(Severity::Error),
+        verdict.count(Severity::Warning),
+        verdict.count(Severity::Info),
+    );
+    let status = if errors > 0 {
+        "❌ Changes needed"
+    } else if warnings > 0 {
+        "⚠️ Passed with warnings"
+    } else {
+        "✅ Passed"
+    };
+    let mut line = format!(
+        "## Drydock: {status}\n\n{} file(s), {} statement(s): **{errors}** error(s), **{warnings}** warning(s), {infos} info",
+        verdict.files, verdict.statements
+    );
+    if verdict.ignored > 0 {
+        line.push_str(&format!(", {} ignored by comments", verdict.ignored));
+    }
+    let blocking = verdict.blocking();
+    if blocking > 0 {
+        line.push_str(&format!(
+            "\n\n**{blocking} destructive change(s)** need a maintainer's approval (the override label) before this can merge."
+        ));
+    }
+    line
+}
+
+fn finding(f: &Finding, sources: &Sources) -> String {
+    let mut out = format!(
+        "- **{}** `{}` at line {}: {}{}\n",
+        f.severity.as_str(),
+        f.rule,
+        f.start.line,
+        escape(&f.message),
+        if f.blocking { " **(destructive)**" } else { "" }
+    );
+    for evidence in f.evidence.iter().filter_map(|e| e.describe()) {
+        out.push_str(&format!("  - {}\n", escape(&evidence)));
+    }
+    if let (Some(span), Some(source)) = (f.span, sources.get(&f.file)) {
+        out.push_str(&code_block(source.slice(span), "sql", "  "));
+    }
+    if !f.help.is_empty() {
+        out.push_str(&format!("  - **Instead:** {}\n", escape(&f.help)));
+    }
+    if let Some(fix) = &f.fix {
+        out.push_str("  - Suggested:\n");
+        out.push_str(&code_block(&fix.replacement, "sql", "  "));
+    }
+    out.push('\n');
+    out
+}
+
+/// A fenced block that its content cannot close: the fence is longer than any run of backticks
+/// inside.
+pub fn code_block(content: &str, language: &str, indent: &str) -> String {
+    let longest_run = content
+        .split(|c| c != '`')
+        .map(str::len)
+        .max()
+        .unwrap_or(0);
+    let fence = "`".repeat((longest_run + 1).max(3));
+    let mut out = format!("{indent}{fence}{language}\n");
+    for line in content.trim_end().lines() {
+        out.push_str(indent);
+        out.push_str(line);
+        out.push('\n');
+    }
+    out.push_str(&format!("{indent}{fence}\n"));
+    out
+}
+
+/// Escapes text for a Markdown paragraph: no markup, no HTML (so no comments, no marker), no
+/// @mentions, no line breaks.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            // A zero-width space after @ stops mentions and team pings.
+            '@' => out.push_str("@\u{200B}"),
+            '\n' | '\r' => out.push(' '),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '#' | '|' | '~' | '!' | '{' | '}'
+            | '+' | '-' | '.' => {
+                out.push('\\');
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn untrusted_text_cannot_inject_markup_or_mentions() {
+        let hostile = "<!-- drydock --> @octocat [x](http://e) `code` **b**\n# h";
+        let escaped = escape(hostile);
+        assert!(!escaped.contains("<!--"), "{escaped}");
+        assert!(!escaped.contains("@octocat"), "{escaped}");
+        assert!(!escaped.contains("[x]("), "{escaped}");
+        assert!(!escaped.contains('\n'), "{escaped}");
+        assert!(escaped.contains("\\`code\\`"), "{escaped}");
+    }
+
+    #[test]
+    fn code_blocks_outlast_backticks_inside() {
+        let block = code_block("SELECT '```';", "sql", "");
+        assert!(block.starts_with("````sql\n"), "{block}");
+        assert!(block.ends_with("````\n"), "{block}");
+    }
+}
