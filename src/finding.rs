@@ -91,7 +91,9 @@ impl Evidence {
         match self {
             Evidence::Static => None,
             Evidence::Trace { summary, .. } => Some(format!("traced: {summary}")),
-            Evidence::Apply { sqlstate, .. } => Some(format!("Postgres error, SQLSTATE {sqlstate}")),
+            Evidence::Apply { sqlstate, .. } => {
+                Some(format!("Postgres error, SQLSTATE {sqlstate}"))
+            }
         }
     }
 }

@@ -114,8 +114,11 @@ pub fn merge_traces(findings: &mut Vec<Finding>, traces: &[StatementTrace]) {
                 "Make the change without a rewrite (add a column, backfill in batches, switch over), or schedule it in a maintenance window.",
             ));
         }
-        let same_rule_in_file =
-            |rule: &str| findings.iter().any(|f| f.file == trace.file && f.rule == rule);
+        let same_rule_in_file = |rule: &str| {
+            findings
+                .iter()
+                .any(|f| f.file == trace.file && f.rule == rule)
+        };
         if let Some(lock) = fx.blocking_lock()
             && !trace.lock_timeout_set
             && !same_rule_in_file("missing-lock-timeout")
@@ -204,7 +207,8 @@ pub fn merge_failures(findings: &mut Vec<Finding>) {
         };
         let predicted = findings.iter().position(|f| {
             f.file == failure.file
-                && f.span.is_some_and(|s| s.start >= span.start && s.start <= span.end)
+                && f.span
+                    .is_some_and(|s| s.start >= span.start && s.start <= span.end)
                 && PREDICTED_ERRORS.contains(&(sqlstate.as_str(), f.rule))
         });
         if let Some(target) = predicted {

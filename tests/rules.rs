@@ -148,6 +148,11 @@ const CASES: &[(&str, &str, &str)] = &[
         "BEGIN; ALTER TABLE orders ADD COLUMN a boolean; COMMIT; UPDATE orders SET a = false WHERE id < 10;",
     ),
     (
+        "statements-while-locked",
+        "BEGIN; ALTER TABLE orders ADD COLUMN a boolean; CREATE INDEX orders_a ON orders (a); COMMIT;",
+        "BEGIN; ALTER TABLE orders ADD COLUMN a boolean; CREATE TABLE t9 (id int); CREATE INDEX t9_id ON t9 (id); COMMIT;",
+    ),
+    (
         "column-type-change",
         "ALTER TABLE users ALTER COLUMN id TYPE bigint;",
         "ALTER TABLE t3 ADD COLUMN z int; ALTER TABLE t3 ALTER COLUMN z TYPE bigint;",

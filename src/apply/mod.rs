@@ -6,10 +6,10 @@ pub mod postgres;
 pub mod trace;
 
 use crate::finding::{Evidence, Finding, FindingLocation};
-use crate::source::Position;
 use crate::lint::{self, Hit, rules};
 use crate::plan::format::Transaction;
 use crate::plan::{MigrationDir, MigrationFile};
+use crate::source::Position;
 use crate::source::Span;
 use crate::sql::{classify, model::Action, split};
 use anyhow::Result;
@@ -158,7 +158,10 @@ pub async fn apply_dir(server: &Server, input: &DirInput<'_>, settings: &Setting
     let mut tracer = Tracer {
         client: &client,
         probe: &probe,
-        filenodes: base_state.iter().map(|(oid, r)| (*oid, r.filenode)).collect(),
+        filenodes: base_state
+            .iter()
+            .map(|(oid, r)| (*oid, r.filenode))
+            .collect(),
         base: base_state,
         created: trace::Snapshot::new(),
     };
@@ -252,7 +255,9 @@ impl Run {
                     let _ = client.cancel_token().cancel_query(NoTls).await;
                 }
                 let offset = match &kind {
-                    FailureKind::Rejected(db) => error_offset(sql, db).map_or(span.start, |o| span.start + o),
+                    FailureKind::Rejected(db) => {
+                        error_offset(sql, db).map_or(span.start, |o| span.start + o)
+                    }
                     _ => span.start,
                 };
                 Err(Failure {
@@ -346,7 +351,13 @@ impl Run {
             (r, started.elapsed())
         };
         let (duration, probed) = self
-            .pipelined(tracer.client, statement, tracer.probe.after(tracer.client), sql, span)
+            .pipelined(
+                tracer.client,
+                statement,
+                tracer.probe.after(tracer.client),
+                sql,
+                span,
+            )
             .await?;
         let observed = probed.map_err(|e| self.failure_at(sql, span, &e))?;
         Ok(tracer.step(duration, observed, held))
@@ -373,7 +384,10 @@ impl Run {
             commit?;
             probed
         };
-        match self.pipelined(client, statement, probe_and_commit, sql, span).await {
+        match self
+            .pipelined(client, statement, probe_and_commit, sql, span)
+            .await
+        {
             Ok((duration, probed)) => {
                 let observed = probed.map_err(|e| self.failure_at(sql, span, &e))?;
                 Ok(tracer.step(duration, observed, &trace::Locks::new()))
@@ -396,7 +410,12 @@ impl Run {
     async fn pipelined<A>(
         &self,
         client: &Client,
-        statement: impl Future<Output = (Result<Vec<SimpleQueryMessage>, tokio_postgres::Error>, Duration)>,
+        statement: impl Future<
+            Output = (
+                Result<Vec<SimpleQueryMessage>, tokio_postgres::Error>,
+                Duration,
+            ),
+        >,
         after: impl Future<Output = A>,
         sql: &str,
         span: Span,
@@ -419,7 +438,9 @@ impl Run {
     fn failure_at(&self, sql: &str, span: Span, e: &tokio_postgres::Error) -> Failure {
         let kind = failure_kind(e);
         let offset = match &kind {
-            FailureKind::Rejected(db) => error_offset(sql, db).map_or(span.start, |o| span.start + o),
+            FailureKind::Rejected(db) => {
+                error_offset(sql, db).map_or(span.start, |o| span.start + o)
+            }
             _ => span.start,
         };
         Failure {
@@ -498,7 +519,11 @@ impl Run {
             message.push_str("; ");
             message.push_str(&consequence.join("; "));
         }
-        let help = if help.is_empty() { default_help } else { help.to_string() };
+        let help = if help.is_empty() {
+            default_help
+        } else {
+            help.to_string()
+        };
         let start = source.position(failure.offset);
         self.outcome.findings.push(apply_finding(
             FindingLocation {
@@ -572,6 +597,10 @@ fn failure_kind(e: &tokio_postgres::Error) -> FailureKind {
         Some(db) if db.code().code() == "57014" && db.message().contains("statement timeout") => {
             FailureKind::StatementTimeout
         }
+        // admin_shutdown, crash_shutdown, cannot_connect_now: the session is gone.
+        Some(db) if db.code().code().starts_with("57P") => {
+            FailureKind::ConnectionLost(db.message().to_string())
+        }
         Some(db) => FailureKind::Rejected(Box::new(db.clone())),
         None => FailureKind::ConnectionLost(describe_error(e)),
     }
@@ -630,7 +659,9 @@ fn apply_finding(
     help: String,
     evidence: Option<Evidence>,
 ) -> Finding {
-    let meta = rules::by_name("migration-fails").expect("registered").meta();
+    let meta = rules::by_name("migration-fails")
+        .expect("registered")
+        .meta();
     let mut finding = lint::finding(meta, location, Hit::new(message, help));
     finding.evidence = evidence.into_iter().collect();
     finding
@@ -649,7 +680,10 @@ fn error_offset(sql: &str, db: &tokio_postgres::error::DbError) -> Option<usize>
 
 /// The up section's statements, as spans of the file.
 pub fn statement_spans(file: &MigrationFile) -> Vec<Span> {
-    up_statements(file).into_iter().map(|(span, _)| span).collect()
+    up_statements(file)
+        .into_iter()
+        .map(|(span, _)| span)
+        .collect()
 }
 
 /// The up section's statements with what their first words say they do (enough to follow

@@ -172,10 +172,12 @@ pub fn effects(
     fx.rebuilt_indexes.sort();
     fx.ran_under_exclusive = held_before
         .iter()
-        .filter(|(_, mode)| **mode == LockMode::AccessExclusive)
+        .filter(|(oid, mode)| {
+            **mode == LockMode::AccessExclusive && observed.relations.contains_key(oid)
+        })
         .filter_map(|(oid, _)| base.get(oid).filter(|r| r.is_table()))
         .map(|r| r.name.clone())
-        // A table this statement rewrites is locked for the rewrite anyway.
+        // A table this statement rewrites or drops needs the lock anyway.
         .filter(|name| !fx.rewritten.contains(name))
         .collect();
     fx.ran_under_exclusive.sort();
@@ -245,7 +247,11 @@ mod tests {
         let known: HashMap<u32, u32> = [(1, 10), (3, 30)].into();
         let observed = Observed {
             // 2 is a table created under review: not a base relation.
-            locks: [(1, LockMode::AccessExclusive), (2, LockMode::AccessExclusive)].into(),
+            locks: [
+                (1, LockMode::AccessExclusive),
+                (2, LockMode::AccessExclusive),
+            ]
+            .into(),
             relations: [
                 (1, relation("public.orders", 'r', 11)),
                 (2, relation("public.new_table", 'r', 20)),

@@ -97,7 +97,12 @@ fn repository_root() -> PathBuf {
 
 /// Decides what is under review: the files added or edited since `base`, else the `changed`
 /// files, else the target's files (all of them, or the one named).
-pub fn review(t: &Target, base: Option<&str>, changed: &[PathBuf], config: &Config) -> Result<Review> {
+pub fn review(
+    t: &Target,
+    base: Option<&str>,
+    changed: &[PathBuf],
+    config: &Config,
+) -> Result<Review> {
     let exclusions = config.exclusions()?;
     let mut issues = t.dir.issues.clone();
     let (names, scope): (Vec<String>, Scope) = if let Some(base) = base {
@@ -109,7 +114,10 @@ pub fn review(t: &Target, base: Option<&str>, changed: &[PathBuf], config: &Conf
             Scope::ChangeSet,
         )
     } else if !changed.is_empty() {
-        let wanted: Vec<PathBuf> = changed.iter().filter_map(|p| p.canonicalize().ok()).collect();
+        let wanted: Vec<PathBuf> = changed
+            .iter()
+            .filter_map(|p| p.canonicalize().ok())
+            .collect();
         let names = t
             .dir
             .files

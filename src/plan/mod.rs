@@ -366,12 +366,16 @@ pub fn discover(root: &Path) -> Vec<PathBuf> {
 }
 
 fn has_sql(dir: &Path, levels: usize) -> bool {
-    std::fs::read_dir(dir).into_iter().flatten().flatten().any(|e| {
-        let path = e.path();
-        if path.is_dir() {
-            levels > 0 && has_sql(&path, levels - 1)
-        } else {
-            path.extension().is_some_and(|x| x == "sql")
-        }
-    })
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .any(|e| {
+            let path = e.path();
+            if path.is_dir() {
+                levels > 0 && has_sql(&path, levels - 1)
+            } else {
+                path.extension().is_some_and(|x| x == "sql")
+            }
+        })
 }

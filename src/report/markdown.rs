@@ -110,11 +110,7 @@ fn finding(f: &Finding, sources: &Sources) -> String {
 /// A fenced block that its content cannot close: the fence is longer than any run of backticks
 /// inside.
 pub fn code_block(content: &str, language: &str, indent: &str) -> String {
-    let longest_run = content
-        .split(|c| c != '`')
-        .map(str::len)
-        .max()
-        .unwrap_or(0);
+    let longest_run = content.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat((longest_run + 1).max(3));
     let mut out = format!("{indent}{fence}{language}\n");
     for line in content.trim_end().lines() {
@@ -138,8 +134,9 @@ pub fn escape(text: &str) -> String {
             // A zero-width space after @ stops mentions and team pings.
             '@' => out.push_str("@\u{200B}"),
             '\n' | '\r' => out.push(' '),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '#' | '|' | '~' | '!' | '{' | '}'
-            | '+' | '-' | '.' => {
+            // Text never starts a line here, so list and heading markers at line start ('-',
+            // '+', '1.') cannot arise; '(' and '!' only matter next to an (escaped) bracket.
+            '\\' | '`' | '*' | '_' | '[' | ']' | '#' | '|' | '~' => {
                 out.push('\\');
                 out.push(c);
             }

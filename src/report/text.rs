@@ -90,7 +90,11 @@ fn render_finding(finding: &Finding, sources: &Sources, renderer: &Renderer) -> 
     }
     let help = finding.help.as_str();
     let mut help_group = Group::with_title(Level::HELP.secondary_title(help));
-    let evidence: Vec<String> = finding.evidence.iter().filter_map(|e| e.describe()).collect();
+    let evidence: Vec<String> = finding
+        .evidence
+        .iter()
+        .filter_map(|e| e.describe())
+        .collect();
     for line in &evidence {
         help_group = help_group.element(Level::NOTE.message(line.as_str()));
     }

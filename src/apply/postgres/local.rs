@@ -128,9 +128,7 @@ fn server_command(program: &Path, cwd: &Path, run_as: Option<(u32, u32)>) -> Com
         command.pre_exec(move || {
             if let Some((uid, gid)) = run_as {
                 // Groups first: once the uid is dropped they cannot be changed.
-                if libc::setgroups(1, &gid) != 0
-                    || libc::setgid(gid) != 0
-                    || libc::setuid(uid) != 0
+                if libc::setgroups(1, &gid) != 0 || libc::setgid(gid) != 0 || libc::setuid(uid) != 0
                 {
                     return Err(std::io::Error::last_os_error());
                 }

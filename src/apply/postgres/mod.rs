@@ -58,6 +58,7 @@ impl fmt::Debug for ProviderChoice {
 }
 
 /// What a started server needs to keep alive and tear down.
+#[allow(clippy::large_enum_variant)] // one per run: size does not matter
 enum Guard {
     Local(local::Cluster),
     Docker(docker::Container),

@@ -40,8 +40,11 @@ impl Rule for StatementsWhileLocked {
         if !cx.in_transaction() {
             return;
         }
+        // Work on a table created in this change is instant: it is empty.
         let slow = match cx.action() {
-            Action::CreateIndex { .. } | Action::Update { .. } | Action::Delete { .. } => true,
+            Action::CreateIndex { table, .. }
+            | Action::Update { table, .. }
+            | Action::Delete { table, .. } => cx.is_existing_table(table),
             Action::Other { verb, .. } => verb.starts_with("INSERT") || verb.starts_with("DO"),
             Action::AlterTable { ops, .. } => ops.iter().any(|op| {
                 use crate::sql::model::AlterTableOp::*;

@@ -1,0 +1,831 @@
+//! `drydock check` against real Postgres servers: the local provider (PostgreSQL binaries), the
+//! docker provider (a real Docker engine through testcontainers) and the URL provider.
+//!
+//! Without PostgreSQL binaries or Docker, a developer's `cargo test` skips the tests that need
+//! them and says so; under CI (`CI` set) they fail instead, since .ci/run provides both.
+
+use serde_json::Value;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_drydock");
+
+fn missing(what: &str) -> bool {
+    if std::env::var_os("CI").is_some() {
+        panic!("{what} is required in CI (.ci/run installs it)");
+    }
+    eprintln!("skipping: {what} is not available on this machine");
+    true
+}
+
+fn no_local_postgres() -> bool {
+    let found = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .any(|e| e.path().join("bin/initdb").is_file());
+    !found && missing("PostgreSQL server binaries (initdb)")
+}
+
+/// The image for docker-provider tests, or `None` (skipped) when Docker or the image is absent.
+fn docker_image() -> Option<String> {
+    let image = std::env::var("DRYDOCK_TEST_IMAGE")
+        .unwrap_or_else(|_| "drydock-standin/postgres:15".into());
+    let present = Command::new("docker")
+        .args(["image", "inspect", &image])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if present {
+        Some(image)
+    } else {
+        missing(&format!("Docker with the image {image}"));
+        None
+    }
+}
+
+fn drydock(args: &[&str], cwd: &Path) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+fn json(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}):\n{}\nstderr:\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+fn findings_of<'a>(report: &'a Value, rule: &str) -> Vec<&'a Value> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == rule)
+        .collect()
+}
+
+fn evidence<'a>(finding: &'a Value, kind: &str) -> Option<&'a Value> {
+    finding["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == kind)
+}
+
+fn repo_with(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let t = tempfile::tempdir().unwrap();
+    write_migrations(t.path(), files);
+    t
+}
+
+fn write_migrations(root: &Path, files: &[(&str, &str)]) {
+    fs::create_dir_all(root.join("migrations")).unwrap();
+    for (name, content) in files {
+        fs::write(root.join("migrations").join(name), content).unwrap();
+    }
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let ok = Command::new("git")
+        .args(["-c", "user.email=t@t", "-c", "user.name=t"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+        .status
+        .success();
+    assert!(ok, "git {args:?}");
+}
+
+/// A repository whose `main` holds `base` and whose work tree adds `change`.
+fn repo_with_change(base: &[(&str, &str)], change: &[(&str, &str)]) -> tempfile::TempDir {
+    let t = repo_with(base);
+    git(t.path(), &["init", "-q", "-b", "main"]);
+    git(t.path(), &["add", "."]);
+    git(t.path(), &["commit", "-q", "-m", "base"]);
+    write_migrations(t.path(), change);
+    t
+}
+
+const ORDERS: &str =
+    "CREATE TABLE orders (id int PRIMARY KEY, total numeric(10,2), note varchar(20));
+INSERT INTO orders SELECT g, g * 1.5, 'n' FROM generate_series(1, 100) g;
+CREATE INDEX orders_total_idx ON orders (total);
+";
+
+fn check(dir: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["check", "migrations", "--format", "json"];
+    args.extend_from_slice(extra);
+    drydock(&args, dir)
+}
+
+#[test]
+fn traces_locks_and_rewrites_and_merges_them_with_static_findings() {
+    if no_local_postgres() {
+        return;
+    }
+    let t = repo_with_change(
+        &[("001_orders.sql", ORDERS)],
+        &[(
+            "002_change.sql",
+            "SET lock_timeout = '2s';
+ALTER TABLE orders ALTER COLUMN total TYPE integer;
+DO $$ BEGIN EXECUTE 'ALTER TABLE orders ALTER COLUMN id TYPE bigint'; END $$;
+ALTER TABLE orders ALTER COLUMN note TYPE varchar(50);
+CREATE TABLE customers (id int PRIMARY KEY);
+CREATE INDEX customers_id_idx ON customers (id);
+",
+        )],
+    );
+    let out = check(t.path(), &["--base", "main", "--postgres", "local"]);
+    let report = json(&out);
+    assert_eq!(out.status.code(), Some(1), "{report:#}");
+
+    // The static finding for the type change carries what the trace saw; no second finding.
+    let type_change = findings_of(&report, "column-type-change");
+    assert_eq!(type_change.len(), 1, "{report:#}");
+    let traced = evidence(type_change[0], "trace").expect("trace evidence");
+    assert_eq!(traced["rewritten"], serde_json::json!(["public.orders"]));
+    assert_eq!(traced["locks"][0]["mode"], "ACCESS EXCLUSIVE");
+    assert_eq!(traced["locks"][0]["relation"], "public.orders");
+    assert!(evidence(type_change[0], "static").is_some());
+
+    // The DO block rewrote the table where no static rule could see it.
+    let rewrite = findings_of(&report, "traced-table-rewrite");
+    assert_eq!(rewrite.len(), 1, "{report:#}");
+    assert_eq!(rewrite[0]["line"], 3);
+    assert!(
+        rewrite[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("rewrote public.orders")
+    );
+
+    // varchar(20) -> varchar(50) rewrites nothing, and nothing claims it does; objects created
+    // under review are not "existing".
+    for f in report["findings"].as_array().unwrap() {
+        let line = f["line"].as_u64().unwrap();
+        assert!(
+            line < 4,
+            "unexpected finding on a safe statement: {f:#}\n{report:#}"
+        );
+    }
+    let statements = report["directories"][0]["statements"].as_array().unwrap();
+    let widen = statements.iter().find(|s| s["line"] == 4).unwrap();
+    assert_eq!(widen["rewritten"], serde_json::json!([]));
+    assert_eq!(widen["lock_timeout_set"], true);
+    let index = statements.iter().find(|s| s["line"] == 6).unwrap();
+    assert_eq!(
+        index["locks"],
+        serde_json::json!([]),
+        "a table created under review"
+    );
+    let files = report["directories"][0]["files"].as_array().unwrap();
+    assert_eq!(files.len(), 2);
+    assert!(files.iter().all(|f| f["status"] == "applied"), "{files:?}");
+}
+
+#[test]
+fn a_rejected_statement_is_a_finding_at_its_position_and_the_rest_is_not_applied() {
+    if no_local_postgres() {
+        return;
+    }
+    let t = repo_with_change(
+        &[("001_orders.sql", ORDERS)],
+        &[
+            (
+                "002_bad.sql",
+                "ALTER TABLE orders ADD COLUMN shipped boolean;\n\nUPDATE orders SET shipped = true,\n       weight = 1;\nALTER TABLE orders ADD COLUMN later int;\n",
+            ),
+            ("003_next.sql", "ALTER TABLE orders ADD COLUMN next int;\n"),
+        ],
+    );
+    let out = check(t.path(), &["--base", "main", "--postgres", "local"]);
+    let report = json(&out);
+    assert_eq!(out.status.code(), Some(1));
+    let failed = findings_of(&report, "migration-fails");
+    assert_eq!(failed.len(), 1, "{report:#}");
+    let f = failed[0];
+    assert_eq!(f["file"], "migrations/002_bad.sql");
+    // Postgres points at `weight`, on the statement's second line.
+    assert_eq!(
+        (f["line"].as_u64(), f["column"].as_u64()),
+        (Some(4), Some(8))
+    );
+    let apply = evidence(f, "apply").unwrap();
+    assert_eq!(apply["sqlstate"], "42703");
+    let message = f["message"].as_str().unwrap();
+    assert!(
+        message.contains("column \"weight\" of relation \"orders\" does not exist"),
+        "{message}"
+    );
+    assert!(
+        message.contains("1 statement after it in this file was not applied"),
+        "{message}"
+    );
+    assert!(
+        message.contains("1 later migration was not applied"),
+        "{message}"
+    );
+
+    let files = report["directories"][0]["files"].as_array().unwrap();
+    let status = |name: &str| {
+        files
+            .iter()
+            .find(|f| f["file"].as_str().unwrap().ends_with(name))
+            .map(|f| f["status"].as_str().unwrap().to_string())
+    };
+    assert_eq!(status("001_orders.sql").as_deref(), Some("applied"));
+    assert_eq!(status("002_bad.sql").as_deref(), Some("failed"));
+    assert_eq!(status("003_next.sql").as_deref(), Some("not-applied"));
+}
+
+#[test]
+fn framework_transactions_are_honoured() {
+    if no_local_postgres() {
+        return;
+    }
+    // golang-migrate sends each file as one implicit transaction, so CREATE INDEX CONCURRENTLY
+    // fails; goose with NO TRANSACTION runs it fine.
+    let t = repo_with(&[
+        ("1_orders.up.sql", ORDERS),
+        (
+            "2_index.up.sql",
+            "CREATE INDEX CONCURRENTLY orders_note_idx ON orders (note);\nSELECT 1;\n",
+        ),
+    ]);
+    let out = check(
+        t.path(),
+        &[
+            "--postgres",
+            "local",
+            "--migration-format",
+            "golang-migrate",
+        ],
+    );
+    let report = json(&out);
+    let merged = findings_of(&report, "concurrently-in-transaction");
+    assert_eq!(merged.len(), 1, "{report:#}");
+    assert_eq!(evidence(merged[0], "apply").unwrap()["sqlstate"], "25001");
+    assert!(
+        findings_of(&report, "migration-fails").is_empty(),
+        "the static finding predicted the error: one finding, not two\n{report:#}"
+    );
+
+    let t = repo_with(&[
+        ("00001_orders.sql", &format!("-- +goose Up\n{ORDERS}")),
+        (
+            "00002_index.sql",
+            "-- +goose NO TRANSACTION\n-- +goose Up\nCREATE INDEX CONCURRENTLY orders_note_idx ON orders (note);\n",
+        ),
+    ]);
+    let out = check(
+        t.path(),
+        &["--postgres", "local", "--migration-format", "goose"],
+    );
+    let report = json(&out);
+    assert!(
+        findings_of(&report, "migration-fails").is_empty(),
+        "{report:#}"
+    );
+    let files = report["directories"][0]["files"].as_array().unwrap();
+    assert!(files.iter().all(|f| f["status"] == "applied"), "{report:#}");
+    let index = &report["directories"][0]["statements"].as_array().unwrap()[3];
+    assert_eq!(
+        index["locks_traced"], false,
+        "cannot run in a transaction: timed only"
+    );
+}
+
+#[test]
+fn runaway_and_self_destructive_migrations_are_findings() {
+    if no_local_postgres() {
+        return;
+    }
+    let cases = [
+        ("SELECT pg_sleep(60);", "statement timeout"),
+        ("DO $$ BEGIN LOOP END LOOP; END $$;", "statement timeout"),
+        (
+            "SELECT pg_terminate_backend(pg_backend_pid());",
+            "connection to Postgres was lost",
+        ),
+        (
+            "DO $$ BEGIN EXECUTE format('DROP DATABASE %I', current_database()); END $$;",
+            "Postgres rejected this statement",
+        ),
+    ];
+    for (sql, expected) in cases {
+        let t = repo_with(&[("001_x.sql", sql)]);
+        let started = Instant::now();
+        let out = check(
+            t.path(),
+            &["--postgres", "local", "--statement-timeout", "0.5"],
+        );
+        let report = json(&out);
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "{sql} was not cut short"
+        );
+        let failed = findings_of(&report, "migration-fails");
+        assert_eq!(failed.len(), 1, "{sql}: {report:#}");
+        let message = failed[0]["message"].as_str().unwrap();
+        assert!(message.contains(expected), "{sql}: {message}");
+        assert_eq!(out.status.code(), Some(1));
+    }
+}
+
+#[test]
+fn the_overall_timeout_cancels_a_statement_that_ignores_the_statement_timeout() {
+    if no_local_postgres() {
+        return;
+    }
+    let t = repo_with(&[(
+        "001_x.sql",
+        "SET statement_timeout = 0;\nSELECT pg_sleep(60);\n",
+    )]);
+    let out = check(t.path(), &["--postgres", "local", "--timeout", "1"]);
+    let report = json(&out);
+    let failed = findings_of(&report, "migration-fails");
+    assert_eq!(failed.len(), 1, "{report:#}");
+    assert_eq!(failed[0]["line"], 2);
+    assert!(
+        failed[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("overall time limit")
+    );
+}
+
+const LEAK_PROBE: &str = "CREATE TABLE leak (line text);
+COPY leak FROM PROGRAM 'env';
+DO $$ BEGIN RAISE EXCEPTION 'server environment: %', (SELECT string_agg(line, ' ') FROM leak); END $$;
+";
+
+/// Runs the leak probe with secrets in Drydock's environment; returns what the server saw.
+fn server_environment(provider: &[&str]) -> String {
+    let t = repo_with(&[("001_leak.sql", LEAK_PROBE)]);
+    let mut args = vec!["check", "migrations", "--format", "json"];
+    args.extend_from_slice(provider);
+    let out = Command::new(BIN)
+        .args(&args)
+        .current_dir(t.path())
+        .env("GITHUB_TOKEN", "ghp_canary_token_value")
+        .env("DRYDOCK_SECRET_CANARY", "canary-value")
+        .output()
+        .unwrap();
+    let report = json(&out);
+    let failed = findings_of(&report, "migration-fails");
+    assert_eq!(failed.len(), 1, "{report:#}");
+    let message = failed[0]["message"].as_str().unwrap().to_string();
+    assert!(message.contains("server environment:"), "{message}");
+    message
+}
+
+#[test]
+fn a_local_server_cannot_read_drydocks_environment() {
+    if no_local_postgres() {
+        return;
+    }
+    let seen = server_environment(&["--postgres", "local"]);
+    assert!(seen.contains("PATH="), "the probe ran: {seen}");
+    assert!(!seen.contains("ghp_canary_token_value"), "{seen}");
+    assert!(!seen.contains("GITHUB_TOKEN"), "{seen}");
+    assert!(!seen.contains("canary-value"), "{seen}");
+}
+
+#[test]
+fn a_docker_server_cannot_read_drydocks_environment() {
+    let Some(image) = docker_image() else { return };
+    let seen = server_environment(&["--postgres", "docker", "--postgres-image", &image]);
+    assert!(
+        seen.contains("PGDATA=") || seen.contains("PATH="),
+        "the probe ran: {seen}"
+    );
+    assert!(!seen.contains("ghp_canary_token_value"), "{seen}");
+    assert!(!seen.contains("GITHUB_TOKEN"), "{seen}");
+    assert!(!seen.contains("canary-value"), "{seen}");
+}
+
+#[test]
+fn docker_provider_applies_and_removes_its_container() {
+    let Some(image) = docker_image() else { return };
+    let t = repo_with_change(
+        &[("001_orders.sql", ORDERS)],
+        &[(
+            "002_index.sql",
+            "CREATE INDEX orders_note_idx ON orders (note);\n",
+        )],
+    );
+    let out = check(
+        t.path(),
+        &[
+            "--base",
+            "main",
+            "--postgres",
+            "docker",
+            "--postgres-image",
+            &image,
+        ],
+    );
+    let report = json(&out);
+    assert!(report["postgres"].as_str().unwrap().contains(&image));
+    let index = findings_of(&report, "create-index-without-concurrently");
+    assert_eq!(index.len(), 1, "{report:#}");
+    assert_eq!(
+        evidence(index[0], "trace").unwrap()["locks"][0]["mode"],
+        "SHARE"
+    );
+    // The run's container is gone (it was labelled with the run's pid; any left would show).
+    assert_eq!(containers_left(), Vec::<String>::new());
+}
+
+/// Containers Drydock started (by label) that still exist, of runs that have ended.
+fn containers_left() -> Vec<String> {
+    let out = Command::new("docker")
+        .args([
+            "ps",
+            "-a",
+            "--filter",
+            "label=dev.drydock.pid",
+            "--format",
+            "{{.ID}} {{.Label \"dev.drydock.pid\"}}",
+        ])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|line| {
+            // Tests run in parallel: a container of a run still going is not a leftover.
+            let pid = line.split_whitespace().nth(1).unwrap_or("");
+            !Path::new("/proc").join(pid).exists()
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn docker_faults_are_clear_errors() {
+    let Some(image) = docker_image() else { return };
+    let t = repo_with(&[("001_x.sql", "SELECT 1;")]);
+    // A socket with no daemon behind it.
+    let out = Command::new(BIN)
+        .args(["check", "migrations", "--postgres", "docker"])
+        .current_dir(t.path())
+        .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no Docker daemon answers"), "{stderr}");
+
+    // auto falls back to the local binaries when Docker is not there.
+    let out = Command::new(BIN)
+        .args([
+            "check",
+            "migrations",
+            "--postgres",
+            "auto",
+            "--format",
+            "json",
+        ])
+        .current_dir(t.path())
+        .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        json(&out)["postgres"]
+            .as_str()
+            .unwrap()
+            .starts_with("local PostgreSQL")
+    );
+
+    // An image that is neither present nor pullable (no registry is reachable here).
+    let missing_image = format!("{image}-does-not-exist");
+    let out = drydock(
+        &[
+            "check",
+            "migrations",
+            "--postgres",
+            "docker",
+            "--postgres-image",
+            &missing_image,
+        ],
+        t.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&missing_image), "{stderr}");
+}
+
+/// Starts a stand-in Postgres container as "an existing server"; returns (container id, port).
+fn existing_server(image: &str) -> (String, u16) {
+    let out = Command::new("docker")
+        .args([
+            "run",
+            "-d",
+            "--rm",
+            "-e",
+            "POSTGRES_PASSWORD=s3cret-pw",
+            "-p",
+            "127.0.0.1::5432",
+            image,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let id = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let port = Command::new("docker")
+        .args(["port", &id, "5432/tcp"])
+        .output()
+        .unwrap();
+    let port: u16 = String::from_utf8_lossy(&port.stdout)
+        .lines()
+        .next()
+        .and_then(|l| l.rsplit(':').next())
+        .and_then(|p| p.trim().parse().ok())
+        .expect("mapped port");
+    // Ready once the real server (after initialisation) accepts connections.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let ready = Command::new("psql")
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+                "-U",
+                "postgres",
+                "-c",
+                "SELECT 1",
+            ])
+            .env("PGPASSWORD", "s3cret-pw")
+            .env("PGCONNECT_TIMEOUT", "2")
+            .output()
+            .is_ok_and(|o| o.status.success());
+        let logs = Command::new("docker").args(["logs", &id]).output().unwrap();
+        let started_twice = String::from_utf8_lossy(&logs.stderr)
+            .contains("database system is ready to accept connections");
+        if ready && started_twice {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the server did not start");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    (id, port)
+}
+
+fn databases(port: u16) -> Vec<String> {
+    let out = Command::new("psql")
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-U",
+            "postgres",
+            "-At",
+            "-c",
+        ])
+        .arg("SELECT datname FROM pg_database ORDER BY 1")
+        .env("PGPASSWORD", "s3cret-pw")
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn url_provider_works_in_its_own_database_and_drops_it() {
+    let Some(image) = docker_image() else { return };
+    let (id, port) = existing_server(&image);
+    let before = databases(port);
+    let t = repo_with(&[("001_orders.sql", ORDERS)]);
+    let url = format!("postgres://postgres:s3cret-pw@127.0.0.1:{port}/postgres");
+    let out = check(t.path(), &["--postgres", &url]);
+    let report = json(&out);
+    let files = report["directories"][0]["files"].as_array().unwrap();
+    assert_eq!(files[0]["status"], "applied", "{report:#}");
+    assert!(!report["postgres"].as_str().unwrap().contains("s3cret-pw"));
+    assert_eq!(
+        databases(port),
+        before,
+        "the database Drydock created is gone"
+    );
+
+    // A wrong password and an unreachable server: clear errors, never the password.
+    let wrong = format!("postgres://postgres:wrong-pw@127.0.0.1:{port}/postgres");
+    let out = check(t.path(), &["--postgres", &wrong]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("password authentication failed"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("wrong-pw"), "{stderr}");
+    let _ = Command::new("docker").args(["rm", "-f", &id]).output();
+
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead_port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let unreachable = format!("postgres://postgres:pw@127.0.0.1:{dead_port}/postgres");
+    let out = check(t.path(), &["--postgres", &unreachable]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("cannot connect to postgres@127.0.0.1:{dead_port}")),
+        "{stderr}"
+    );
+}
+
+/// Waits until `ready` holds, polling.
+fn wait_for(what: &str, mut ready: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !ready() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Starts a check whose migration sleeps, waits until `started` says the server is up, sends
+/// SIGTERM, and returns the exit code.
+fn terminate_mid_run(
+    dir: &Path,
+    provider: &[&str],
+    tmp: &Path,
+    started: impl FnMut() -> bool,
+) -> Option<i32> {
+    let mut args = vec!["check", "migrations"];
+    args.extend_from_slice(provider);
+    let mut child = Command::new(BIN)
+        .args(&args)
+        .current_dir(dir)
+        .env("TMPDIR", tmp)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for("the server to start", started);
+    std::thread::sleep(Duration::from_millis(500));
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGTERM);
+    }
+    child.wait().unwrap().code()
+}
+
+fn clusters_in(tmp: &Path) -> Vec<PathBuf> {
+    fs::read_dir(tmp)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("drydock-pg-")
+        })
+        .collect()
+}
+
+#[test]
+fn sigterm_stops_the_local_server_and_removes_its_files() {
+    if no_local_postgres() {
+        return;
+    }
+    let t = repo_with(&[("001_slow.sql", "SELECT pg_sleep(60);")]);
+    let tmp = tempfile::tempdir().unwrap();
+    let code = terminate_mid_run(t.path(), &["--postgres", "local"], tmp.path(), || {
+        clusters_in(tmp.path())
+            .iter()
+            .any(|c| c.join("data/postmaster.pid").exists())
+    });
+    assert_eq!(code, Some(143));
+    assert_eq!(clusters_in(tmp.path()), Vec::<PathBuf>::new());
+    let servers = Command::new("pgrep")
+        .args(["-f", &tmp.path().display().to_string()])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&servers.stdout).trim().is_empty(),
+        "a postgres process of the run is still alive"
+    );
+}
+
+#[test]
+fn sigterm_removes_the_container() {
+    let Some(image) = docker_image() else { return };
+    let t = repo_with(&[("001_slow.sql", "SELECT pg_sleep(60);")]);
+    let tmp = tempfile::tempdir().unwrap();
+    let ours = |pid: &str| {
+        let out = Command::new("docker")
+            .args([
+                "ps",
+                "-q",
+                "--filter",
+                &format!("label=dev.drydock.pid={pid}"),
+            ])
+            .output()
+            .unwrap();
+        !String::from_utf8_lossy(&out.stdout).trim().is_empty()
+    };
+    let mut args = vec![
+        "check",
+        "migrations",
+        "--postgres",
+        "docker",
+        "--postgres-image",
+    ];
+    args.push(&image);
+    let mut child = Command::new(BIN)
+        .args(&args)
+        .current_dir(t.path())
+        .env("TMPDIR", tmp.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id().to_string();
+    wait_for("the container to start", || ours(&pid));
+    std::thread::sleep(Duration::from_secs(3));
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGTERM);
+    }
+    assert_eq!(child.wait().unwrap().code(), Some(143));
+    let out = Command::new("docker")
+        .args([
+            "ps",
+            "-aq",
+            "--filter",
+            &format!("label=dev.drydock.pid={pid}"),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "",
+        "container left behind"
+    );
+}
+
+#[test]
+fn markdown_report_has_a_section_per_file_with_evidence() {
+    if no_local_postgres() {
+        return;
+    }
+    let t = repo_with_change(
+        &[("001_orders.sql", ORDERS)],
+        &[(
+            "002_change.sql",
+            "ALTER TABLE orders ALTER COLUMN total TYPE integer;\nDROP TABLE orders;\n",
+        )],
+    );
+    let out = drydock(
+        &[
+            "check",
+            "migrations",
+            "--base",
+            "main",
+            "--postgres",
+            "local",
+            "--format",
+            "markdown",
+        ],
+        t.path(),
+    );
+    let markdown = String::from_utf8_lossy(&out.stdout).to_string();
+    // The provider line names this machine's Postgres build; the rest is stable.
+    let stable: String = markdown
+        .lines()
+        .map(|l| {
+            if l.starts_with("applied ") {
+                l.split(" to ").next().unwrap().to_string() + " to (postgres)"
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    insta::assert_snapshot!("check_markdown", stable);
+}
