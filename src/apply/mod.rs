@@ -163,7 +163,9 @@ pub async fn apply_dir(server: &Server, input: &DirInput<'_>, settings: &Setting
             .map(|(oid, r)| (*oid, r.filenode))
             .collect(),
         base: base_state,
+        each_file: input.each_file,
         created: trace::Snapshot::new(),
+        seen: Default::default(),
     };
     for (i, (file, _)) in reviewed.iter().enumerate() {
         if input.each_file {
@@ -212,8 +214,12 @@ struct Tracer<'a> {
     base: trace::Snapshot,
     /// Last known storage of each base relation.
     filenodes: HashMap<u32, u32>,
+    /// Each reviewed file on its own: what one creates exists for the next.
+    each_file: bool,
     /// Relations the reviewed statements created, as far as their locks showed them.
     created: trace::Snapshot,
+    /// OIDs already looked up for `created`.
+    seen: std::collections::HashSet<u32>,
 }
 
 impl Run {
@@ -360,7 +366,10 @@ impl Run {
             )
             .await?;
         let observed = probed.map_err(|e| self.failure_at(sql, span, &e))?;
-        Ok(tracer.step(duration, observed, held))
+        tracer
+            .step(duration, observed, held)
+            .await
+            .map_err(|e| self.failure_at(sql, span, &e))
     }
 
     /// A statement in autocommit mode: wrapped in a transaction of our own so that its locks
@@ -390,7 +399,10 @@ impl Run {
         {
             Ok((duration, probed)) => {
                 let observed = probed.map_err(|e| self.failure_at(sql, span, &e))?;
-                Ok(tracer.step(duration, observed, &trace::Locks::new()))
+                tracer
+                    .step(duration, observed, &trace::Locks::new())
+                    .await
+                    .map_err(|e| self.failure_at(sql, span, &e))
             }
             Err(Failure {
                 kind: FailureKind::Rejected(db),
@@ -568,23 +580,39 @@ fn untraced(started: std::time::Instant) -> Step {
 }
 
 impl Tracer<'_> {
-    fn step(&mut self, duration: Duration, observed: trace::Observed, held: &trace::Locks) -> Step {
+    async fn step(
+        &mut self,
+        duration: Duration,
+        observed: trace::Observed,
+        held: &trace::Locks,
+    ) -> Result<Step, tokio_postgres::Error> {
         let effects = trace::effects(&self.base, &self.filenodes, &observed, held);
-        for (oid, relation) in &observed.relations {
-            match self.filenodes.get_mut(oid) {
-                Some(known) => *known = relation.filenode,
-                None => {
-                    self.created.insert(*oid, relation.clone());
-                }
+        for (oid, filenode) in &observed.filenodes {
+            if let Some(known) = self.filenodes.get_mut(oid) {
+                *known = *filenode;
             }
         }
-        Step {
+        if self.each_file {
+            // Learn what this statement created, so that the next file sees it as existing.
+            let unknown: Vec<u32> = observed
+                .locks
+                .keys()
+                .filter(|oid| !self.filenodes.contains_key(oid) && !self.seen.contains(oid))
+                .copied()
+                .collect();
+            if !unknown.is_empty() {
+                self.seen.extend(&unknown);
+                let created = self.probe.describe(self.client, &unknown).await?;
+                self.created.extend(created);
+            }
+        }
+        Ok(Step {
             duration,
             effects,
             held: observed.locks,
             lock_timeout_set: observed.lock_timeout_set,
             locks_traced: true,
-        }
+        })
     }
 }
 

@@ -31,13 +31,14 @@ pub type Snapshot = HashMap<u32, Relation>;
 /// The lock modes a backend holds, by relation OID (strongest per relation).
 pub type Locks = HashMap<u32, LockMode>;
 
-/// What the backend holds after a statement: its locks, the current storage of each relation it
-/// locked (a rewrite needs a lock), and whether `lock_timeout` is set.
+/// What the backend holds after a statement: its locks on user relations, the current storage of
+/// each (a rewrite needs a lock, so the locked ones are all that can have been rewritten), and
+/// whether `lock_timeout` is set.
 #[derive(Debug, Clone, Default)]
 pub struct Observed {
     pub locks: Locks,
-    /// The relations locked, as the catalog shows them now.
-    pub relations: Snapshot,
+    /// `pg_relation_filenode` of each locked relation that exists and has storage.
+    pub filenodes: HashMap<u32, u32>,
     pub lock_timeout_set: bool,
 }
 
@@ -46,19 +47,22 @@ const SNAPSHOT_SQL: &str = "SELECT c.oid, c.relfilenode, c.relkind::text, n.nspn
      WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') \
        AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'";
 
-const OBSERVE_SQL: &str = "SELECT l.relation, l.mode, \
-            current_setting('lock_timeout') NOT IN ('0', '0ms'), \
-            c.relfilenode, c.relkind::text, n.nspname, c.relname \
-     FROM pg_locks l LEFT JOIN pg_class c ON c.oid = l.relation \
-       LEFT JOIN pg_namespace n ON n.oid = c.relnamespace \
-     WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted \
-       AND (c.oid IS NULL OR (n.nspname NOT IN ('pg_catalog', 'information_schema') \
-         AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%')) \
-       AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())";
+const DESCRIBE_SQL: &str = "SELECT c.oid, c.relfilenode, c.relkind::text, n.nspname, c.relname \
+     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+     WHERE c.oid = ANY($1) \
+       AND n.nspname NOT IN ('pg_catalog', 'information_schema') \
+       AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'";
+
+/// Runs after every statement, so it is kept to what pg_locks gives cheaply: no catalog joins
+/// (16384 is FirstNormalObjectId: system catalogs have lower OIDs).
+const OBSERVE_SQL: &str = "SELECT relation, mode, pg_relation_filenode(relation), \
+            current_setting('lock_timeout') NOT IN ('0', '0ms') \
+     FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'relation' AND relation >= 16384";
 
 /// The trace queries, prepared once per connection.
 pub struct Probe {
     snapshot: Statement,
+    describe: Statement,
     observe: Statement,
 }
 
@@ -66,6 +70,7 @@ impl Probe {
     pub async fn prepare(client: &Client) -> Result<Probe, tokio_postgres::Error> {
         Ok(Probe {
             snapshot: client.prepare(SNAPSHOT_SQL).await?,
+            describe: client.prepare(DESCRIBE_SQL).await?,
             observe: client.prepare(OBSERVE_SQL).await?,
         })
     }
@@ -73,10 +78,17 @@ impl Probe {
     /// Every user relation: taken once, after the base migrations.
     pub async fn snapshot(&self, client: &Client) -> Result<Snapshot, tokio_postgres::Error> {
         let rows = client.query(&self.snapshot, &[]).await?;
-        Ok(rows
-            .iter()
-            .map(|row| (row.get::<_, u32>(0), relation(row, 1)))
-            .collect())
+        Ok(rows.iter().map(relation).collect())
+    }
+
+    /// The user relations among `oids` (toast tables and the like left out).
+    pub async fn describe(
+        &self,
+        client: &Client,
+        oids: &[u32],
+    ) -> Result<Snapshot, tokio_postgres::Error> {
+        let rows = client.query(&self.describe, &[&oids]).await?;
+        Ok(rows.iter().map(relation).collect())
     }
 
     /// One small query after each statement.
@@ -84,7 +96,7 @@ impl Probe {
         let rows = client.query(&self.observe, &[]).await?;
         let mut observed = Observed::default();
         for row in rows {
-            observed.lock_timeout_set = row.get(2);
+            observed.lock_timeout_set = row.get(3);
             let (Some(oid), Some(mode)) = (
                 row.get::<_, Option<u32>>(0),
                 LockMode::from_pg_locks(row.get(1)),
@@ -93,24 +105,27 @@ impl Probe {
             };
             let held = observed.locks.entry(oid).or_insert(mode);
             *held = (*held).max(mode);
-            if row.get::<_, Option<u32>>(3).is_some() {
-                observed.relations.insert(oid, relation(&row, 3));
+            if let Some(filenode) = row.get::<_, Option<u32>>(2) {
+                observed.filenodes.insert(oid, filenode);
             }
         }
         Ok(observed)
     }
 }
 
-/// A relation from four columns starting at `at`: relfilenode, relkind, schema, name.
-fn relation(row: &tokio_postgres::Row, at: usize) -> Relation {
-    let kind: &str = row.get(at + 1);
-    let schema: &str = row.get(at + 2);
-    let name: &str = row.get(at + 3);
-    Relation {
-        name: format!("{schema}.{name}"),
-        kind: kind.chars().next().unwrap_or('?'),
-        filenode: row.get(at),
-    }
+/// A relation from the columns oid, relfilenode, relkind, schema, name.
+fn relation(row: &tokio_postgres::Row) -> (u32, Relation) {
+    let kind: &str = row.get(2);
+    let schema: &str = row.get(3);
+    let name: &str = row.get(4);
+    (
+        row.get(0),
+        Relation {
+            name: format!("{schema}.{name}"),
+            kind: kind.chars().next().unwrap_or('?'),
+            filenode: row.get(1),
+        },
+    )
 }
 
 /// What one statement did, as far as the base relations go.
@@ -147,8 +162,8 @@ pub fn effects(
                 mode: *mode,
             });
         }
-        let rewritten = match (known_filenodes.get(oid), observed.relations.get(oid)) {
-            (Some(before), Some(after)) => *before != after.filenode && after.filenode != 0,
+        let rewritten = match (known_filenodes.get(oid), observed.filenodes.get(oid)) {
+            (Some(before), Some(after)) => before != after && *after != 0,
             _ => false,
         };
         if rewritten {
@@ -172,10 +187,12 @@ pub fn effects(
     fx.rebuilt_indexes.sort();
     fx.ran_under_exclusive = held_before
         .iter()
-        .filter(|(oid, mode)| {
-            **mode == LockMode::AccessExclusive && observed.relations.contains_key(oid)
-        })
-        .filter_map(|(oid, _)| base.get(oid).filter(|r| r.is_table()))
+        .filter(|(_, mode)| **mode == LockMode::AccessExclusive)
+        .filter_map(|(oid, _)| base.get(oid).filter(|r| r.is_table()).map(|r| (oid, r)))
+        // Still there (a table this statement drops needs the lock anyway); views and
+        // partitioned tables have no storage to tell.
+        .filter(|(oid, r)| observed.filenodes.contains_key(oid) || matches!(r.kind, 'p' | 'v'))
+        .map(|(_, r)| r)
         .map(|r| r.name.clone())
         // A table this statement rewrites or drops needs the lock anyway.
         .filter(|name| !fx.rewritten.contains(name))
@@ -252,12 +269,7 @@ mod tests {
                 (2, LockMode::AccessExclusive),
             ]
             .into(),
-            relations: [
-                (1, relation("public.orders", 'r', 11)),
-                (2, relation("public.new_table", 'r', 20)),
-                (3, relation("public.orders_pkey", 'i', 31)),
-            ]
-            .into(),
+            filenodes: [(1, 11), (2, 20), (3, 31)].into(),
             lock_timeout_set: false,
         };
         let held_before: Locks = [(1, LockMode::RowExclusive)].into();

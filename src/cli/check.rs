@@ -114,7 +114,14 @@ async fn check(args: CheckArgs) -> Result<i32> {
                 reviewed: review.reviewed.clone(),
                 each_file: review.scope == crate::lint::Scope::EachFile,
             };
+            let started = std::time::Instant::now();
             let outcome = apply::apply_dir(&server, &input, &settings).await;
+            tracing::info!(
+                dir = %t.dir.path.display(),
+                statements = outcome.traces.len(),
+                seconds = started.elapsed().as_secs_f64(),
+                "applied"
+            );
             findings.extend(outcome.findings);
             report.directories.push(AppliedDir {
                 path: crate::plan::display(&t.dir.path),
@@ -123,7 +130,12 @@ async fn check(args: CheckArgs) -> Result<i32> {
                 traces: outcome.traces,
             });
         }
+        let started = std::time::Instant::now();
         server.shutdown().await;
+        tracing::info!(
+            seconds = started.elapsed().as_secs_f64(),
+            "postgres removed"
+        );
     }
 
     let traces: Vec<_> = report

@@ -77,6 +77,7 @@ pub struct Server {
 impl Server {
     /// Starts (or connects to) a Postgres as `choice` says.
     pub async fn start(choice: &ProviderChoice, image: &str) -> Result<Server> {
+        let started = std::time::Instant::now();
         let server = match choice {
             ProviderChoice::Local => local::start().await?,
             ProviderChoice::Docker => docker::start(image).await?,
@@ -106,6 +107,11 @@ impl Server {
                 }
             }
         };
+        tracing::info!(
+            server = %server.description,
+            seconds = started.elapsed().as_secs_f64(),
+            "postgres ready"
+        );
         Ok(server)
     }
 
