@@ -283,6 +283,33 @@ fn framework_transactions_are_honoured() {
         "the static finding predicted the error: one finding, not two\n{report:#}"
     );
 
+    // A file of one statement is sent alone: no implicit transaction around it.
+    let t = repo_with(&[
+        ("1_orders.up.sql", ORDERS),
+        (
+            "2_index.up.sql",
+            "CREATE INDEX CONCURRENTLY orders_note_idx ON orders (note);\n",
+        ),
+    ]);
+    let out = check(
+        t.path(),
+        &[
+            "--postgres",
+            "local",
+            "--migration-format",
+            "golang-migrate",
+        ],
+    );
+    let report = json(&out);
+    assert!(
+        findings_of(&report, "migration-fails").is_empty(),
+        "{report:#}"
+    );
+    assert!(
+        findings_of(&report, "concurrently-in-transaction").is_empty(),
+        "{report:#}"
+    );
+
     let t = repo_with(&[
         ("00001_orders.sql", &format!("-- +goose Up\n{ORDERS}")),
         (
@@ -828,4 +855,72 @@ fn markdown_report_has_a_section_per_file_with_evidence() {
         .collect::<Vec<_>>()
         .join("\n");
     insta::assert_snapshot!("check_markdown", stable);
+}
+
+#[test]
+fn changed_files_are_reviewed_on_top_of_the_rest_and_a_broken_base_is_reported() {
+    if no_local_postgres() {
+        return;
+    }
+    let t = repo_with(&[
+        ("001_orders.sql", ORDERS),
+        (
+            "002_index.sql",
+            "CREATE INDEX orders_note_idx ON orders (note);\n",
+        ),
+    ]);
+    let changed = t.path().join("migrations/002_index.sql");
+    let out = check(
+        t.path(),
+        &[
+            "--postgres",
+            "local",
+            "--changed",
+            changed.to_str().unwrap(),
+        ],
+    );
+    let report = json(&out);
+    let files = report["directories"][0]["files"].as_array().unwrap();
+    assert_eq!(files[0]["reviewed"], false);
+    assert_eq!(files[1]["reviewed"], true);
+    let index = findings_of(&report, "create-index-without-concurrently");
+    assert_eq!(
+        index.len(),
+        1,
+        "orders comes from the base: it exists\n{report:#}"
+    );
+    assert!(evidence(index[0], "trace").is_some());
+
+    // A base migration that does not apply: reported where it fails, nothing else runs.
+    fs::write(
+        t.path().join("migrations/001_orders.sql"),
+        "CREATE TABLE orders (id int PRIMARY KEY);\nALTER TABLE orderz ADD COLUMN note text;\n",
+    )
+    .unwrap();
+    let out = check(
+        t.path(),
+        &[
+            "--postgres",
+            "local",
+            "--changed",
+            changed.to_str().unwrap(),
+        ],
+    );
+    let report = json(&out);
+    let failed = findings_of(&report, "migration-fails");
+    assert_eq!(failed.len(), 1, "{report:#}");
+    assert_eq!(failed[0]["file"], "migrations/001_orders.sql");
+    // Postgres gives no position for ALTER TABLE's missing relation: the statement's start.
+    assert_eq!(
+        (failed[0]["line"].as_u64(), failed[0]["column"].as_u64()),
+        (Some(2), Some(1))
+    );
+    assert!(
+        failed[0]["help"]
+            .as_str()
+            .unwrap()
+            .contains("base state could not be built")
+    );
+    let files = report["directories"][0]["files"].as_array().unwrap();
+    assert_eq!(files[1]["status"], "not-applied");
 }

@@ -223,28 +223,29 @@ struct Tracer<'a> {
 }
 
 impl Run {
-    /// Runs a deployed migration the way its framework does.
+    /// Runs a deployed migration the way its framework does. Statement by statement, so that a
+    /// failure points at its statement even when Postgres gives no position.
     async fn base_file(&mut self, client: &Client, file: &MigrationFile) -> Result<(), Failure> {
-        let text = &file.source.text[file.up.start..file.up.end];
-        let whole = Span::new(file.up.start, file.up.end);
-        match file.transaction {
-            Transaction::Wrapped => {
-                self.query(client, "BEGIN", whole).await?;
-                if let Err(failure) = self.query(client, text, whole).await {
+        let spans = statement_spans(file);
+        let transaction = runs_in_transaction(file, spans.len());
+        if transaction {
+            self.query(client, "BEGIN", file.up).await?;
+        }
+        for span in spans {
+            if let Err(failure) = self
+                .query(client, &file.source.text[span.start..span.end], span)
+                .await
+            {
+                if transaction {
                     let _ = client.simple_query("ROLLBACK").await;
-                    return Err(failure);
                 }
-                self.query(client, "COMMIT", whole).await
-            }
-            Transaction::Implicit => self.query(client, text, whole).await,
-            Transaction::None => {
-                for span in statement_spans(file) {
-                    self.query(client, &file.source.text[span.start..span.end], span)
-                        .await?;
-                }
-                Ok(())
+                return Err(failure);
             }
         }
+        if transaction {
+            self.query(client, "COMMIT", file.up).await?;
+        }
+        Ok(())
     }
 
     /// Sends `sql` (which starts at `span.start` of the file) and maps a failure back into the
@@ -282,7 +283,7 @@ impl Run {
         file: &MigrationFile,
     ) -> Result<(), Failure> {
         let statements = up_statements(file);
-        let framework_transaction = file.transaction != Transaction::None;
+        let framework_transaction = runs_in_transaction(file, statements.len());
         let mut in_transaction = framework_transaction;
         let mut held = trace::Locks::new();
         if framework_transaction {
@@ -505,7 +506,7 @@ impl Run {
             .position(|s| s.start <= failure.offset && failure.offset <= s.end.max(s.start));
         let remaining = failed_at.map_or(0, |i| spans.len() - i - 1);
         let mut consequence = Vec::new();
-        if file.transaction != Transaction::None {
+        if runs_in_transaction(file, spans.len()) {
             consequence.push(format!(
                 "the file runs {}, so everything it did was rolled back",
                 file.transaction.describe()
@@ -613,6 +614,16 @@ impl Tracer<'_> {
             lock_timeout_set: observed.lock_timeout_set,
             locks_traced: true,
         })
+    }
+}
+
+/// Whether the framework wraps the file in a transaction: a multi-statement query is one implicit
+/// transaction, but a single statement sent alone runs outside any (so CONCURRENTLY works).
+fn runs_in_transaction(file: &MigrationFile, statements: usize) -> bool {
+    match file.transaction {
+        Transaction::Wrapped => true,
+        Transaction::Implicit => statements > 1,
+        Transaction::None => false,
     }
 }
 
