@@ -3,31 +3,63 @@
 
 use super::ApplyReport;
 use crate::apply::StatementTrace;
-use crate::finding::{Finding, Severity};
+use crate::finding::{Evidence, Finding, Severity};
 use crate::verdict::Verdict;
+use serde::Serialize;
 use serde_json::{Value, json};
 
-pub fn finding_value(f: &Finding) -> Value {
-    json!({
-        "rule": f.rule,
-        "category": f.category.as_str(),
-        "severity": f.severity.as_str(),
-        "blocking": f.blocking,
-        "file": f.file,
-        "line": f.start.line,
-        "column": f.start.column,
-        "end_line": f.end.line,
-        "end_column": f.end.column,
-        "message": f.message,
-        "help": f.help,
-        "fix": f.fix.as_ref().map(|fix| json!({ "replacement": fix.replacement })),
-        "evidence": f.evidence,
-    })
+/// A finding as JSON consumers see it; borrowed, and serialized straight to text (no
+/// intermediate tree: lint output can hold tens of thousands of findings).
+#[derive(Serialize)]
+pub struct FindingJson<'a> {
+    rule: &'a str,
+    category: &'a str,
+    severity: &'a str,
+    blocking: bool,
+    file: &'a str,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    message: &'a str,
+    help: &'a str,
+    fix: Option<FixJson<'a>>,
+    evidence: &'a [Evidence],
+}
+
+#[derive(Serialize)]
+struct FixJson<'a> {
+    replacement: &'a str,
+}
+
+impl<'a> From<&'a Finding> for FindingJson<'a> {
+    fn from(f: &'a Finding) -> Self {
+        FindingJson {
+            rule: f.rule,
+            category: f.category.as_str(),
+            severity: f.severity.as_str(),
+            blocking: f.blocking,
+            file: &f.file,
+            line: f.start.line,
+            column: f.start.column,
+            end_line: f.end.line,
+            end_column: f.end.column,
+            message: &f.message,
+            help: &f.help,
+            fix: f.fix.as_ref().map(|fix| FixJson {
+                replacement: &fix.replacement,
+            }),
+            evidence: &f.evidence,
+        }
+    }
+}
+
+fn findings_json(verdict: &Verdict) -> Vec<FindingJson<'_>> {
+    verdict.findings.iter().map(FindingJson::from).collect()
 }
 
 pub fn render(verdict: &Verdict) -> String {
-    let findings: Vec<Value> = verdict.findings.iter().map(finding_value).collect();
-    serde_json::to_string_pretty(&findings).expect("findings serialize") + "\n"
+    serde_json::to_string_pretty(&findings_json(verdict)).expect("findings serialize") + "\n"
 }
 
 /// `drydock check`: an object with the findings, a summary, and what applying the migrations
@@ -46,7 +78,7 @@ pub fn render_check(verdict: &Verdict, apply: &ApplyReport) -> String {
         })
         .collect();
     let value = json!({
-        "findings": verdict.findings.iter().map(finding_value).collect::<Vec<_>>(),
+        "findings": findings_json(verdict),
         "summary": {
             "errors": verdict.count(Severity::Error),
             "warnings": verdict.count(Severity::Warning),
