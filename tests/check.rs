@@ -516,6 +516,20 @@ fn docker_faults_are_clear_errors() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("no Docker daemon answers"), "{stderr}");
 
+    // A socket file left behind by a daemon that died: nothing listens on it.
+    let stale = tempfile::tempdir().unwrap();
+    let socket = stale.path().join("docker.sock");
+    drop(std::os::unix::net::UnixListener::bind(&socket).unwrap());
+    let out = Command::new(BIN)
+        .args(["check", "migrations", "--postgres", "docker"])
+        .current_dir(t.path())
+        .env("DOCKER_HOST", format!("unix://{}", socket.display()))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no Docker daemon answers"), "{stderr}");
+
     // auto falls back to the local binaries when Docker is not there.
     let out = Command::new(BIN)
         .args([

@@ -161,19 +161,31 @@ fn unprivileged_user() -> Result<Option<(u32, u32)>> {
 
 /// initdb's directory: from PATH, `pg_config --bindir`, or the newest /usr/lib/postgresql/*/bin.
 pub fn find_bindir() -> Result<PathBuf> {
-    let on_path = std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+    find_bindir_in(
+        std::env::var_os("PATH").as_deref(),
+        Path::new("/usr/lib/postgresql"),
+    )
+}
+
+fn find_bindir_in(path: Option<&std::ffi::OsStr>, versioned_root: &Path) -> Result<PathBuf> {
+    let on_path: Vec<PathBuf> = path
+        .map(|p| std::env::split_paths(p).collect())
         .unwrap_or_default();
-    if let Some(dir) = on_path.into_iter().find(|d| has_server(d)) {
-        return Ok(dir);
+    if let Some(dir) = on_path.iter().find(|d| has_server(d)) {
+        return Ok(dir.clone());
     }
-    if let Ok(out) = Command::new("pg_config").arg("--bindir").output() {
+    if let Some(pg_config) = on_path
+        .iter()
+        .map(|d| d.join("pg_config"))
+        .find(|p| p.is_file())
+        && let Ok(out) = Command::new(pg_config).arg("--bindir").output()
+    {
         let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
         if out.status.success() && has_server(&dir) {
             return Ok(dir);
         }
     }
-    let mut versioned: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+    let mut versioned: Vec<(u32, PathBuf)> = std::fs::read_dir(versioned_root)
         .into_iter()
         .flatten()
         .flatten()
@@ -186,7 +198,8 @@ pub fn find_bindir() -> Result<PathBuf> {
     versioned.sort();
     versioned.pop().map(|(_, bin)| bin).ok_or_else(|| {
         anyhow!(
-            "no PostgreSQL server binaries (initdb, postgres) on PATH, from `pg_config --bindir` or in /usr/lib/postgresql/*/bin: install PostgreSQL (e.g. `apt-get install postgresql`), or use --postgres docker or a postgres:// URL"
+            "no PostgreSQL server binaries (initdb, postgres) on PATH, from `pg_config --bindir` or in {}/*/bin: install PostgreSQL (e.g. `apt-get install postgresql`), or use --postgres docker or a postgres:// URL",
+            versioned_root.display()
         )
     })
 }
@@ -209,4 +222,32 @@ fn version_of(bin: &Path) -> String {
             words.next().map(str::to_string)
         })
         .unwrap_or_else(|| "?".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_server_binaries_anywhere_says_what_to_install() {
+        let empty = tempfile::tempdir().unwrap();
+        let err = find_bindir_in(Some(empty.path().as_os_str()), empty.path())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("apt-get install postgresql"), "{err}");
+        assert!(err.contains("--postgres docker"), "{err}");
+    }
+
+    #[test]
+    fn the_newest_versioned_directory_wins() {
+        let root = tempfile::tempdir().unwrap();
+        for version in ["9", "15", "13"] {
+            let bin = root.path().join(version).join("bin");
+            std::fs::create_dir_all(&bin).unwrap();
+            std::fs::write(bin.join("initdb"), "").unwrap();
+            std::fs::write(bin.join("postgres"), "").unwrap();
+        }
+        let found = find_bindir_in(None, root.path()).unwrap();
+        assert_eq!(found, root.path().join("15/bin"));
+    }
 }
