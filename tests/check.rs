@@ -938,3 +938,42 @@ fn changed_files_are_reviewed_on_top_of_the_rest_and_a_broken_base_is_reported()
     let files = report["directories"][0]["files"].as_array().unwrap();
     assert_eq!(files[1]["status"], "not-applied");
 }
+
+#[test]
+fn local_runs_leave_no_cluster_behind_and_directories_are_found() {
+    if no_local_postgres() {
+        return;
+    }
+    // No DIR and no drydock.toml: the migration directories of the repository are found.
+    let t = tempfile::tempdir().unwrap();
+    fs::create_dir_all(t.path().join("db/migrations")).unwrap();
+    fs::write(
+        t.path().join("db/migrations/001_a.sql"),
+        "CREATE TABLE a (id int);",
+    )
+    .unwrap();
+    fs::write(
+        t.path().join("db/migrations/002_b.sql"),
+        "SELECT * FROM nope;",
+    )
+    .unwrap();
+    git(t.path(), &["init", "-q"]);
+    let tmp = tempfile::tempdir().unwrap();
+    let out = Command::new(BIN)
+        .args(["check", "--postgres", "local", "--format", "json"])
+        .current_dir(t.path())
+        .env("TMPDIR", tmp.path())
+        .output()
+        .unwrap();
+    let report = json(&out);
+    assert_eq!(
+        report["directories"][0]["path"], "db/migrations",
+        "{report:#}"
+    );
+    assert_eq!(
+        findings_of(&report, "migration-fails").len(),
+        1,
+        "{report:#}"
+    );
+    assert_eq!(clusters_in(tmp.path()), Vec::<PathBuf>::new());
+}
