@@ -8,6 +8,7 @@
 pub mod apply;
 pub mod cli;
 pub mod config;
+pub mod diff;
 pub mod finding;
 pub mod lint;
 pub mod plan;

@@ -153,6 +153,11 @@ impl Server {
     }
 }
 
+/// Where the local provider would find PostgreSQL's server binaries, if anywhere.
+pub fn local_binaries() -> Option<std::path::PathBuf> {
+    local::find_bindir().ok()
+}
+
 /// Connects with a spawned connection task; errors name the server, never its password.
 pub async fn connect(config: &Config) -> Result<Client> {
     let (client, connection) = config
