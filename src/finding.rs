@@ -76,6 +76,11 @@ pub enum Evidence {
         rewritten: Vec<String>,
         duration_ms: u64,
     },
+    /// The schema diff from the base to the change shows it.
+    Diff {
+        /// "table public.orders removed".
+        summary: String,
+    },
     /// Postgres rejected the statement (or it timed out).
     Apply {
         sqlstate: String,
@@ -94,6 +99,7 @@ impl Evidence {
             Evidence::Apply { sqlstate, .. } => {
                 Some(format!("Postgres error, SQLSTATE {sqlstate}"))
             }
+            Evidence::Diff { summary } => Some(format!("schema diff: {summary}")),
         }
     }
 }

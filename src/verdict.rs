@@ -3,6 +3,7 @@
 
 use crate::apply::StatementTrace;
 use crate::config::Config;
+use crate::diff::{Change, ObjectKind};
 use crate::finding::{Category, Evidence, Finding, FindingLocation, Severity};
 use crate::lint::{self, Hit, Suppression, rules};
 
@@ -234,4 +235,74 @@ pub fn merge_failures(findings: &mut Vec<Finding>) {
         index += 1;
         keep
     });
+}
+
+/// A destructive change the schema diff shows (a table, column or schema gone) blocks the merge
+/// even when no statement was flagged for it (a DROP inside a DO block or a function). When a
+/// static finding already names the object, it gets the diff as evidence instead. `file` is
+/// where an unattributed finding points: the first migration under review.
+pub fn merge_schema_changes(findings: &mut Vec<Finding>, changes: &[Change], file: &str) {
+    let removed_tables: Vec<&str> = changes
+        .iter()
+        .filter(|c| c.destructive && c.kind == ObjectKind::Table)
+        .map(|c| c.name.as_str())
+        .collect();
+    for change in changes.iter().filter(|c| c.destructive) {
+        // A dropped table's columns go with it: one finding, for the table.
+        if change.kind == ObjectKind::Column
+            && change
+                .name
+                .rsplit_once('.')
+                .is_some_and(|(table, _)| removed_tables.contains(&table))
+        {
+            continue;
+        }
+        let summary = format!("{} {} removed", change.kind.as_str(), change.name);
+        let evidence = Evidence::Diff {
+            summary: summary.clone(),
+        };
+        // "public.orders.total" is named "orders.total" (or "public.orders.total") statically.
+        let bare = match change.kind {
+            ObjectKind::Column => change
+                .name
+                .split_once('.')
+                .map_or(change.name.as_str(), |(_, rest)| rest),
+            _ => change.name.rsplit('.').next().unwrap_or(&change.name),
+        };
+        let covered = findings
+            .iter_mut()
+            .find(|f| f.category == Category::Destructive && names(&f.message, bare));
+        match covered {
+            Some(f) => f.evidence.push(evidence),
+            None => {
+                let meta = rules::by_name("destructive-change")
+                    .expect("registered")
+                    .meta();
+                let mut f = lint::finding(
+                    meta,
+                    Finding::for_file(file),
+                    Hit::new(
+                        format!(
+                            "applying the migrations removed {} {}, though no statement was recognised as dropping it (a DROP inside a DO block or a function?): its data is deleted for good",
+                            change.kind.as_str(),
+                            change.name
+                        ),
+                        "Make the drop explicit in the migration, after every use of it is gone from the code, and have a maintainer approve it with the override label.",
+                    ),
+                );
+                f.evidence = vec![evidence];
+                findings.push(f);
+            }
+        }
+    }
+}
+
+/// Whether `message` names the object `bare` as a word (not as part of a longer name).
+fn names(message: &str, bare: &str) -> bool {
+    message.match_indices(bare).any(|(i, _)| {
+        let before = message[..i].chars().next_back();
+        let after = message[i + bare.len()..].chars().next();
+        let boundary = |c: Option<char>| c.is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
+        boundary(before) && boundary(after) && before != Some('.')
+    })
 }

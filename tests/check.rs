@@ -977,3 +977,64 @@ fn local_runs_leave_no_cluster_behind_and_directories_are_found() {
     );
     assert_eq!(clusters_in(tmp.path()), Vec::<PathBuf>::new());
 }
+
+#[test]
+fn the_schema_diff_is_reported_and_a_hidden_drop_blocks() {
+    if no_local_postgres() {
+        return;
+    }
+    let t = repo_with_change(
+        &[(
+            "001_base.sql",
+            "CREATE TABLE orders (id int PRIMARY KEY, name text);\nCREATE TABLE legacy (id int);\nCREATE TABLE old (id int);\n",
+        )],
+        &[(
+            "002_change.sql",
+            "ALTER TABLE orders RENAME COLUMN name TO title;\nDO $$ BEGIN EXECUTE 'DROP TABLE ' || 'legacy'; END $$;\nDROP TABLE old;\n",
+        )],
+    );
+    let out = check(t.path(), &["--base", "main", "--postgres", "local"]);
+    let report = json(&out);
+    assert_eq!(out.status.code(), Some(1));
+    let changes: Vec<String> = report["schema_changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            format!(
+                "{} {} {}",
+                c["change"].as_str().unwrap(),
+                c["kind"].as_str().unwrap(),
+                c["name"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            "removed table public.legacy",
+            "removed table public.old",
+            "removed column public.legacy.id",
+            "removed column public.old.id",
+            "renamed column public.orders.title",
+        ],
+        "{report:#}"
+    );
+    // The DO block's drop: found only by the diff, blocking.
+    let hidden = findings_of(&report, "destructive-change");
+    assert_eq!(hidden.len(), 1, "{report:#}");
+    assert_eq!(hidden[0]["blocking"], true);
+    assert!(
+        hidden[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("table public.legacy")
+    );
+    // The explicit drop: the static finding, with the diff as evidence; no second finding.
+    let explicit = findings_of(&report, "drop-table");
+    assert_eq!(explicit.len(), 1);
+    assert_eq!(
+        evidence(explicit[0], "diff").unwrap()["summary"],
+        "table public.old removed"
+    );
+}

@@ -295,6 +295,7 @@ fn every_statement_rule_has_a_fixture() {
     let plan_rules = [
         "migration-fails",
         "traced-table-rewrite",
+        "destructive-change",
         "migration-edited",
         "migration-deleted",
         "out-of-order-version",

@@ -5,6 +5,7 @@
 pub mod postgres;
 pub mod trace;
 
+use crate::diff::{Schema, introspect};
 use crate::finding::{Evidence, Finding, FindingLocation};
 use crate::lint::{self, Hit, rules};
 use crate::plan::format::Transaction;
@@ -38,6 +39,8 @@ pub struct DirInput<'a> {
     /// for later ones (as `drydock lint` without a base does). Otherwise the reviewed files are
     /// one change and only the base state exists.
     pub each_file: bool,
+    /// Tables left out of the schema diff (migration tools' history tables).
+    pub ignore_tables: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -77,6 +80,9 @@ pub struct StatementTrace {
 
 #[derive(Debug, Default)]
 pub struct DirOutcome {
+    /// The schema after the base migrations, and after the ones under review.
+    pub schema_before: Option<Schema>,
+    pub schema_after: Option<Schema>,
     pub files: Vec<FileOutcome>,
     pub traces: Vec<StatementTrace>,
     /// Statements Postgres rejected, timeouts, lost connections.
@@ -155,6 +161,9 @@ pub async fn apply_dir(server: &Server, input: &DirInput<'_>, settings: &Setting
             return run.outcome;
         }
     };
+    run.outcome.schema_before = introspect::introspect(&client, &input.ignore_tables)
+        .await
+        .ok();
     let mut tracer = Tracer {
         client: &client,
         probe: &probe,
@@ -178,8 +187,15 @@ pub async fn apply_dir(server: &Server, input: &DirInput<'_>, settings: &Setting
             let rest_files = reviewed.len() - i - 1;
             run.fail(file, true, failure, "", rest_files);
             run.not_applied(reviewed[i + 1..].iter().map(|(f, r)| (*f, r)));
-            return run.outcome;
+            break;
         }
+    }
+    // What was applied (up to a failure): a migration that ended its own session leaves no
+    // connection to read it with.
+    if !client.is_closed() {
+        run.outcome.schema_after = introspect::introspect(&client, &input.ignore_tables)
+            .await
+            .ok();
     }
     run.outcome
 }

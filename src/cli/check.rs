@@ -113,6 +113,7 @@ async fn check(args: CheckArgs) -> Result<i32> {
                 dir: &t.dir,
                 reviewed: review.reviewed.clone(),
                 each_file: review.scope == crate::lint::Scope::EachFile,
+                ignore_tables: crate::diff::introspect::default_ignored_tables(),
             };
             let started = std::time::Instant::now();
             let outcome = apply::apply_dir(&server, &input, &settings).await;
@@ -123,11 +124,16 @@ async fn check(args: CheckArgs) -> Result<i32> {
                 "applied"
             );
             findings.extend(outcome.findings);
+            let schema_changes = match (&outcome.schema_before, &outcome.schema_after) {
+                (Some(before), Some(after)) => crate::diff::diff(before, after),
+                _ => Vec::new(),
+            };
             report.directories.push(AppliedDir {
                 path: crate::plan::display(&t.dir.path),
                 format: t.dir.format.name(),
                 files: outcome.files,
                 traces: outcome.traces,
+                schema_changes,
             });
         }
         let started = std::time::Instant::now();
@@ -145,6 +151,17 @@ async fn check(args: CheckArgs) -> Result<i32> {
         .collect();
     verdict::merge_failures(&mut findings);
     verdict::merge_traces(&mut findings, &traces);
+    for ((t, review), dir) in targets.iter().zip(&reviews).zip(&report.directories) {
+        let first_reviewed = t
+            .dir
+            .files
+            .iter()
+            .zip(&review.reviewed)
+            .find(|(_, reviewed)| **reviewed)
+            .map(|(f, _)| f.source.display_path())
+            .unwrap_or_else(|| dir.path.clone());
+        verdict::merge_schema_changes(&mut findings, &dir.schema_changes, &first_reviewed);
+    }
     let verdict = Verdict::build(
         findings,
         &linted.suppressions,

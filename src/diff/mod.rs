@@ -278,17 +278,16 @@ fn change(
             kind,
             ObjectKind::Table | ObjectKind::Column | ObjectKind::Schema
         );
-    let diff = similar::TextDiff::from_lines(
-        before_text.as_deref().unwrap_or(""),
-        after_text.as_deref().unwrap_or(""),
-    )
-    .unified_diff()
-    .context_radius(3)
-    .header(
-        &before.map_or("/dev/null".to_string(), |o| o.name.clone()),
-        &after.map_or("/dev/null".to_string(), |o| o.name.clone()),
-    )
-    .to_string();
+    let lines = |text: &Option<String>| text.as_ref().map_or(String::new(), |t| format!("{t}\n"));
+    let (old_lines, new_lines) = (lines(&before_text), lines(&after_text));
+    let diff = similar::TextDiff::from_lines(&old_lines, &new_lines)
+        .unified_diff()
+        .context_radius(3)
+        .header(
+            &before.map_or("/dev/null".to_string(), |o| o.name.clone()),
+            &after.map_or("/dev/null".to_string(), |o| o.name.clone()),
+        )
+        .to_string();
     Change {
         kind,
         name: name.to_string(),

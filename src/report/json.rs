@@ -77,8 +77,20 @@ pub fn render_check(verdict: &Verdict, apply: &ApplyReport) -> String {
             })
         })
         .collect();
+    let schema_changes: Vec<Value> = apply
+        .directories
+        .iter()
+        .flat_map(|d| {
+            d.schema_changes.iter().map(|c| {
+                let mut v = serde_json::to_value(c).expect("changes serialize");
+                v["directory"] = json!(d.path);
+                v
+            })
+        })
+        .collect();
     let value = json!({
         "findings": findings_json(verdict),
+        "schema_changes": schema_changes,
         "summary": {
             "errors": verdict.count(Severity::Error),
             "warnings": verdict.count(Severity::Warning),

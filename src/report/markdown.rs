@@ -39,6 +39,10 @@ pub fn render(verdict: &Verdict, sources: &Sources, apply: Option<&ApplyReport>)
         }
     }
 
+    if let Some(apply) = apply {
+        out.push_str(&schema_changes(apply));
+    }
+
     let mut by_file: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
     for f in &verdict.findings {
         by_file.entry(f.file.as_str()).or_default().push(f);
@@ -49,6 +53,50 @@ pub fn render(verdict: &Verdict, sources: &Sources, apply: Option<&ApplyReport>)
             out.push_str(&finding(f, sources));
         }
     }
+    out
+}
+
+/// The schema after the change, as a list of changes with each object's diff folded away.
+fn schema_changes(apply: &ApplyReport) -> String {
+    let changes: Vec<&crate::diff::Change> = apply
+        .directories
+        .iter()
+        .flat_map(|d| &d.schema_changes)
+        .collect();
+    if changes.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("### Schema changes\n\n");
+    for change in &changes {
+        let what = match change.change {
+            crate::diff::ChangeType::Added => "added",
+            crate::diff::ChangeType::Removed => "removed",
+            crate::diff::ChangeType::Renamed => "renamed",
+            crate::diff::ChangeType::Altered => "altered",
+        };
+        out.push_str(&format!(
+            "- **{what}** {} {}",
+            change.kind.as_str(),
+            escape(&change.name)
+        ));
+        if let Some(from) = change
+            .renamed_from
+            .as_deref()
+            .or(change.probable_rename_of.as_deref())
+        {
+            out.push_str(&format!(" (from {})", escape(from)));
+        }
+        if change.destructive {
+            out.push_str(" **(destructive)**");
+        }
+        out.push('\n');
+    }
+    out.push_str("\n<details><summary>Definitions</summary>\n\n");
+    for change in changes {
+        out.push_str(&code_block(&change.diff, "diff", ""));
+        out.push('\n');
+    }
+    out.push_str("</details>\n\n");
     out
 }
 

@@ -8,6 +8,7 @@ pub mod sarif;
 pub mod text;
 
 use crate::apply::{FileOutcome, FileStatus, StatementTrace};
+use crate::diff::Change;
 use crate::source::SourceFile;
 use std::collections::HashMap;
 
@@ -25,9 +26,39 @@ pub struct AppliedDir {
     pub format: &'static str,
     pub files: Vec<FileOutcome>,
     pub traces: Vec<StatementTrace>,
+    /// From the base state to the state after the migrations under review.
+    pub schema_changes: Vec<Change>,
 }
 
 impl ApplyReport {
+    /// One line per schema change: `+ table public.orders`, `~ column ...`, `- ...`, `> ... (from ...)`.
+    pub fn change_lines(&self) -> Vec<String> {
+        use crate::diff::ChangeType;
+        self.directories
+            .iter()
+            .flat_map(|d| &d.schema_changes)
+            .map(|c| {
+                let sign = match c.change {
+                    ChangeType::Added => "+",
+                    ChangeType::Removed => "-",
+                    ChangeType::Renamed => ">",
+                    ChangeType::Altered => "~",
+                };
+                let mut line = format!("{sign} {} {}", c.kind.as_str(), c.name);
+                if let Some(from) = &c.renamed_from {
+                    line.push_str(&format!(" (renamed from {from})"));
+                }
+                if let Some(from) = &c.probable_rename_of {
+                    line.push_str(&format!(" (probably renamed from {from})"));
+                }
+                if c.destructive {
+                    line.push_str(" [destructive]");
+                }
+                line
+            })
+            .collect()
+    }
+
     /// "applied 3 of 4 migrations under review to local PostgreSQL 15.18 (...)".
     pub fn summary(&self) -> String {
         if self.postgres.is_empty() {

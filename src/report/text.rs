@@ -29,6 +29,15 @@ pub fn render(
     if let Some(apply) = apply {
         out.push_str(&apply.summary());
         out.push('\n');
+        let changes = apply.change_lines();
+        if !changes.is_empty() {
+            out.push_str("schema changes:\n");
+            for line in changes {
+                out.push_str("  ");
+                out.push_str(&line);
+                out.push('\n');
+            }
+        }
     }
     out
 }

@@ -49,6 +49,7 @@ registry! {
     drop_type::DropType,
     delete_without_where::DeleteWithoutWhere,
     update_without_where::UpdateWithoutWhere,
+    destructive_change::DestructiveChange,
     // blocking-lock
     create_index_without_concurrently::CreateIndexWithoutConcurrently,
     drop_index_without_concurrently::DropIndexWithoutConcurrently,
