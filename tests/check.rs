@@ -1038,3 +1038,112 @@ fn the_schema_diff_is_reported_and_a_hidden_drop_blocks() {
         "table public.old removed"
     );
 }
+
+fn live_psql(port: u16, sql: &str) -> String {
+    let out = Command::new("psql")
+        .args([
+            "-X",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-U",
+            "postgres",
+            "-At",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-c",
+            sql,
+        ])
+        .env("PGPASSWORD", "s3cret-pw")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+#[test]
+fn drift_compares_a_live_database_without_writing_to_it() {
+    let Some(image) = docker_image() else { return };
+    let (id, port) = existing_server(&image);
+    let migrations = [
+        (
+            "001_orders.sql",
+            "CREATE TABLE orders (id int PRIMARY KEY, total numeric(10,2));\n",
+        ),
+        (
+            "002_index.sql",
+            "CREATE INDEX orders_total_idx ON orders (total);\nCREATE TABLE schema_migrations (version bigint);\n",
+        ),
+    ];
+    let t = repo_with(&migrations);
+    for (_, sql) in migrations {
+        live_psql(port, sql);
+    }
+    live_psql(port, "INSERT INTO schema_migrations VALUES (1), (2)");
+    let url = format!("postgres://postgres:s3cret-pw@127.0.0.1:{port}/postgres");
+    let drift = |t: &Path| {
+        let out = drydock(
+            &[
+                "drift",
+                "--database-url",
+                &url,
+                "migrations",
+                "--postgres",
+                "local",
+                "--format",
+                "json",
+            ],
+            t,
+        );
+        (out.status.code(), json(&out))
+    };
+    let writes = || {
+        live_psql(
+            port,
+            "SELECT pg_stat_clear_snapshot(); SELECT tup_inserted + tup_updated + tup_deleted FROM pg_stat_database WHERE datname = 'postgres'",
+        )
+    };
+
+    let (code, report) = drift(t.path());
+    assert_eq!(code, Some(0), "{report:#}");
+    assert_eq!(report["in_sync"], true);
+
+    live_psql(
+        port,
+        "ALTER TABLE orders ADD COLUMN hotfix text; DROP INDEX orders_total_idx",
+    );
+    std::thread::sleep(Duration::from_millis(700));
+    let writes_before = writes();
+    let (code, report) = drift(t.path());
+    assert_eq!(code, Some(1), "{report:#}");
+    let found: Vec<String> = report["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            format!(
+                "{} {}: {}",
+                c["kind"].as_str().unwrap(),
+                c["name"].as_str().unwrap(),
+                c["drift"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            "column public.orders.hotfix: only in the database",
+            "index public.orders_total_idx: only in the migrations",
+        ]
+    );
+    assert!(!report["database"].as_str().unwrap().contains("s3cret"));
+    // Nothing was written by drift (its session's statistics are flushed when it disconnects).
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(writes(), writes_before, "drift wrote to the live database");
+    let _ = Command::new("docker").args(["rm", "-f", &id]).output();
+}

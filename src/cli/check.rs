@@ -3,7 +3,7 @@
 
 use super::targets::{self, Review};
 use super::{CheckArgs, render};
-use crate::apply::postgres::{ProviderChoice, Server};
+use crate::apply::postgres::Server;
 use crate::apply::{self, DirInput, Settings};
 use crate::config::Config;
 use crate::report::{AppliedDir, ApplyReport};
@@ -12,59 +12,7 @@ use anyhow::{Result, anyhow};
 use std::time::Duration;
 
 pub fn run(args: CheckArgs) -> i32 {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return 2;
-        }
-    };
-    runtime.block_on(async {
-        // On a worker task, so that aborting it drops the server (and cleans up) inside the
-        // runtime.
-        let mut task = tokio::spawn(check(args));
-        tokio::select! {
-            joined = &mut task => match joined {
-                Ok(Ok(code)) => code,
-                Ok(Err(e)) => {
-                    eprintln!("error: {e:#}");
-                    2
-                }
-                Err(e) => {
-                    eprintln!("error: drydock check stopped unexpectedly ({e}); the throwaway Postgres was cleaned up");
-                    2
-                }
-            },
-            (name, code) = interrupted() => {
-                eprintln!("drydock: {name}, cleaning up");
-                task.abort();
-                let _ = task.await;
-                code
-            }
-        }
-    })
-}
-
-/// Waits for Ctrl-C or SIGTERM; returns its name and the conventional exit code.
-async fn interrupted() -> (&'static str, i32) {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut term = signal(SignalKind::terminate()).ok();
-    let terminated = async {
-        match term.as_mut() {
-            Some(t) => {
-                t.recv().await;
-            }
-            None => std::future::pending().await,
-        }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => ("interrupted", 130),
-        _ = terminated => ("terminated", 143),
-    }
+    super::runtime::run_until_interrupted("drydock check", check(args))
 }
 
 async fn check(args: CheckArgs) -> Result<i32> {
@@ -74,16 +22,11 @@ async fn check(args: CheckArgs) -> Result<i32> {
             "give either --base or --changed, not both: --base finds the changed files itself"
         ));
     }
-    let provider: ProviderChoice = args
-        .postgres
-        .as_deref()
-        .unwrap_or(&config.check.postgres)
-        .parse()
-        .map_err(|e: String| anyhow!(e))?;
-    let image = args
-        .postgres_image
-        .clone()
-        .unwrap_or_else(|| config.check.postgres_image.clone());
+    let (provider, image) = super::runtime::provider(
+        &config,
+        args.postgres.as_deref(),
+        args.postgres_image.as_deref(),
+    )?;
     let statement_timeout = seconds(
         "--statement-timeout",
         args.statement_timeout

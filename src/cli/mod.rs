@@ -1,7 +1,9 @@
 //! The command line: `drydock lint`, `drydock check`, `drydock rules`, `drydock explain`.
 
 mod check;
+mod drift;
 mod lint;
+mod runtime;
 mod targets;
 
 use crate::lint::rules;
@@ -30,6 +32,8 @@ pub enum Command {
     /// Apply the migrations under review to a throwaway Postgres, trace what each statement
     /// does, and report it with the lint findings.
     Check(CheckArgs),
+    /// Compare a live database with the schema its migration directory produces (read-only).
+    Drift(DriftArgs),
     /// List every rule with its category and default severity.
     Rules,
     /// Print a rule's documentation.
@@ -92,6 +96,29 @@ pub struct CheckArgs {
     pub migration_format: Option<String>,
 }
 
+#[derive(clap::Args)]
+pub struct DriftArgs {
+    /// The live database (postgres://...). Read only: the session is read-only and bounded by
+    /// connect and statement timeouts.
+    #[arg(long = "database-url")]
+    pub database_url: String,
+    /// The migration directory this database runs (default: drydock.toml's, else the one found
+    /// in the repository).
+    pub dirs: Vec<PathBuf>,
+    /// Where to build the expected schema: auto, docker, local or a postgres:// URL.
+    #[arg(long)]
+    pub postgres: Option<String>,
+    #[arg(long = "postgres-image")]
+    pub postgres_image: Option<String>,
+    /// text, json or markdown.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: OutputFormat,
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    #[arg(long = "migration-format")]
+    pub migration_format: Option<String>,
+}
+
 /// Exit codes: 0 clean, 1 an error-severity finding remains, 2 usage or input errors.
 pub fn run(cli: Cli) -> i32 {
     match cli.command {
@@ -124,6 +151,7 @@ pub fn run(cli: Cli) -> i32 {
             }
         },
         Command::Check(args) => check::run(args),
+        Command::Drift(args) => drift::run(args),
     }
 }
 
