@@ -62,6 +62,7 @@ async fn drift(args: DriftArgs) -> Result<i32> {
 
     let live_config = live_config(&args.database_url)?;
     let live_name = describe_config(&live_config);
+    let started = std::time::Instant::now();
     let live = {
         let client = connect(&live_config).await?;
         introspect::introspect(&client, &ignore_tables)
@@ -69,6 +70,11 @@ async fn drift(args: DriftArgs) -> Result<i32> {
             .map_err(|e| anyhow!(crate::apply::postgres::describe_error(&e)))
             .with_context(|| format!("cannot read the schema of {live_name}"))?
     };
+    tracing::info!(
+        objects = live.len(),
+        seconds = started.elapsed().as_secs_f64(),
+        "introspected the live database"
+    );
 
     let server = Server::start(&provider, &image).await?;
     let input = DirInput {
@@ -96,7 +102,13 @@ async fn drift(args: DriftArgs) -> Result<i32> {
         .schema_before
         .ok_or_else(|| anyhow!("could not read the schema the migrations produce"))?;
     // Different databases: OIDs mean nothing across them.
+    let started = std::time::Instant::now();
     let changes = diff::diff(&without_identities(expected), &without_identities(live));
+    tracing::info!(
+        changes = changes.len(),
+        seconds = started.elapsed().as_secs_f64(),
+        "diffed"
+    );
     let directory = crate::plan::display(&target.dir.path);
     print!("{}", render(args.format, &directory, &live_name, &changes));
     Ok(if changes.is_empty() { 0 } else { 1 })

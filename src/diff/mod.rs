@@ -10,7 +10,7 @@
 pub mod introspect;
 
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -162,8 +162,8 @@ pub struct Change {
 /// The changes from `before` to `after`, ordered by kind and name.
 pub fn diff(before: &Schema, after: &Schema) -> Vec<Change> {
     let mut changes = Vec::new();
-    let mut matched_before: Vec<&(ObjectKind, String)> = Vec::new();
-    let mut matched_after: Vec<&(ObjectKind, String)> = Vec::new();
+    let mut matched_before: HashSet<&Key> = HashSet::new();
+    let mut matched_after: HashSet<&Key> = HashSet::new();
 
     // Same database: identity first, so renames are renames.
     let by_identity: HashMap<(ObjectKind, Identity), &(ObjectKind, String)> = before
@@ -199,8 +199,8 @@ pub fn diff(before: &Schema, after: &Schema) -> Vec<Change> {
         renamed == new.definition
     };
     for (old_key, old, key, new) in matches.iter().copied() {
-        matched_before.push(old_key);
-        matched_after.push(key);
+        matched_before.insert(old_key);
+        matched_after.insert(key);
         if old.local_name() != new.local_name() {
             changes.push(change(
                 new.kind,
@@ -222,12 +222,12 @@ pub fn diff(before: &Schema, after: &Schema) -> Vec<Change> {
     }
 
     for (key, new) in &after.objects {
-        if matched_after.contains(&key) {
+        if matched_after.contains(key) {
             continue;
         }
         match before.objects.get(key) {
             Some(old) if !matched_before.contains(&key) => {
-                matched_before.push(key);
+                matched_before.insert(key);
                 if old.definition != new.definition {
                     changes.push(change(
                         new.kind,
@@ -248,7 +248,7 @@ pub fn diff(before: &Schema, after: &Schema) -> Vec<Change> {
         }
     }
     for (key, old) in &before.objects {
-        if !matched_before.contains(&key) && !after.objects.contains_key(key) {
+        if !matched_before.contains(key) && !after.objects.contains_key(key) {
             changes.push(change(
                 old.kind,
                 &old.name,
