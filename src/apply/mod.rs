@@ -112,12 +112,7 @@ pub async fn apply_dir(server: &Server, input: &DirInput<'_>, settings: &Setting
         Ok(c) => c,
         Err(e) => {
             run.outcome.findings.push(apply_finding(
-                FindingLocation {
-                    file: input.dir.path.display().to_string(),
-                    span: None,
-                    start: Position { line: 1, column: 1 },
-                    end: Position { line: 1, column: 1 },
-                },
+                Finding::for_file(&input.dir.path.display().to_string()),
                 format!("could not prepare a database to apply the migrations: {e:#}"),
                 "Check that the Postgres server is reachable and that the user may create databases.".into(),
                 None,
@@ -148,12 +143,7 @@ pub async fn apply_dir(server: &Server, input: &DirInput<'_>, settings: &Setting
         Ok(s) => s,
         Err(e) => {
             run.outcome.findings.push(apply_finding(
-                FindingLocation {
-                    file: input.dir.path.display().to_string(),
-                    span: None,
-                    start: Position { line: 1, column: 1 },
-                    end: Position { line: 1, column: 1 },
-                },
+                Finding::for_file(&input.dir.path.display().to_string()),
                 format!("could not read the catalog: {}", describe_error(&e)),
                 String::new(),
                 None,
