@@ -676,6 +676,53 @@ fn url_provider_works_in_its_own_database_and_drops_it() {
         "the database Drydock created is gone"
     );
 
+    // A migration that waits on a lock another session holds is cut off by the statement timeout.
+    let mut holder = Command::new("psql")
+        .args([
+            "-X",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-U",
+            "postgres",
+            "-c",
+        ])
+        .arg("BEGIN; LOCK TABLE pg_authid IN EXCLUSIVE MODE; SELECT pg_sleep(60); COMMIT;")
+        .env("PGPASSWORD", "s3cret-pw")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for("the lock to be held", || {
+        let out = Command::new("psql")
+            .args(["-X", "-h", "127.0.0.1", "-p", &port.to_string(), "-U", "postgres", "-At", "-c"])
+            .arg("SELECT count(*) FROM pg_locks WHERE relation = 'pg_authid'::regclass AND mode = 'ExclusiveLock' AND granted")
+            .env("PGPASSWORD", "s3cret-pw")
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim() == "1"
+    });
+    let waits = repo_with(&[("001_role.sql", "CREATE ROLE drydock_waits_for_a_lock;")]);
+    let started = Instant::now();
+    let out = check(
+        waits.path(),
+        &["--postgres", &url, "--statement-timeout", "1"],
+    );
+    let _ = holder.kill();
+    let _ = holder.wait();
+    let report = json(&out);
+    let failed = findings_of(&report, "migration-fails");
+    assert_eq!(failed.len(), 1, "{report:#}");
+    assert!(
+        failed[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("statement timeout")
+    );
+    assert!(started.elapsed() < Duration::from_secs(20));
+    assert_eq!(databases(port), before, "dropped after a timeout too");
+
     // A wrong password and an unreachable server: clear errors, never the password.
     let wrong = format!("postgres://postgres:wrong-pw@127.0.0.1:{port}/postgres");
     let out = check(t.path(), &["--postgres", &wrong]);
