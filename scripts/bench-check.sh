@@ -12,21 +12,11 @@ image="${DRYDOCK_BENCH_IMAGE:-${DRYDOCK_TEST_IMAGE:-drydock-standin/postgres:15}
 cargo build --release --quiet
 bin="$PWD/target/release/drydock"
 
-work="$(mktemp -d)"
-pgbin="$(dirname "$(readlink -f "$(command -v initdb || echo /usr/lib/postgresql/15/bin/initdb)")")"
-as_pg=()
-if [ "$(id -u)" = 0 ]; then chown postgres "$work"; as_pg=(setpriv --reuid=postgres --regid=postgres --init-groups); fi
-cleanup() {
-    "${as_pg[@]}" "$pgbin/pg_ctl" -D "$work/data" -m immediate stop >/dev/null 2>&1 || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
+source scripts/pg-cluster.sh
 
 python3 scripts/gen-migrations.py "$work/migrations" "$files" "$statements"
 # One server for both, the way the local provider runs it.
-"${as_pg[@]}" "$pgbin/initdb" -D "$work/data" -U postgres --auth=trust --no-sync -E UTF8 --locale=C >/dev/null
-"${as_pg[@]}" "$pgbin/pg_ctl" -D "$work/data" -l "$work/log" -w start \
-    -o "-k $work -c listen_addresses= -c fsync=off -c synchronous_commit=off -c full_page_writes=off" >/dev/null
+start_cluster
 sql() { "$pgbin/psql" -X -q -h "$work" -U postgres -d postgres -c "$1" >/dev/null; }
 now() { date +%s.%N; }
 

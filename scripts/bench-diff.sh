@@ -7,15 +7,7 @@ cd "$(dirname "$0")/.."
 tables="${1:-1000}"
 cargo build --release --quiet
 bin="$PWD/target/release/drydock"
-work="$(mktemp -d)"
-pgbin="$(dirname "$(readlink -f "$(command -v initdb || echo /usr/lib/postgresql/15/bin/initdb)")")"
-as_pg=()
-if [ "$(id -u)" = 0 ]; then chown postgres "$work"; as_pg=(setpriv --reuid=postgres --regid=postgres --init-groups); fi
-cleanup() {
-    "${as_pg[@]}" "$pgbin/pg_ctl" -D "$work/data" -m immediate stop >/dev/null 2>&1 || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
+source scripts/pg-cluster.sh
 mkdir -p "$work/migrations"
 python3 - "$tables" >"$work/migrations/001_schema.sql" <<'PY'
 import sys
@@ -26,9 +18,7 @@ for t in range(int(sys.argv[1])):
     print(f"CREATE INDEX t{t}_c2_partial ON t{t} (c2) WHERE c1 > 0;")
     print(f"COMMENT ON TABLE t{t} IS 'table {t}';")
 PY
-"${as_pg[@]}" "$pgbin/initdb" -D "$work/data" -U postgres --auth=trust --no-sync -E UTF8 --locale=C >/dev/null
-"${as_pg[@]}" "$pgbin/pg_ctl" -D "$work/data" -l "$work/log" -w start \
-    -o "-k $work -c listen_addresses= -c fsync=off" >/dev/null
+start_cluster
 "$pgbin/psql" -X -q -h "$work" -U postgres -d postgres -f "$work/migrations/001_schema.sql" >/dev/null
 for run in 1 2 3; do
     DRYDOCK_LOG=info "$bin" drift --database-url "postgresql://postgres@localhost/postgres?host=$work" \

@@ -131,13 +131,16 @@ pub async fn apply_dir(server: &Server, input: &DirInput<'_>, settings: &Setting
     // The framework has applied the base long ago; the reviewed files come after it, in order.
     let (base, reviewed): (Vec<_>, Vec<_>) = files.iter().partition(|(_, r)| !r);
     for (i, (file, _)) in base.iter().enumerate() {
-        if let Err(failure) = run.base_file(&client, file).await {
-            let rest = base.len() - i - 1 + reviewed.len();
-            run.fail(file, false, failure, BASE_HELP, rest);
-            run.not_applied(base[i + 1..].iter().chain(&reviewed).map(|(f, r)| (*f, r)));
-            return run.outcome;
-        }
-        run.applied(file, false, usize::MAX);
+        let statements = match run.base_file(&client, file).await {
+            Ok(statements) => statements,
+            Err(failure) => {
+                let rest = base.len() - i - 1 + reviewed.len();
+                run.fail(file, false, failure, BASE_HELP, rest);
+                run.not_applied(base[i + 1..].iter().chain(&reviewed).map(|(f, r)| (*f, r)));
+                return run.outcome;
+            }
+        };
+        run.applied(file, false, statements);
     }
     let base_state = match probe.snapshot(&client).await {
         Ok(s) => s,
@@ -231,8 +234,10 @@ struct Tracer<'a> {
 impl Run {
     /// Runs a deployed migration the way its framework does. Statement by statement, so that a
     /// failure points at its statement even when Postgres gives no position.
-    async fn base_file(&mut self, client: &Client, file: &MigrationFile) -> Result<(), Failure> {
+    /// Returns how many statements it ran.
+    async fn base_file(&mut self, client: &Client, file: &MigrationFile) -> Result<usize, Failure> {
         let spans = statement_spans(file);
+        let count = spans.len();
         let transaction = runs_in_transaction(file, spans.len());
         if transaction {
             self.query(client, "BEGIN", file.up).await?;
@@ -251,7 +256,7 @@ impl Run {
         if transaction {
             self.query(client, "COMMIT", file.up).await?;
         }
-        Ok(())
+        Ok(count)
     }
 
     /// Sends `sql` (which starts at `span.start` of the file) and maps a failure back into the
@@ -469,12 +474,7 @@ impl Run {
         }
     }
 
-    fn applied(&mut self, file: &MigrationFile, reviewed: bool, statements: usize) {
-        let count = if statements == usize::MAX {
-            statement_spans(file).len()
-        } else {
-            statements
-        };
+    fn applied(&mut self, file: &MigrationFile, reviewed: bool, count: usize) {
         self.outcome.files.push(FileOutcome {
             file: file.source.display_path(),
             reviewed,
