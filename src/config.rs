@@ -57,6 +57,9 @@ pub struct Config {
     /// How `drydock check` applies the migrations.
     #[serde(default)]
     pub check: CheckConfig,
+    /// What the schema diff (check, diff, drift) leaves out.
+    #[serde(default)]
+    pub diff: DiffConfig,
     /// Directory the config was read from; paths are relative to it.
     #[serde(skip)]
     pub root: PathBuf,
@@ -78,6 +81,24 @@ pub struct CheckConfig {
     /// Seconds the whole apply stage may take.
     #[serde(default = "default_timeout")]
     pub timeout: f64,
+}
+
+/// The `[diff]` table.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct DiffConfig {
+    /// Tables left out of every schema diff, by name or as `schema.table`. Replaces the default
+    /// list, the history tables of the migration tools Drydock knows.
+    pub ignore_tables: Option<Vec<String>>,
+}
+
+impl DiffConfig {
+    pub fn ignored_tables(&self) -> Vec<String> {
+        match &self.ignore_tables {
+            Some(tables) => tables.clone(),
+            None => crate::diff::introspect::default_ignored_tables(),
+        }
+    }
 }
 
 impl Default for CheckConfig {
@@ -124,6 +145,7 @@ impl Default for Config {
             exclude: Vec::new(),
             rules: BTreeMap::new(),
             check: CheckConfig::default(),
+            diff: DiffConfig::default(),
             root: PathBuf::from("."),
         }
     }

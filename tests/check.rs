@@ -1086,6 +1086,129 @@ fn the_schema_diff_is_reported_and_a_hidden_drop_blocks() {
     );
 }
 
+/// `kind name: change` for each change of a `diff` or `drift` JSON report.
+fn change_list(report: &Value, how: &str) -> Vec<String> {
+    report["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            format!(
+                "{} {}: {}",
+                c["kind"].as_str().unwrap(),
+                c["name"].as_str().unwrap(),
+                c[how].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn diff_compares_a_directory_at_a_git_ref_with_the_work_tree() {
+    if no_local_postgres() {
+        return;
+    }
+    let t = repo_with_change(
+        &[(
+            "001_users.sql",
+            "CREATE TABLE users (id int PRIMARY KEY, name text);\n",
+        )],
+        &[(
+            "002_email.sql",
+            "ALTER TABLE users ADD COLUMN email text;\nALTER TABLE users DROP COLUMN name;\nCREATE TABLE schema_migrations (v int);\n",
+        )],
+    );
+    let diff = |from: &str, to: &str, format: &str| {
+        drydock(
+            &["diff", from, to, "--postgres", "local", "--format", format],
+            t.path(),
+        )
+    };
+    let out = diff("main:migrations", "migrations", "json");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = json(&out);
+    assert_eq!(report["from"], "main:migrations");
+    assert_eq!(report["to"], "migrations");
+    assert_eq!(report["destructive"], 1);
+    // Across two databases a rename cannot be told from a drop plus an add; the history table
+    // is left out.
+    assert_eq!(
+        change_list(&report, "change"),
+        [
+            "column public.users.email: added",
+            "column public.users.name: removed"
+        ]
+    );
+
+    let out = diff("main:migrations", "main:migrations", "text");
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("no schema changes"));
+
+    // Markdown for a pull request or an issue.
+    let out = diff("migrations", "main:migrations", "markdown");
+    let markdown = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        markdown.contains("- **removed** column public.users.email"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("- **added** column public.users.name"),
+        "{markdown}"
+    );
+
+    // [diff] ignore-tables replaces the history-table list.
+    fs::write(
+        t.path().join("drydock.toml"),
+        "[diff]\nignore-tables = [\"public.users\"]\n",
+    )
+    .unwrap();
+    let out = diff("main:migrations", "migrations", "json");
+    assert_eq!(
+        change_list(&json(&out), "change"),
+        [
+            "table public.schema_migrations: added",
+            "column public.schema_migrations.v: added"
+        ]
+    );
+    fs::remove_file(t.path().join("drydock.toml")).unwrap();
+
+    for (from, to, expected) in [
+        (
+            "nope:migrations",
+            "migrations",
+            "git ref `nope` was not found",
+        ),
+        (
+            "main:elsewhere",
+            "migrations",
+            "elsewhere is not a directory at `main`",
+        ),
+        ("elsewhere", "migrations", "`elsewhere`: no such directory"),
+    ] {
+        let out = diff(from, to, "text");
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(expected), "{stderr}");
+    }
+    // A directory that does not apply names its file and line.
+    write_migrations(
+        t.path(),
+        &[(
+            "003_bad.sql",
+            "SELECT 1;\nALTER TABLE nope ADD COLUMN x int;\n",
+        )],
+    );
+    let out = diff("main:migrations", "migrations", "text");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("migrations/003_bad.sql:2:"), "{stderr}");
+}
+
 fn live_psql(port: u16, sql: &str) -> String {
     let out = Command::new("psql")
         .args([
@@ -1164,25 +1287,16 @@ fn drift_compares_a_live_database_without_writing_to_it() {
         port,
         "ALTER TABLE orders ADD COLUMN hotfix text; DROP INDEX orders_total_idx",
     );
+    // Every statement the server runs is logged with its application name.
+    live_psql(port, "ALTER SYSTEM SET log_statement = 'all'");
+    live_psql(port, "ALTER SYSTEM SET log_line_prefix = '[%a] '");
+    live_psql(port, "SELECT pg_reload_conf()");
     std::thread::sleep(Duration::from_millis(700));
     let writes_before = writes();
     let (code, report) = drift(t.path());
     assert_eq!(code, Some(1), "{report:#}");
-    let found: Vec<String> = report["changes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            format!(
-                "{} {}: {}",
-                c["kind"].as_str().unwrap(),
-                c["name"].as_str().unwrap(),
-                c["drift"].as_str().unwrap()
-            )
-        })
-        .collect();
     assert_eq!(
-        found,
+        change_list(&report, "drift"),
         [
             "column public.orders.hotfix: only in the database",
             "index public.orders_total_idx: only in the migrations",
@@ -1192,5 +1306,45 @@ fn drift_compares_a_live_database_without_writing_to_it() {
     // Nothing was written by drift (its session's statistics are flushed when it disconnects).
     std::thread::sleep(Duration::from_millis(1500));
     assert_eq!(writes(), writes_before, "drift wrote to the live database");
+    let logs = Command::new("docker").args(["logs", &id]).output().unwrap();
+    let logs = String::from_utf8_lossy(&logs.stderr);
+    let statements: Vec<&str> = logs
+        .lines()
+        .filter(|l| l.starts_with("[drydock drift] LOG:"))
+        .filter_map(|l| l.split_once(": ").map(|(_, rest)| rest))
+        .filter_map(|l| l.split_once(": ").map(|(_, statement)| statement.trim()))
+        .collect();
+    assert!(statements.len() > 5, "{logs}");
+    for statement in statements {
+        let verb = statement.split_whitespace().next().unwrap_or("");
+        assert!(
+            ["BEGIN", "SET", "SELECT", "COMMIT"].contains(&verb),
+            "drift ran `{statement}` on the live database"
+        );
+    }
+
+    // `drydock diff` reads the same database as a source.
+    let out = drydock(
+        &[
+            "diff",
+            "migrations",
+            &url,
+            "--postgres",
+            "local",
+            "--format",
+            "json",
+        ],
+        t.path(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let report = json(&out);
+    assert_eq!(
+        change_list(&report, "change"),
+        [
+            "column public.orders.hotfix: added",
+            "index public.orders_total_idx: removed"
+        ]
+    );
+    assert!(!report["to"].as_str().unwrap().contains("s3cret"));
     let _ = Command::new("docker").args(["rm", "-f", &id]).output();
 }

@@ -103,6 +103,16 @@ const CASES: &[(&str, &str, &[&str])] = &[
         &["added grant public.t"],
     ),
     (
+        "CREATE TABLE t (id int, secret text); CREATE SEQUENCE s;",
+        "GRANT SELECT (id) ON t TO drydock_reader; GRANT UPDATE ON SEQUENCE s TO drydock_reader;",
+        &["added grant public.s", "added grant public.t.id"],
+    ),
+    (
+        "CREATE FUNCTION f(int) RETURNS int LANGUAGE sql AS 'SELECT 1';",
+        "REVOKE EXECUTE ON FUNCTION f(int) FROM PUBLIC; GRANT EXECUTE ON FUNCTION f(int) TO drydock_reader;",
+        &["added grant public.f(integer)"],
+    ),
+    (
         "CREATE TABLE schema_migrations (version bigint);",
         "INSERT INTO schema_migrations VALUES (1); ALTER TABLE schema_migrations ADD COLUMN dirty boolean;",
         &[],

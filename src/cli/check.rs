@@ -56,7 +56,7 @@ async fn check(args: CheckArgs) -> Result<i32> {
                 dir: &t.dir,
                 reviewed: review.reviewed.clone(),
                 each_file: review.scope == crate::lint::Scope::EachFile,
-                ignore_tables: crate::diff::introspect::default_ignored_tables(),
+                ignore_tables: config.diff.ignored_tables(),
             };
             let started = std::time::Instant::now();
             let outcome = apply::apply_dir(&server, &input, &settings).await;

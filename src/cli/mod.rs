@@ -1,9 +1,10 @@
-//! The command line: `drydock lint`, `drydock check`, `drydock rules`, `drydock explain`.
+//! The command line: `drydock lint`, `check`, `diff`, `drift`, `rules`, `explain`.
 
 mod check;
 mod drift;
 mod lint;
 mod runtime;
+mod schema_diff;
 mod targets;
 
 use crate::lint::rules;
@@ -34,6 +35,9 @@ pub enum Command {
     Check(CheckArgs),
     /// Compare a live database with the schema its migration directory produces (read-only).
     Drift(DriftArgs),
+    /// Show how the schema changes from one source to another: a migration directory, REF:DIR
+    /// (the directory at a git ref), or a postgres:// URL (read only).
+    Diff(DiffArgs),
     /// List every rule with its category and default severity.
     Rules,
     /// Print a rule's documentation.
@@ -97,6 +101,27 @@ pub struct CheckArgs {
 }
 
 #[derive(clap::Args)]
+pub struct DiffArgs {
+    /// The old state: a migration directory, REF:DIR (e.g. main:db/migrations), or a
+    /// postgres:// URL.
+    pub from: String,
+    /// The new state, in the same forms.
+    pub to: String,
+    /// Where directories are applied: auto, docker, local or a postgres:// URL.
+    #[arg(long)]
+    pub postgres: Option<String>,
+    #[arg(long = "postgres-image")]
+    pub postgres_image: Option<String>,
+    /// text, json or markdown.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: OutputFormat,
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    #[arg(long = "migration-format")]
+    pub migration_format: Option<String>,
+}
+
+#[derive(clap::Args)]
 pub struct DriftArgs {
     /// The live database (postgres://...). Read only: the session is read-only and bounded by
     /// connect and statement timeouts.
@@ -152,6 +177,7 @@ pub fn run(cli: Cli) -> i32 {
         },
         Command::Check(args) => check::run(args),
         Command::Drift(args) => drift::run(args),
+        Command::Diff(args) => schema_diff::run(args),
     }
 }
 

@@ -19,6 +19,10 @@ pub const HISTORY_TABLES: &[&str] = &[
     "schema_version",
 ];
 
+/// The role a privilege is granted to, as GRANT spells it.
+const GRANTEE: &str =
+    "CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(g.grantee)) END";
+
 /// User schemas: not the system's, not temporary or toast ones.
 const USER_SCHEMA: &str = "n.nspname NOT IN ('pg_catalog', 'information_schema') \
      AND n.nspname NOT LIKE 'pg\\_%'";
@@ -30,12 +34,18 @@ fn not_extension_member(class: &str, oid: &str) -> String {
     )
 }
 
+/// The table `alias` (of pg_class, with its schema in the namespace `n`) is not in the ignore
+/// list ($1), by bare name or as `schema.table`.
+fn not_ignored(alias: &str) -> String {
+    format!("{alias}.relname <> ALL($1) AND (n.nspname || '.' || {alias}.relname) <> ALL($1)")
+}
+
 /// Each query yields (name, definition, oid, attnum, position).
 fn queries() -> Vec<(ObjectKind, String)> {
     let class_ok = not_extension_member("pg_class", "c.oid");
     let type_ok = not_extension_member("pg_type", "t.oid");
     let proc_ok = not_extension_member("pg_proc", "p.oid");
-    let table_ok = format!("{USER_SCHEMA} AND c.relname <> ALL($1) AND {class_ok}");
+    let table_ok = format!("{USER_SCHEMA} AND {} AND {class_ok}", not_ignored("c"));
     vec![
         (
             ObjectKind::Schema,
@@ -162,7 +172,8 @@ fn queries() -> Vec<(ObjectKind, String)> {
                  FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid \
                    JOIN pg_namespace n ON n.oid = c.relnamespace \
                  WHERE NOT EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid) \
-                   AND t.relname <> ALL($1) AND {USER_SCHEMA} AND {class_ok}"
+                   AND {} AND {USER_SCHEMA} AND {class_ok}",
+                not_ignored("t")
             ),
         ),
         (
@@ -255,7 +266,7 @@ fn queries() -> Vec<(ObjectKind, String)> {
             format!(
                 "SELECT c.oid::regclass::text, \
                    string_agg('GRANT ' || g.privilege_type || ' ON ' || c.oid::regclass::text || ' TO ' \
-                     || CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(g.grantee)) END \
+                     || {GRANTEE} \
                      || CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END, E'\\n' ORDER BY 1), \
                    NULL::oid, NULL::int2, NULL::int2 \
                  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace, aclexplode(c.relacl) g \
@@ -267,7 +278,29 @@ fn queries() -> Vec<(ObjectKind, String)> {
                      || CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(g.grantee)) END, E'\\n' ORDER BY 1), \
                    NULL::oid, NULL::int2, NULL::int2 \
                  FROM pg_namespace n, aclexplode(n.nspacl) g \
-                 WHERE {USER_SCHEMA} AND g.grantee <> n.nspowner GROUP BY n.oid"
+                 WHERE {USER_SCHEMA} AND g.grantee <> n.nspowner GROUP BY n.oid \
+                 UNION ALL \
+                 SELECT c.oid::regclass::text || '.' || quote_ident(a.attname), \
+                   string_agg('GRANT ' || g.privilege_type || ' (' || quote_ident(a.attname) || ') ON ' || c.oid::regclass::text \
+                     || ' TO ' || {GRANTEE}, E'\\n' ORDER BY 1), \
+                   NULL::oid, NULL::int2, NULL::int2 \
+                 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace, \
+                   aclexplode(a.attacl) g \
+                 WHERE a.attacl IS NOT NULL AND g.grantee <> c.relowner AND {table_ok} \
+                 GROUP BY c.oid, a.attname \
+                 UNION ALL \
+                 SELECT p.oid::regprocedure::text, \
+                   concat_ws(E'\\n', string_agg('GRANT ' || g.privilege_type || ' ON ' || {routine} || ' ' \
+                     || p.oid::regprocedure::text || ' TO ' || {GRANTEE}, E'\\n' ORDER BY 1) \
+                       FILTER (WHERE g.grantee <> p.proowner), \
+                     CASE WHEN NOT bool_or(g.grantee = 0) THEN 'REVOKE EXECUTE ON ' || {routine} || ' ' \
+                       || p.oid::regprocedure::text || ' FROM PUBLIC' END), \
+                   NULL::oid, NULL::int2, NULL::int2 \
+                 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace, aclexplode(p.proacl) g \
+                 WHERE p.proacl IS NOT NULL AND p.proacl <> acldefault('f', p.proowner) \
+                   AND {USER_SCHEMA} AND {proc_ok} \
+                 GROUP BY p.oid",
+                routine = "CASE p.prokind WHEN 'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END"
             ),
         ),
     ]

@@ -129,6 +129,15 @@ impl Schema {
     pub fn is_empty(&self) -> bool {
         self.objects.is_empty()
     }
+
+    /// The schema with no OIDs or attnums: for comparing schemas of different databases, where
+    /// they mean nothing.
+    pub fn without_identities(mut self) -> Schema {
+        for object in self.objects.values_mut() {
+            object.identity = None;
+        }
+        self
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -57,3 +57,68 @@ pub fn base_state(dir: &Path, reference: &str) -> Result<BaseState> {
     .collect();
     Ok(BaseState { files, changed })
 }
+
+/// Writes the directory `dir` (relative to the current directory, or absolute inside the
+/// repository) as it was at `reference` into `into`, for `drydock diff REF:DIR`.
+pub fn export_dir(dir: &Path, reference: &str, into: &Path) -> Result<()> {
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    git(
+        &cwd,
+        &[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("{reference}^{{commit}}"),
+        ],
+    )
+    .map_err(|_| {
+        anyhow::anyhow!(
+            "git ref `{reference}` was not found in the repository at {}; fetch it first",
+            cwd.display()
+        )
+    })?;
+    let tree = if dir.is_absolute() {
+        let top = git(&cwd, &["rev-parse", "--show-toplevel"])?;
+        let inside = dir.strip_prefix(top.trim()).map_err(|_| {
+            anyhow::anyhow!(
+                "{} is outside the git repository at {}",
+                dir.display(),
+                top.trim()
+            )
+        })?;
+        format!("{reference}:{}", inside.display())
+    } else {
+        format!("{reference}:./{}", dir.display())
+    };
+    let kind = git(&cwd, &["cat-file", "-t", &tree]).unwrap_or_default();
+    if kind.trim() != "tree" {
+        bail!(
+            "{} is not a directory at `{reference}`; name a migration directory that exists at that ref",
+            dir.display()
+        );
+    }
+    let mut archive = Command::new("git")
+        .arg("-C")
+        .arg(&cwd)
+        .args(["archive", "--format=tar", &tree])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .context("cannot run `git archive`")?;
+    let stdout = archive.stdout.take().context("git archive has no output")?;
+    let untar = Command::new("tar")
+        .arg("-x")
+        .arg("-C")
+        .arg(into)
+        .stdin(stdout)
+        .output()
+        .context("cannot run `tar` to unpack the directory")?;
+    let archived = archive.wait().context("git archive did not finish")?;
+    if !archived.success() || !untar.status.success() {
+        bail!(
+            "cannot export {} at `{reference}`: {}",
+            dir.display(),
+            String::from_utf8_lossy(&untar.stderr).trim()
+        );
+    }
+    Ok(())
+}

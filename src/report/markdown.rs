@@ -66,38 +66,10 @@ fn schema_changes(apply: &ApplyReport) -> String {
     if changes.is_empty() {
         return String::new();
     }
-    let mut out = String::from("### Schema changes\n\n");
-    for change in &changes {
-        let what = match change.change {
-            crate::diff::ChangeType::Added => "added",
-            crate::diff::ChangeType::Removed => "removed",
-            crate::diff::ChangeType::Renamed => "renamed",
-            crate::diff::ChangeType::Altered => "altered",
-        };
-        out.push_str(&format!(
-            "- **{what}** {} {}",
-            change.kind.as_str(),
-            escape(&change.name)
-        ));
-        if let Some(from) = change
-            .renamed_from
-            .as_deref()
-            .or(change.probable_rename_of.as_deref())
-        {
-            out.push_str(&format!(" (from {})", escape(from)));
-        }
-        if change.destructive {
-            out.push_str(" **(destructive)**");
-        }
-        out.push('\n');
-    }
-    out.push_str("\n<details><summary>Definitions</summary>\n\n");
-    for change in changes {
-        out.push_str(&code_block(&change.diff, "diff", ""));
-        out.push('\n');
-    }
-    out.push_str("</details>\n\n");
-    out
+    format!(
+        "### Schema changes\n\n{}\n",
+        super::schema_diff::markdown_list(changes.iter().copied())
+    )
 }
 
 fn headline(verdict: &Verdict) -> String {

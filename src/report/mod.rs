@@ -5,6 +5,7 @@ pub mod github;
 pub mod json;
 pub mod markdown;
 pub mod sarif;
+pub mod schema_diff;
 pub mod text;
 
 use crate::apply::{FileOutcome, FileStatus, StatementTrace};
@@ -31,31 +32,12 @@ pub struct AppliedDir {
 }
 
 impl ApplyReport {
-    /// One line per schema change: `+ table public.orders`, `~ column ...`, `- ...`, `> ... (from ...)`.
+    /// One line per schema change: `+ table public.orders`, `~ column ...`, `- ...`.
     pub fn change_lines(&self) -> Vec<String> {
-        use crate::diff::ChangeType;
         self.directories
             .iter()
             .flat_map(|d| &d.schema_changes)
-            .map(|c| {
-                let sign = match c.change {
-                    ChangeType::Added => "+",
-                    ChangeType::Removed => "-",
-                    ChangeType::Renamed => ">",
-                    ChangeType::Altered => "~",
-                };
-                let mut line = format!("{sign} {} {}", c.kind.as_str(), c.name);
-                if let Some(from) = &c.renamed_from {
-                    line.push_str(&format!(" (renamed from {from})"));
-                }
-                if let Some(from) = &c.probable_rename_of {
-                    line.push_str(&format!(" (probably renamed from {from})"));
-                }
-                if c.destructive {
-                    line.push_str(" [destructive]");
-                }
-                line
-            })
+            .map(schema_diff::change_line)
             .collect()
     }
 
