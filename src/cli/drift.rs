@@ -47,7 +47,14 @@ async fn drift(args: DriftArgs) -> Result<i32> {
     let expected = directory_schema(&server, &target.dir, &config).await;
     server.shutdown().await;
     // Different databases: OIDs mean nothing across them.
-    let changes = diff::diff(&expected?.without_identities(), &live.without_identities());
+    let (expected, live) = (expected?.without_identities(), live.without_identities());
+    let started = std::time::Instant::now();
+    let changes = diff::diff(&expected, &live);
+    tracing::info!(
+        changes = changes.len(),
+        seconds = started.elapsed().as_secs_f64(),
+        "diffed"
+    );
     let directory = crate::plan::display(&target.dir.path);
     print!(
         "{}",
