@@ -12,6 +12,7 @@ pub mod diff;
 pub mod finding;
 pub mod lint;
 pub mod plan;
+pub mod publish;
 pub mod report;
 pub mod source;
 pub mod sql;

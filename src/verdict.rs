@@ -16,6 +16,9 @@ pub struct Verdict {
     /// Statements linted.
     pub statements: usize,
     pub files: usize,
+    /// The override label on the pull request, when a maintainer applied it: the destructive
+    /// findings are approved and no longer fail the run.
+    pub approved_by: Option<String>,
 }
 
 impl Verdict {
@@ -59,6 +62,7 @@ impl Verdict {
             ignored,
             statements,
             files,
+            approved_by: None,
         }
     }
 
@@ -69,8 +73,16 @@ impl Verdict {
             .count()
     }
 
+    /// An error remains that is not a destructive change approved by the override label.
     pub fn has_errors(&self) -> bool {
-        self.count(Severity::Error) > 0
+        self.findings
+            .iter()
+            .any(|f| f.severity == Severity::Error && !(f.blocking && self.approved_by.is_some()))
+    }
+
+    /// Destructive changes without the override label: the merge is blocked.
+    pub fn blocked(&self) -> bool {
+        self.blocking() > 0 && self.approved_by.is_none()
     }
 
     /// Destructive findings that need the override label.

@@ -1,7 +1,7 @@
 //! `drydock check`: lint, then apply the migrations under review to a throwaway Postgres and
 //! trace each statement. Ctrl-C and SIGTERM abort the run and still tear the server down.
 
-use super::targets::{self, Review};
+use super::targets::{self, Review, Target};
 use super::{CheckArgs, render};
 use crate::apply::postgres::Server;
 use crate::apply::{self, DirInput, Settings};
@@ -17,13 +17,43 @@ pub fn run(args: CheckArgs) -> i32 {
 
 async fn check(args: CheckArgs) -> Result<i32> {
     let config = Config::load(args.config.as_deref())?;
+    let checked = pipeline(&args, &config).await?;
+    print!(
+        "{}",
+        render(
+            args.format,
+            &checked.verdict,
+            &checked.targets,
+            Some(&checked.report)
+        )
+    );
+    Ok(if checked.input_errors > 0 {
+        2
+    } else if checked.verdict.has_errors() {
+        1
+    } else {
+        0
+    })
+}
+
+/// What a check found: the verdict, the directories it covered and what applying them showed.
+pub struct Checked {
+    pub verdict: Verdict,
+    pub targets: Vec<Target>,
+    pub report: ApplyReport,
+    /// Paths that could not be read (already printed).
+    pub input_errors: usize,
+}
+
+/// Lint, apply, trace and diff: everything `drydock check` does short of printing.
+pub async fn pipeline(args: &CheckArgs, config: &Config) -> Result<Checked> {
     if args.base.is_some() && !args.changed.is_empty() {
         return Err(anyhow!(
             "give either --base or --changed, not both: --base finds the changed files itself"
         ));
     }
     let (provider, image) = super::runtime::provider(
-        &config,
+        config,
         args.postgres.as_deref(),
         args.postgres_image.as_deref(),
     )?;
@@ -35,14 +65,13 @@ async fn check(args: CheckArgs) -> Result<i32> {
     let timeout = seconds("--timeout", args.timeout.unwrap_or(config.check.timeout))?;
 
     let (targets, input_errors) =
-        targets::load(&args.dirs, args.migration_format.as_deref(), &config)?;
+        targets::load(&args.dirs, args.migration_format.as_deref(), config)?;
     let reviews = targets
         .iter()
-        .map(|t| targets::review(t, args.base.as_deref(), &args.changed, &config))
+        .map(|t| targets::review(t, args.base.as_deref(), &args.changed, config))
         .collect::<Result<Vec<Review>>>()?;
-    let linted = targets::lint_all(&targets, &reviews, &config);
+    let linted = targets::lint_all(&targets, &reviews, config);
     let mut findings = linted.findings;
-
     let mut report = ApplyReport::default();
     if reviews.iter().any(|r| r.reviewed.contains(&true)) {
         let server = Server::start(&provider, &image).await?;
@@ -108,17 +137,15 @@ async fn check(args: CheckArgs) -> Result<i32> {
     let verdict = Verdict::build(
         findings,
         &linted.suppressions,
-        &config,
+        config,
         linted.statements,
         linted.files,
     );
-    print!("{}", render(args.format, &verdict, &targets, Some(&report)));
-    Ok(if input_errors > 0 {
-        2
-    } else if verdict.has_errors() {
-        1
-    } else {
-        0
+    Ok(Checked {
+        verdict,
+        targets,
+        report,
+        input_errors,
     })
 }
 

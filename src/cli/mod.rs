@@ -2,6 +2,7 @@
 
 mod check;
 mod drift;
+mod github;
 mod lint;
 mod runtime;
 mod schema_diff;
@@ -38,6 +39,10 @@ pub enum Command {
     /// Show how the schema changes from one source to another: a migration directory, REF:DIR
     /// (the directory at a git ref), or a postgres:// URL (read only).
     Diff(DiffArgs),
+    /// Review a pull request inside GitHub Actions: reads the Actions environment (INPUT_*,
+    /// GITHUB_EVENT_PATH, GITHUB_REPOSITORY, GITHUB_API_URL, ...), comments, reviews and gates
+    /// destructive changes behind the override label.
+    Github,
     /// List every rule with its category and default severity.
     Rules,
     /// Print a rule's documentation.
@@ -178,6 +183,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Check(args) => check::run(args),
         Command::Drift(args) => drift::run(args),
         Command::Diff(args) => schema_diff::run(args),
+        Command::Github => github::run(),
     }
 }
 

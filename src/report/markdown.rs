@@ -72,15 +72,17 @@ fn schema_changes(apply: &ApplyReport) -> String {
     )
 }
 
-fn headline(verdict: &Verdict) -> String {
+pub fn headline(verdict: &Verdict) -> String {
     let (errors, warnings, infos) = (
         verdict.count(Severity::Error),
         verdict.count(Severity::Warning),
         verdict.count(Severity::Info),
     );
-    let status = if errors > 0 {
+    let status = if verdict.blocked() {
+        "🛑 Blocked: destructive changes"
+    } else if verdict.has_errors() {
         "❌ Changes needed"
-    } else if warnings > 0 {
+    } else if warnings > 0 || errors > 0 {
         "⚠️ Passed with warnings"
     } else {
         "✅ Passed"
@@ -93,10 +95,15 @@ fn headline(verdict: &Verdict) -> String {
         line.push_str(&format!(", {} ignored by comments", verdict.ignored));
     }
     let blocking = verdict.blocking();
-    if blocking > 0 {
-        line.push_str(&format!(
+    match &verdict.approved_by {
+        _ if blocking == 0 => {}
+        None => line.push_str(&format!(
             "\n\n**{blocking} destructive change(s)** need a maintainer's approval (the override label) before this can merge."
-        ));
+        )),
+        Some(label) => line.push_str(&format!(
+            "\n\n**{blocking} destructive change(s)** were approved by the `{}` label.",
+            label.replace('`', "'")
+        )),
     }
     line
 }

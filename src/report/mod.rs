@@ -4,6 +4,7 @@
 pub mod github;
 pub mod json;
 pub mod markdown;
+pub mod pull_request;
 pub mod sarif;
 pub mod schema_diff;
 pub mod text;
@@ -21,7 +22,7 @@ pub struct ApplyReport {
     pub directories: Vec<AppliedDir>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct AppliedDir {
     pub path: String,
     pub format: &'static str,

@@ -1,0 +1,891 @@
+//! `drydock github` end to end: the real binary, a real Postgres (local provider), a git
+//! repository, and a mock GitHub (wiremock) that answers as GitHub's REST API documents and
+//! checks every request Drydock makes against it.
+
+use serde_json::{Value, json};
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+use wiremock::matchers::{method, path, query_param};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+const BIN: &str = env!("CARGO_BIN_EXE_drydock");
+const REPO: &str = "acme/shop";
+const HEAD_SHA: &str = "1111111111111111111111111111111111111111";
+const BOT: &str = "github-actions[bot]";
+
+fn no_local_postgres() -> bool {
+    if drydock::apply::postgres::local_binaries().is_some() {
+        return false;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI must provide PostgreSQL binaries"
+    );
+    eprintln!("skipping: no PostgreSQL server binaries (initdb, postgres)");
+    true
+}
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(["-c", "user.email=t@t", "-c", "user.name=t"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+const CHANGE: &str = "SET lock_timeout = '2s';
+CREATE INDEX users_email_idx ON users (email);
+ALTER TABLE users DROP COLUMN nickname;
+";
+
+/// A checkout: `main` has the base migrations, the work tree adds the pull request's one.
+/// Returns the repository and the base commit.
+fn checkout(change: &[(&str, &str)]) -> (tempfile::TempDir, String) {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("db/migrations");
+    fs::create_dir_all(&dir).unwrap();
+    fs::write(
+        dir.join("001_users.sql"),
+        "CREATE TABLE users (id bigint PRIMARY KEY, email text, nickname text);\n",
+    )
+    .unwrap();
+    fs::write(t.path().join("README.md"), "shop\n").unwrap();
+    git(t.path(), &["init", "-q", "-b", "main"]);
+    git(t.path(), &["add", "."]);
+    git(t.path(), &["commit", "-q", "-m", "base"]);
+    let base = git(t.path(), &["rev-parse", "HEAD"]);
+    for (name, sql) in change {
+        fs::write(t.path().join(name), sql).unwrap();
+    }
+    (t, base)
+}
+
+/// The unified diff GitHub lists for a new file.
+fn added_patch(sql: &str) -> String {
+    let lines: Vec<String> = sql.lines().map(|l| format!("+{l}")).collect();
+    format!("@@ -0,0 +1,{} @@\n{}", lines.len(), lines.join("\n"))
+}
+
+struct Run {
+    output: Output,
+    outputs: String,
+    summary: String,
+    requests: Vec<Request>,
+}
+
+impl Run {
+    fn code(&self) -> Option<i32> {
+        self.output.status.code()
+    }
+    fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.output.stdout).to_string()
+    }
+    fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.output.stderr).to_string()
+    }
+    /// The requests other than reads.
+    fn writes(&self) -> Vec<(String, String, Value)> {
+        self.requests
+            .iter()
+            .filter(|r| r.method.as_str() != "GET")
+            .map(|r| {
+                (
+                    r.method.to_string(),
+                    r.url.path().to_string(),
+                    serde_json::from_slice(&r.body).unwrap_or(Value::Null),
+                )
+            })
+            .collect()
+    }
+}
+
+/// Runs `drydock github` in `repo` as a pull_request event of `action`, with `inputs`.
+async fn run(
+    server: &MockServer,
+    repo: &Path,
+    event: &str,
+    action: &str,
+    inputs: &[(&str, &str)],
+) -> Run {
+    let temp = tempfile::tempdir().unwrap();
+    let event_path = temp.path().join("event.json");
+    fs::write(
+        &event_path,
+        json!({"action": action, "number": 7, "pull_request": {"number": 7}}).to_string(),
+    )
+    .unwrap();
+    let (outputs, summary) = (temp.path().join("output"), temp.path().join("summary"));
+    let mut command = Command::new(BIN);
+    command
+        .arg("github")
+        .current_dir(repo)
+        .env_remove("GITHUB_TOKEN")
+        .env("GITHUB_EVENT_NAME", event)
+        .env("GITHUB_EVENT_PATH", &event_path)
+        .env("GITHUB_REPOSITORY", REPO)
+        .env("GITHUB_API_URL", server.uri())
+        .env("GITHUB_SERVER_URL", "https://github.example")
+        .env("GITHUB_RUN_ID", "42")
+        .env("GITHUB_WORKSPACE", repo)
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .env("GITHUB_OUTPUT", &outputs)
+        .env("INPUT_GITHUB-TOKEN", "ghs_secret-token")
+        .env("INPUT_POSTGRES", "local");
+    for (name, value) in inputs {
+        command.env(format!("INPUT_{}", name.to_uppercase()), value);
+    }
+    let output = tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap();
+    let requests = server.received_requests().await.unwrap();
+    for request in &requests {
+        check_documented(request);
+    }
+    Run {
+        output,
+        outputs: fs::read_to_string(&outputs).unwrap_or_default(),
+        summary: fs::read_to_string(&summary).unwrap_or_default(),
+        requests,
+    }
+}
+
+/// Each request is one GitHub documents, with the body it documents.
+fn check_documented(request: &Request) {
+    let method = request.method.as_str();
+    let path = request.url.path();
+    let auth = request
+        .headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    assert_eq!(auth, "Bearer ghs_secret-token", "{method} {path}: token");
+    let accept = request
+        .headers
+        .get("accept")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    assert!(accept.contains("json"), "{method} {path}: accept {accept}");
+    let pulls = format!("/repos/{REPO}/pulls/7");
+    let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
+    let text_under_limit = |field: &str| {
+        let text = body[field]
+            .as_str()
+            .unwrap_or_else(|| panic!("{method} {path}: `{field}` must be a string"));
+        assert!(
+            text.chars().count() <= 65_536,
+            "{method} {path}: body too long"
+        );
+    };
+    match (method, path) {
+        ("GET", "/user") => {}
+        ("GET", p) if p == pulls => {}
+        ("GET", p)
+            if [
+                format!("{pulls}/files"),
+                format!("{pulls}/comments"),
+                format!("{pulls}/reviews"),
+                format!("/repos/{REPO}/issues/7/comments"),
+            ]
+            .contains(&p.to_string()) =>
+        {
+            let per_page = request
+                .url
+                .query_pairs()
+                .find(|(k, _)| k == "per_page")
+                .map(|(_, v)| v.parse::<u32>().unwrap());
+            assert!(per_page.is_some_and(|n| n <= 100), "{path}: per_page");
+        }
+        ("POST", p) if p == format!("/repos/{REPO}/issues/7/comments") => text_under_limit("body"),
+        ("PATCH", p) if p.starts_with(&format!("/repos/{REPO}/issues/comments/")) => {
+            text_under_limit("body")
+        }
+        ("POST", p) if p == format!("{pulls}/reviews") => {
+            assert!(
+                ["COMMENT", "REQUEST_CHANGES", "APPROVE"]
+                    .contains(&body["event"].as_str().unwrap()),
+                "review event"
+            );
+            assert_eq!(
+                body["commit_id"], HEAD_SHA,
+                "reviews are on the head commit"
+            );
+            if body["event"] == "REQUEST_CHANGES" {
+                assert!(
+                    !body["body"].as_str().unwrap().is_empty(),
+                    "REQUEST_CHANGES needs a body"
+                );
+            }
+            for c in body["comments"].as_array().unwrap() {
+                assert!(c["path"].is_string() && c["body"].is_string(), "{c}");
+                assert!(c["line"].as_u64().is_some_and(|l| l > 0), "{c}");
+                assert_eq!(c["side"], "RIGHT");
+                if let Some(start) = c["start_line"].as_u64() {
+                    assert!(start < c["line"].as_u64().unwrap());
+                    assert_eq!(c["start_side"], "RIGHT");
+                }
+            }
+        }
+        ("PUT", p) if p.starts_with(&format!("{pulls}/reviews/")) && p.ends_with("/dismissals") => {
+            assert!(body["message"].is_string(), "dismissal message");
+        }
+        _ => panic!("Drydock sent a request GitHub does not document: {method} {path}"),
+    }
+}
+
+fn pull(base: &str, labels: &[&str]) -> Value {
+    json!({
+        "number": 7,
+        "state": "open",
+        "head": {"sha": HEAD_SHA, "ref": "feature", "repo": {"full_name": REPO}},
+        "base": {"sha": base, "ref": "main", "repo": {"full_name": REPO}},
+        "labels": labels.iter().map(|l| json!({"name": l})).collect::<Vec<_>>(),
+    })
+}
+
+/// The standing GitHub state of pull request #7 for one run.
+struct State<'a> {
+    base: &'a str,
+    labels: &'a [&'a str],
+    files: Vec<Value>,
+    comments: Vec<Value>,
+    inline: Vec<Value>,
+    reviews: Vec<Value>,
+    /// Status of every write (201, or 403 for a fork's token).
+    write_status: u16,
+}
+
+async fn mount(server: &MockServer, state: State<'_>) {
+    server.reset().await;
+    let pulls = format!("/repos/{REPO}/pulls/7");
+    Mock::given(method("GET"))
+        .and(path("/user"))
+        .respond_with(
+            ResponseTemplate::new(403)
+                .set_body_json(json!({"message": "Resource not accessible by integration"})),
+        )
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(pulls.clone()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(pull(state.base, state.labels)))
+        .mount(server)
+        .await;
+    // Files over two pages, linked as GitHub links them.
+    let (first, second) = state.files.split_at(state.files.len() / 2);
+    let next = format!("{}{pulls}/files?per_page=100&page=2", server.uri());
+    Mock::given(method("GET"))
+        .and(path(format!("{pulls}/files")))
+        .and(query_param("page", "2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(second))
+        .with_priority(1)
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("{pulls}/files")))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header(
+                    "link",
+                    format!("<{next}>; rel=\"next\", <{next}>; rel=\"last\"").as_str(),
+                )
+                .set_body_json(first),
+        )
+        .with_priority(2)
+        .mount(server)
+        .await;
+    for (route, items) in [
+        (format!("/repos/{REPO}/issues/7/comments"), &state.comments),
+        (format!("{pulls}/comments"), &state.inline),
+        (format!("{pulls}/reviews"), &state.reviews),
+    ] {
+        Mock::given(method("GET"))
+            .and(path(route))
+            .respond_with(ResponseTemplate::new(200).set_body_json(items))
+            .mount(server)
+            .await;
+    }
+    let write = if state.write_status == 403 {
+        ResponseTemplate::new(403)
+            .set_body_json(json!({"message": "Resource not accessible by integration"}))
+    } else {
+        ResponseTemplate::new(state.write_status).set_body_json(json!({"id": 1}))
+    };
+    for verb in ["POST", "PATCH", "PUT"] {
+        Mock::given(method(verb))
+            .respond_with(write.clone())
+            .mount(server)
+            .await;
+    }
+}
+
+fn files(change: &[(&str, &str)]) -> Vec<Value> {
+    let mut files = vec![
+        json!({"filename": "README.md", "status": "modified", "patch": "@@ -1 +1 @@\n-x\n+shop"}),
+    ];
+    for (name, sql) in change {
+        files.push(json!({"filename": name, "status": "added", "patch": added_patch(sql)}));
+    }
+    files
+}
+
+fn comment(id: u64, login: &str, body: &str) -> Value {
+    json!({"id": id, "body": body, "user": {"login": login, "type": "Bot"}})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_label_gates_destructive_changes_and_comments_stay_single() {
+    if no_local_postgres() {
+        return;
+    }
+    let change = [("db/migrations/002_email.sql", CHANGE)];
+    let (repo, base) = checkout(&change);
+    let server = MockServer::start().await;
+    let label = "db: approve drop ✅ <ok>";
+    // fail-on never: the findings alone would not fail the run, the unapproved drop does.
+    let inputs = [("override-label", label), ("fail-on", "never")];
+
+    // 1. No label: the run blocks, one comment, one REQUEST_CHANGES review with inline comments.
+    mount(
+        &server,
+        State {
+            base: &base,
+            labels: &[],
+            files: files(&change),
+            comments: vec![],
+            inline: vec![],
+            reviews: vec![],
+            write_status: 201,
+        },
+    )
+    .await;
+    let first = run(&server, repo.path(), "pull_request", "opened", &inputs).await;
+    assert_eq!(
+        first.code(),
+        Some(1),
+        "{}\n{}",
+        first.stdout(),
+        first.stderr()
+    );
+    let writes = first.writes();
+    let paths: Vec<(&str, &str)> = writes
+        .iter()
+        .map(|(m, p, _)| (m.as_str(), p.as_str()))
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            ("POST", "/repos/acme/shop/issues/7/comments"),
+            ("POST", "/repos/acme/shop/pulls/7/reviews")
+        ]
+    );
+    let summary_body = writes[0].2["body"].as_str().unwrap().to_string();
+    assert!(
+        summary_body.starts_with("<!-- drydock:summary:"),
+        "{summary_body}"
+    );
+    assert!(summary_body.contains("Blocked"), "{summary_body}");
+    let stable: Vec<&str> = summary_body
+        .lines()
+        .map(|l| match l.split_once(" to local PostgreSQL") {
+            Some((applied, _)) if l.starts_with("applied") => applied,
+            _ => l,
+        })
+        .collect();
+    insta::assert_snapshot!("pull_request_summary_comment", stable.join("\n"));
+    let review = &writes[1].2;
+    assert_eq!(review["event"], "REQUEST_CHANGES");
+    let inline: Vec<(String, u64)> = review["comments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["body"]
+                    .as_str()
+                    .unwrap()
+                    .lines()
+                    .nth(1)
+                    .unwrap()
+                    .to_string(),
+                c["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        inline,
+        [
+            ("**error** `create-index-without-concurrently`: builds an index on users under a SHARE lock: all writes to the table wait until the build finishes, which grows with the table's size".to_string(), 2),
+            ("**error** `drop-column`: drops column users.nickname: its data is deleted, and code that still names the column fails **(destructive)**".to_string(), 3),
+        ],
+        "{review:#}"
+    );
+    let index_comment = review["comments"][0]["body"].as_str().unwrap();
+    assert!(
+        index_comment.contains(
+            "```suggestion\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n```"
+        ),
+        "{index_comment}"
+    );
+    assert!(
+        first.outputs.contains("blocked=true\n") && first.outputs.contains("destructive=true\n"),
+        "{}",
+        first.outputs
+    );
+    assert!(first.outputs.contains("errors=2\n"), "{}", first.outputs);
+    assert!(
+        first.summary.contains("Migrations in db/migrations"),
+        "{}",
+        first.summary
+    );
+    assert!(
+        first
+            .stdout()
+            .contains("::error file=db/migrations/002_email.sql,line=3"),
+        "{}",
+        first.stdout()
+    );
+    let report: Value =
+        serde_json::from_str(&fs::read_to_string(repo.path().join("drydock-report.json")).unwrap())
+            .unwrap();
+    assert_eq!(report["summary"]["blocking"], 1, "{report:#}");
+
+    // 2. Another push, same findings: the comment is updated in place (the forged one from
+    // someone else is left alone), no inline comment twice, no second blocking review.
+    let review_comments: Vec<Value> = review["comments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| json!({"id": 5, "body": c["body"], "path": c["path"], "line": c["line"], "user": {"login": BOT}}))
+        .collect();
+    let stale = summary_body.replace("Blocked", "Old");
+    let forged = comment(12, "mallory", &summary_body);
+    mount(
+        &server,
+        State {
+            base: &base,
+            labels: &[],
+            files: files(&change),
+            comments: vec![forged.clone(), comment(11, BOT, &stale)],
+            inline: review_comments.clone(),
+            reviews: vec![json!({"id": 99, "state": "CHANGES_REQUESTED", "user": {"login": BOT}})],
+            write_status: 200,
+        },
+    )
+    .await;
+    let second = run(&server, repo.path(), "pull_request", "synchronize", &inputs).await;
+    assert_eq!(second.code(), Some(1), "{}", second.stderr());
+    let writes = second.writes();
+    assert_eq!(writes.len(), 1, "{writes:?}");
+    assert_eq!(
+        (writes[0].0.as_str(), writes[0].1.as_str()),
+        ("PATCH", "/repos/acme/shop/issues/comments/11")
+    );
+    assert_eq!(writes[0].2["body"], summary_body);
+
+    // 3. A maintainer adds the label: the run passes, the comment says so, the blocking review
+    // is dismissed.
+    mount(
+        &server,
+        State {
+            base: &base,
+            labels: &["bug", label],
+            files: files(&change),
+            comments: vec![forged, comment(11, BOT, &summary_body)],
+            inline: review_comments,
+            reviews: vec![json!({"id": 99, "state": "CHANGES_REQUESTED", "user": {"login": BOT}})],
+            write_status: 200,
+        },
+    )
+    .await;
+    let third = run(&server, repo.path(), "pull_request", "labeled", &inputs).await;
+    assert_eq!(
+        third.code(),
+        Some(0),
+        "{}\n{}",
+        third.stdout(),
+        third.stderr()
+    );
+    let writes = third.writes();
+    let paths: Vec<(&str, &str)> = writes
+        .iter()
+        .map(|(m, p, _)| (m.as_str(), p.as_str()))
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            ("PATCH", "/repos/acme/shop/issues/comments/11"),
+            ("PUT", "/repos/acme/shop/pulls/7/reviews/99/dismissals")
+        ]
+    );
+    let approved = writes[0].2["body"].as_str().unwrap();
+    assert!(
+        approved.contains("were approved by the `db: approve drop ✅ <ok>` label"),
+        "{approved}"
+    );
+    assert!(
+        writes[1].2["message"]
+            .as_str()
+            .unwrap()
+            .contains("approved")
+    );
+    assert!(
+        third.outputs.contains("blocked=false\n") && third.outputs.contains("destructive=true\n")
+    );
+
+    // 4. The label comes off again: blocked again.
+    mount(
+        &server,
+        State {
+            base: &base,
+            labels: &[],
+            files: files(&change),
+            comments: vec![],
+            inline: vec![],
+            reviews: vec![],
+            write_status: 201,
+        },
+    )
+    .await;
+    let fourth = run(&server, repo.path(), "pull_request", "unlabeled", &inputs).await;
+    assert_eq!(fourth.code(), Some(1));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forks_read_only_token_falls_back_to_annotations_and_the_job_summary() {
+    if no_local_postgres() {
+        return;
+    }
+    let change = [("db/migrations/002_email.sql", CHANGE)];
+    let (repo, base) = checkout(&change);
+    let server = MockServer::start().await;
+    mount(
+        &server,
+        State {
+            base: &base,
+            labels: &[],
+            files: files(&change),
+            comments: vec![],
+            inline: vec![],
+            reviews: vec![],
+            write_status: 403,
+        },
+    )
+    .await;
+    let run = run(&server, repo.path(), "pull_request", "opened", &[]).await;
+    // The verdict stands: blocked.
+    assert_eq!(run.code(), Some(1), "{}", run.stderr());
+    assert!(
+        run.stdout()
+            .contains("::warning title=Drydock::This pull request's token cannot write"),
+        "{}",
+        run.stdout()
+    );
+    assert!(
+        run.stdout()
+            .contains("::error file=db/migrations/002_email.sql")
+    );
+    assert!(run.summary.contains("read-only token"), "{}", run.summary);
+    assert!(run.summary.contains("drop-column"), "{}", run.summary);
+    // It stopped writing after the first refusal.
+    assert_eq!(run.writes().len(), 1, "{:?}", run.writes());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lines_outside_the_diff_get_no_inline_comment_and_a_422_keeps_the_review() {
+    if no_local_postgres() {
+        return;
+    }
+    let change = [("db/migrations/002_email.sql", CHANGE)];
+    let (repo, base) = checkout(&change);
+    let server = MockServer::start().await;
+    // GitHub shows only line 3 as changed (as if lines 1-2 were already in the base).
+    let mut pr_files = files(&change);
+    pr_files[1]["patch"] = json!("@@ -2,0 +3,1 @@\n+ALTER TABLE users DROP COLUMN nickname;");
+    mount(
+        &server,
+        State {
+            base: &base,
+            labels: &[],
+            files: pr_files.clone(),
+            comments: vec![],
+            inline: vec![],
+            reviews: vec![],
+            write_status: 201,
+        },
+    )
+    .await;
+    let run1 = run(
+        &server,
+        repo.path(),
+        "pull_request",
+        "opened",
+        &[("comment", "false")],
+    )
+    .await;
+    let writes = run1.writes();
+    assert_eq!(writes.len(), 1, "{writes:?}");
+    let lines: Vec<u64> = writes[0].2["comments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, [3]);
+
+    // GitHub refuses the lines anyway (422): the review is posted again without them.
+    mount(
+        &server,
+        State {
+            base: &base,
+            labels: &[],
+            files: pr_files,
+            comments: vec![],
+            inline: vec![],
+            reviews: vec![],
+            write_status: 201,
+        },
+    )
+    .await;
+    Mock::given(method("POST"))
+        .and(path(format!("/repos/{REPO}/pulls/7/reviews")))
+        .and(|r: &Request| {
+            serde_json::from_slice::<Value>(&r.body)
+                .is_ok_and(|b| !b["comments"].as_array().unwrap().is_empty())
+        })
+        .respond_with(ResponseTemplate::new(422).set_body_json(
+            json!({"message": "Unprocessable Entity", "errors": ["Line could not be resolved"]}),
+        ))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    let run2 = run(
+        &server,
+        repo.path(),
+        "pull_request",
+        "synchronize",
+        &[("comment", "false")],
+    )
+    .await;
+    assert_eq!(run2.code(), Some(1));
+    let reviews: Vec<usize> = run2
+        .writes()
+        .iter()
+        .map(|(_, _, b)| b["comments"].as_array().unwrap().len())
+        .collect();
+    assert_eq!(reviews, [1, 0]);
+    assert!(
+        run2.stdout().contains("Line could not be resolved"),
+        "{}",
+        run2.stdout()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_errors_are_retried_and_other_errors_are_reported_without_hiding_the_verdict() {
+    if no_local_postgres() {
+        return;
+    }
+    let change = [(
+        "db/migrations/002_email.sql",
+        "CREATE TABLE carts (id bigint PRIMARY KEY);\n",
+    )];
+    let (repo, base) = checkout(&change);
+    let server = MockServer::start().await;
+    mount(
+        &server,
+        State {
+            base: &base,
+            labels: &[],
+            files: files(&change),
+            comments: vec![],
+            inline: vec![],
+            reviews: vec![],
+            write_status: 201,
+        },
+    )
+    .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/repos/{REPO}/pulls/7")))
+        .respond_with(ResponseTemplate::new(502))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    let ok = run(&server, repo.path(), "pull_request", "opened", &[]).await;
+    assert_eq!(ok.code(), Some(0), "{}", ok.stderr());
+    let pull_reads = ok
+        .requests
+        .iter()
+        .filter(|r| r.url.path() == "/repos/acme/shop/pulls/7")
+        .count();
+    assert_eq!(pull_reads, 2);
+    assert_eq!(
+        ok.writes().len(),
+        1,
+        "a clean change gets its summary comment only"
+    );
+
+    // A 500 that persists on the comment: reported, exit 2; the verdict is still in the outputs.
+    mount(
+        &server,
+        State {
+            base: &base,
+            labels: &[],
+            files: files(&change),
+            comments: vec![],
+            inline: vec![],
+            reviews: vec![],
+            write_status: 500,
+        },
+    )
+    .await;
+    let failed = run(&server, repo.path(), "pull_request", "synchronize", &[]).await;
+    assert_eq!(failed.code(), Some(2));
+    assert!(
+        failed.stdout().contains(
+            "::error title=Drydock::could not post the summary comment: GitHub answered 500"
+        ),
+        "{}",
+        failed.stdout()
+    );
+    assert!(
+        failed.outputs.contains("blocked=false"),
+        "{}",
+        failed.outputs
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_gets_clear_messages_and_exit_codes() {
+    let (repo, base) = checkout(&[("README.md", "shop, now with docs\n")]);
+    let server = MockServer::start().await;
+    mount(
+        &server,
+        State {
+            base: &base,
+            labels: &[],
+            files: files(&[]),
+            comments: vec![],
+            inline: vec![],
+            reviews: vec![],
+            write_status: 201,
+        },
+    )
+    .await;
+
+    // No migration changes: a short result, no comment.
+    let quiet = run(&server, repo.path(), "pull_request", "opened", &[]).await;
+    assert_eq!(quiet.code(), Some(0), "{}", quiet.stderr());
+    assert!(quiet.stdout().contains("nothing to check"));
+    assert!(quiet.writes().is_empty(), "{:?}", quiet.writes());
+    assert!(quiet.outputs.contains("blocked=false"));
+    // A comment from an earlier push that changed migrations says there is nothing left.
+    let old = "<!-- drydock:summary:0123456789abcdef -->\n## Drydock: 🛑 Blocked";
+    mount(
+        &server,
+        State {
+            base: &base,
+            labels: &[],
+            files: files(&[]),
+            comments: vec![comment(11, BOT, old)],
+            inline: vec![],
+            reviews: vec![json!({"id": 99, "state": "CHANGES_REQUESTED", "user": {"login": BOT}})],
+            write_status: 200,
+        },
+    )
+    .await;
+    let retired = run(&server, repo.path(), "pull_request", "synchronize", &[]).await;
+    assert_eq!(retired.code(), Some(0));
+    let writes = retired.writes();
+    assert_eq!(writes.len(), 2, "{writes:?}");
+    assert_eq!(writes[0].1, "/repos/acme/shop/issues/comments/11");
+    let body = writes[0].2["body"].as_str().unwrap();
+    assert!(
+        body.starts_with("<!-- drydock:summary:0123456789abcdef -->\n## Drydock: nothing to check"),
+        "{body}"
+    );
+    assert_eq!(
+        writes[1].1,
+        "/repos/acme/shop/pulls/7/reviews/99/dismissals"
+    );
+
+    let push = run(&server, repo.path(), "push", "", &[]).await;
+    assert_eq!(push.code(), Some(2));
+    assert!(
+        push.stderr()
+            .contains("reviews pull requests, and this run is a `push` event"),
+        "{}",
+        push.stderr()
+    );
+
+    let closed = run(&server, repo.path(), "pull_request", "closed", &[]).await;
+    assert_eq!(closed.code(), Some(0));
+
+    let missing = run(
+        &server,
+        repo.path(),
+        "pull_request",
+        "opened",
+        &[("directories", "db/nope")],
+    )
+    .await;
+    assert_eq!(missing.code(), Some(2));
+    assert!(
+        missing
+            .stderr()
+            .contains("db/nope is not a directory in the checkout"),
+        "{}",
+        missing.stderr()
+    );
+
+    let bad_flag = run(
+        &server,
+        repo.path(),
+        "pull_request",
+        "opened",
+        &[("fail-on", "sometimes")],
+    )
+    .await;
+    assert_eq!(bad_flag.code(), Some(2));
+    assert!(
+        bad_flag
+            .stderr()
+            .contains("input `fail-on`: expected error, warning or never")
+    );
+
+    let bad_label = run(
+        &server,
+        repo.path(),
+        "pull_request",
+        "opened",
+        &[("override-label", &"x".repeat(51))],
+    )
+    .await;
+    assert_eq!(bad_label.code(), Some(2));
+    assert!(
+        bad_label.stderr().contains("1 to 50 characters"),
+        "{}",
+        bad_label.stderr()
+    );
+
+    let no_token = Command::new(BIN)
+        .arg("github")
+        .current_dir(repo.path())
+        .env_remove("GITHUB_TOKEN")
+        .env_remove("INPUT_GITHUB-TOKEN")
+        .env("GITHUB_EVENT_NAME", "pull_request")
+        .env("GITHUB_REPOSITORY", REPO)
+        .output()
+        .unwrap();
+    assert_eq!(no_token.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&no_token.stderr).contains("no GitHub token"));
+    // No request ever carries the token anywhere but the Authorization header, and no output
+    // prints it.
+    for r in [&quiet, &push, &missing] {
+        assert!(!r.stdout().contains("ghs_secret") && !r.stderr().contains("ghs_secret"));
+    }
+}
