@@ -111,6 +111,17 @@ async fn run(
     action: &str,
     inputs: &[(&str, &str)],
 ) -> Run {
+    run_with_env(server, repo, event, action, inputs, &[]).await
+}
+
+async fn run_with_env(
+    server: &MockServer,
+    repo: &Path,
+    event: &str,
+    action: &str,
+    inputs: &[(&str, &str)],
+    env: &[(&str, &str)],
+) -> Run {
     let temp = tempfile::tempdir().unwrap();
     let event_path = temp.path().join("event.json");
     fs::write(
@@ -137,6 +148,9 @@ async fn run(
         .env("INPUT_POSTGRES", "local");
     for (name, value) in inputs {
         command.env(format!("INPUT_{}", name.to_uppercase()), value);
+    }
+    for (name, value) in env {
+        command.env(name, value);
     }
     let output = tokio::task::spawn_blocking(move || command.output().unwrap())
         .await
@@ -887,5 +901,119 @@ async fn bad_input_gets_clear_messages_and_exit_codes() {
     // prints it.
     for r in [&quiet, &push, &missing] {
         assert!(!r.stdout().contains("ghs_secret") && !r.stderr().contains("ghs_secret"));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nothing_drydock_starts_can_read_the_token() {
+    if no_local_postgres() {
+        return;
+    }
+    // The migration asks the server for its environment, and `git` is a wrapper that writes down
+    // its own.
+    let leak = "CREATE TABLE leak (line text);\nCOPY leak FROM PROGRAM 'env';\nDO $$ BEGIN RAISE EXCEPTION 'env: %', (SELECT string_agg(line, ' ') FROM leak); END $$;\n";
+    let change = [("db/migrations/002_leak.sql", leak)];
+    let (repo, base) = checkout(&change);
+    let wrappers = tempfile::tempdir().unwrap();
+    let seen = wrappers.path().join("git-env");
+    let real_git = String::from_utf8(
+        Command::new("sh")
+            .args(["-c", "command -v git"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    fs::write(
+        wrappers.path().join("git"),
+        format!(
+            "#!/bin/sh\nenv >> {}\nexec {} \"$@\"\n",
+            seen.display(),
+            real_git.trim()
+        ),
+    )
+    .unwrap();
+    Command::new("chmod")
+        .arg("+x")
+        .arg(wrappers.path().join("git"))
+        .status()
+        .unwrap();
+    let path = format!(
+        "{}:{}",
+        wrappers.path().display(),
+        std::env::var("PATH").unwrap()
+    );
+    let server = MockServer::start().await;
+    mount(
+        &server,
+        State {
+            base: &base,
+            labels: &[],
+            files: files(&change),
+            comments: vec![],
+            inline: vec![],
+            reviews: vec![],
+            write_status: 201,
+        },
+    )
+    .await;
+    let run = run_with_env(
+        &server,
+        repo.path(),
+        "pull_request",
+        "opened",
+        &[],
+        &[
+            ("PATH", &path),
+            ("GITHUB_TOKEN", "ghs_secret-token"),
+            ("ACTIONS_RUNTIME_TOKEN", "runtime-secret"),
+        ],
+    )
+    .await;
+    assert_eq!(run.code(), Some(1), "{}", run.stderr());
+    let report = fs::read_to_string(repo.path().join("drydock-report.json")).unwrap();
+    assert!(report.contains("env: "), "the probe ran: {report}");
+    let git_env = fs::read_to_string(&seen).unwrap();
+    assert!(git_env.contains("PATH="), "git ran through the wrapper");
+    for secret in ["ghs_secret", "runtime-secret"] {
+        assert!(!report.contains(secret), "Postgres saw {secret}");
+        assert!(!git_env.contains(secret), "git saw {secret}");
+        assert!(!run.stdout().contains(secret) && !run.stderr().contains(secret));
+    }
+}
+
+/// action.yml and `drydock github` agree on every input and output name.
+#[test]
+fn action_yml_declares_what_drydock_github_reads_and_writes() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let action = fs::read_to_string(root.join("action.yml")).unwrap();
+    let source = fs::read_to_string(root.join("src/cli/github.rs")).unwrap();
+    let section = |name: &str| -> Vec<String> {
+        action
+            .split(&format!("\n{name}:\n"))
+            .nth(1)
+            .unwrap()
+            .lines()
+            .take_while(|l| l.is_empty() || l.starts_with(' '))
+            .filter(|l| l.starts_with("  ") && !l.starts_with("   ") && l.ends_with(':'))
+            .map(|l| l.trim().trim_end_matches(':').to_string())
+            .collect()
+    };
+    let inputs = section("inputs");
+    assert_eq!(inputs.len(), 11, "{inputs:?}");
+    for name in inputs {
+        assert!(
+            source.contains(&format!("input(\"{name}\")"))
+                || source.contains(&format!("flag(\"{name}\"")),
+            "action.yml declares input `{name}` that drydock github does not read"
+        );
+    }
+    let outputs = section("outputs");
+    assert_eq!(outputs.len(), 6, "{outputs:?}");
+    for name in outputs {
+        assert!(
+            source.matches(&format!("(\"{name}\",")).count() >= 2,
+            "output `{name}` is not written on every path"
+        );
     }
 }

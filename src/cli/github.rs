@@ -21,8 +21,28 @@ use anyhow::{Context, Result, anyhow, bail};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// Variables whose values must not reach anything Drydock starts (git, Postgres).
+const SECRETS: &[&str] = &[
+    "GITHUB_TOKEN",
+    "INPUT_GITHUB-TOKEN",
+    "ACTIONS_RUNTIME_TOKEN",
+    "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+];
+
 pub fn run() -> i32 {
-    runtime::run_until_interrupted("drydock github", github())
+    let action = match Action::from_env() {
+        Ok(action) => action,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return 2;
+        }
+    };
+    for name in SECRETS {
+        // SAFETY: no other thread exists yet (the runtime starts below), so nothing reads the
+        // environment while it changes.
+        unsafe { std::env::remove_var(name) };
+    }
+    runtime::run_until_interrupted("drydock github", github(action))
 }
 
 /// When the run fails for findings (destructive changes fail it regardless).
@@ -221,8 +241,7 @@ impl Published {
     }
 }
 
-async fn github() -> Result<i32> {
-    let action = Action::from_env()?;
+async fn github(action: Action) -> Result<i32> {
     let Some(number) = read_event(&action)? else {
         return Ok(0);
     };
