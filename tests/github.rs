@@ -6,13 +6,15 @@ use serde_json::{Value, json};
 use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
-use wiremock::matchers::{method, path, query_param};
+use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
+#[path = "support/mock_github.rs"]
+mod mock_github;
+
+use mock_github::{BOT, HEAD_SHA, REPO, State, comment, files, mount};
+
 const BIN: &str = env!("CARGO_BIN_EXE_drydock");
-const REPO: &str = "acme/shop";
-const HEAD_SHA: &str = "1111111111111111111111111111111111111111";
-const BOT: &str = "github-actions[bot]";
 
 fn no_local_postgres() -> bool {
     if drydock::apply::postgres::local_binaries().is_some() {
@@ -62,12 +64,6 @@ fn checkout(change: &[(&str, &str)]) -> (tempfile::TempDir, String) {
         fs::write(t.path().join(name), sql).unwrap();
     }
     (t, base)
-}
-
-/// The unified diff GitHub lists for a new file.
-fn added_patch(sql: &str) -> String {
-    let lines: Vec<String> = sql.lines().map(|l| format!("+{l}")).collect();
-    format!("@@ -0,0 +1,{} @@\n{}", lines.len(), lines.join("\n"))
 }
 
 struct Run {
@@ -248,106 +244,6 @@ fn check_documented(request: &Request) {
         }
         _ => panic!("Drydock sent a request GitHub does not document: {method} {path}"),
     }
-}
-
-fn pull(base: &str, labels: &[&str]) -> Value {
-    json!({
-        "number": 7,
-        "state": "open",
-        "head": {"sha": HEAD_SHA, "ref": "feature", "repo": {"full_name": REPO}},
-        "base": {"sha": base, "ref": "main", "repo": {"full_name": REPO}},
-        "labels": labels.iter().map(|l| json!({"name": l})).collect::<Vec<_>>(),
-    })
-}
-
-/// The standing GitHub state of pull request #7 for one run.
-struct State<'a> {
-    base: &'a str,
-    labels: &'a [&'a str],
-    files: Vec<Value>,
-    comments: Vec<Value>,
-    inline: Vec<Value>,
-    reviews: Vec<Value>,
-    /// Status of every write (201, or 403 for a fork's token).
-    write_status: u16,
-}
-
-async fn mount(server: &MockServer, state: State<'_>) {
-    server.reset().await;
-    let pulls = format!("/repos/{REPO}/pulls/7");
-    Mock::given(method("GET"))
-        .and(path("/user"))
-        .respond_with(
-            ResponseTemplate::new(403)
-                .set_body_json(json!({"message": "Resource not accessible by integration"})),
-        )
-        .mount(server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(pulls.clone()))
-        .respond_with(ResponseTemplate::new(200).set_body_json(pull(state.base, state.labels)))
-        .mount(server)
-        .await;
-    // Files over two pages, linked as GitHub links them.
-    let (first, second) = state.files.split_at(state.files.len() / 2);
-    let next = format!("{}{pulls}/files?per_page=100&page=2", server.uri());
-    Mock::given(method("GET"))
-        .and(path(format!("{pulls}/files")))
-        .and(query_param("page", "2"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(second))
-        .with_priority(1)
-        .mount(server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(format!("{pulls}/files")))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .insert_header(
-                    "link",
-                    format!("<{next}>; rel=\"next\", <{next}>; rel=\"last\"").as_str(),
-                )
-                .set_body_json(first),
-        )
-        .with_priority(2)
-        .mount(server)
-        .await;
-    for (route, items) in [
-        (format!("/repos/{REPO}/issues/7/comments"), &state.comments),
-        (format!("{pulls}/comments"), &state.inline),
-        (format!("{pulls}/reviews"), &state.reviews),
-    ] {
-        Mock::given(method("GET"))
-            .and(path(route))
-            .respond_with(ResponseTemplate::new(200).set_body_json(items))
-            .mount(server)
-            .await;
-    }
-    let write = if state.write_status == 403 {
-        ResponseTemplate::new(403)
-            .set_body_json(json!({"message": "Resource not accessible by integration"}))
-    } else {
-        ResponseTemplate::new(state.write_status).set_body_json(json!({"id": 1}))
-    };
-    for verb in ["POST", "PATCH", "PUT"] {
-        Mock::given(method(verb))
-            .respond_with(write.clone())
-            .mount(server)
-            .await;
-    }
-}
-
-fn files(change: &[(&str, &str)]) -> Vec<Value> {
-    let mut files = vec![
-        json!({"filename": "README.md", "status": "modified", "patch": "@@ -1 +1 @@\n-x\n+shop"}),
-    ];
-    for (name, sql) in change {
-        files.push(json!({"filename": name, "status": "added", "patch": added_patch(sql)}));
-    }
-    files
-}
-
-fn comment(id: u64, login: &str, body: &str) -> Value {
-    json!({"id": id, "body": body, "user": {"login": login, "type": "Bot"}})
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -25,6 +25,8 @@ if ! docker image inspect drydock-base/rust >/dev/null 2>&1; then
     mkdir -p "$work/rust/usr/local/rust"
     cp -a "$toolchain"/. "$work/rust/usr/local/rust/"
     rm -rf "$work"/rust/var/cache/apt/archives/*.deb
+    # This machine reaches crates.io through a TLS-inspecting proxy: trust what the host trusts.
+    cp /etc/ssl/certs/ca-certificates.crt "$work/rust/etc/ssl/certs/ca-certificates.crt"
     tar -C "$work/rust" -c . | docker import \
         -c 'ENV PATH=/usr/local/rust/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
         -c 'ENV CARGO_HOME=/usr/local/cargo' \
