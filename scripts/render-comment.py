@@ -30,7 +30,7 @@ with tempfile.NamedTemporaryFile("w", suffix=".html", delete=False, encoding="ut
 subprocess.run(
     ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
      "--disable-background-networking", "--disable-component-update", "--disable-sync",
-     "--hide-scrollbars", f"--user-data-dir={tempfile.mkdtemp()}", "--window-size=900,1500",
+     "--hide-scrollbars", f"--user-data-dir={tempfile.mkdtemp()}", "--window-size=900,1180",
      f"--screenshot={os.path.abspath(png)}", f"file://{f.name}"],
     check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 print(f"rendered {png}")

@@ -16,6 +16,8 @@ pub struct Verdict {
     /// Statements linted.
     pub statements: usize,
     pub files: usize,
+    /// The label that approves destructive changes.
+    pub override_label: String,
     /// The override label on the pull request, when a maintainer applied it: the destructive
     /// findings are approved and no longer fail the run.
     pub approved_by: Option<String>,
@@ -62,6 +64,7 @@ impl Verdict {
             ignored,
             statements,
             files,
+            override_label: config.override_label.clone(),
             approved_by: None,
         }
     }

@@ -347,7 +347,9 @@ async fn the_label_gates_destructive_changes_and_comments_stay_single() {
     );
     assert!(first.outputs.contains("errors=2\n"), "{}", first.outputs);
     assert!(
-        first.summary.contains("Migrations in db/migrations"),
+        first
+            .summary
+            .contains("## Drydock · db/migrations: 🛑 Blocked"),
         "{}",
         first.summary
     );

@@ -308,6 +308,7 @@ async fn github(action: Action) -> Result<i32> {
         migration_format: None,
     };
     let mut checked = pipeline(&args, &config).await?;
+    checked.verdict.override_label = label.clone();
     if pr.has_label(&label) {
         checked.verdict.approved_by = Some(label.clone());
     }
@@ -372,11 +373,9 @@ async fn github(action: Action) -> Result<i32> {
         ));
     }
     for (directory, dir_verdict, apply) in &per_directory {
-        summary.push_str(&format!(
-            "# Migrations in {}\n\n",
-            report::markdown::escape(directory)
-        ));
-        summary.push_str(&report::markdown::render(
+        let title = format!("Drydock · {}", report::markdown::escape(directory));
+        summary.push_str(&report::markdown::render_titled(
+            &title,
             dir_verdict,
             &sources,
             Some(apply),

@@ -11,8 +11,18 @@ use crate::verdict::Verdict;
 use std::collections::BTreeMap;
 
 pub fn render(verdict: &Verdict, sources: &Sources, apply: Option<&ApplyReport>) -> String {
+    render_titled("Drydock", verdict, sources, apply)
+}
+
+/// As [`render`], headed `## {title}: {status}`; `title` is markdown.
+pub fn render_titled(
+    title: &str,
+    verdict: &Verdict,
+    sources: &Sources,
+    apply: Option<&ApplyReport>,
+) -> String {
     let mut out = String::new();
-    out.push_str(&headline(verdict));
+    out.push_str(&headline(title, verdict));
     out.push_str("\n\n");
     if let Some(apply) = apply {
         out.push_str(&escape(&apply.summary()));
@@ -72,7 +82,7 @@ fn schema_changes(apply: &ApplyReport) -> String {
     )
 }
 
-pub fn headline(verdict: &Verdict) -> String {
+pub fn headline(title: &str, verdict: &Verdict) -> String {
     let (errors, warnings, infos) = (
         verdict.count(Severity::Error),
         verdict.count(Severity::Warning),
@@ -88,7 +98,7 @@ pub fn headline(verdict: &Verdict) -> String {
         "✅ Passed"
     };
     let mut line = format!(
-        "## Drydock: {status}\n\n{} file(s), {} statement(s): **{errors}** error(s), **{warnings}** warning(s), {infos} info",
+        "## {title}: {status}\n\n{} file(s), {} statement(s): **{errors}** error(s), **{warnings}** warning(s), {infos} info",
         verdict.files, verdict.statements
     );
     if verdict.ignored > 0 {
@@ -98,14 +108,29 @@ pub fn headline(verdict: &Verdict) -> String {
     match &verdict.approved_by {
         _ if blocking == 0 => {}
         None => line.push_str(&format!(
-            "\n\n**{blocking} destructive change(s)** need a maintainer's approval (the override label) before this can merge."
+            "\n\n**{blocking} destructive change(s)** need a maintainer's approval before this can merge: a maintainer adds the {} label to approve them.",
+            label_span(&verdict.override_label)
         )),
         Some(label) => line.push_str(&format!(
-            "\n\n**{blocking} destructive change(s)** were approved by the `{}` label.",
-            label.replace('`', "'")
+            "\n\n**{blocking} destructive change(s)** were approved by the {} label.",
+            label_span(label)
         )),
     }
     line
+}
+
+/// A label name as inline code; labels are configuration, but may hold any character.
+fn label_span(label: &str) -> String {
+    let label = label.replace(['\n', '\r'], " ");
+    let longest_run = label.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest_run + 1);
+    // A space keeps a backtick at either end from joining the fence.
+    let pad = if label.starts_with('`') || label.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{label}{pad}{fence}")
 }
 
 fn finding(f: &Finding, sources: &Sources) -> String {

@@ -57,11 +57,10 @@ pub fn summary_comment(
     full_report: &str,
 ) -> String {
     let marker = summary_marker(directory);
-    let heading = format!("Migrations in {}", escape(directory));
+    let title = format!("Drydock · {}", escape(directory));
     let full = format!(
-        "{marker}\n{}\n\n{}{}",
-        heading,
-        markdown::render(verdict, sources, Some(apply)),
+        "{marker}\n{}{}",
+        markdown::render_titled(&title, verdict, sources, Some(apply)),
         FOOTER
     );
     if full.len() <= COMMENT_LIMIT {
@@ -69,8 +68,8 @@ pub fn summary_comment(
     }
     // Too long for GitHub: one line per finding, as many as fit.
     let mut short = format!(
-        "{marker}\n{heading}\n\n{}\n\nThis report is too long for a comment; the whole of it is in [the job summary]({full_report}).\n\n",
-        markdown::headline(verdict)
+        "{marker}\n{}\n\nThis report is too long for a comment; the whole of it is in [the job summary]({full_report}).\n\n",
+        markdown::headline(&title, verdict)
     );
     let room = COMMENT_LIMIT - FOOTER.len() - 100;
     let mut shown = 0;
