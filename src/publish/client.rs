@@ -304,6 +304,67 @@ mod tests {
         assert_eq!(next_page(&headers), None);
     }
 
+    fn answer(status: u16, headers: &[(&'static str, &str)], body: &str) -> Answer {
+        let mut map = HeaderMap::new();
+        for (name, value) in headers {
+            map.insert(*name, value.parse().unwrap());
+        }
+        Answer {
+            status: StatusCode::from_u16(status).unwrap(),
+            headers: map,
+            body: body.into(),
+        }
+    }
+
+    #[test]
+    fn rate_limits_and_server_errors_are_retried_and_nothing_else() {
+        let policy = RetryPolicy::default();
+        let wait = |a: &Answer| retry_wait(a, 1, &policy);
+        assert_eq!(wait(&answer(502, &[], "")), Some(Duration::from_secs(1)));
+        assert_eq!(
+            wait(&answer(429, &[("retry-after", "7")], "")),
+            Some(Duration::from_secs(7))
+        );
+        // A secondary rate limit: 403 with Retry-After.
+        assert_eq!(
+            wait(&answer(
+                403,
+                &[("retry-after", "3")],
+                r#"{"message": "You have exceeded a secondary rate limit"}"#
+            )),
+            Some(Duration::from_secs(3))
+        );
+        // The primary limit: wait for the reset, within reason.
+        let reset = (std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            + 3600)
+            .to_string();
+        assert_eq!(
+            wait(&answer(
+                403,
+                &[
+                    ("x-ratelimit-remaining", "0"),
+                    ("x-ratelimit-reset", &reset)
+                ],
+                "{}"
+            )),
+            Some(Duration::from_secs(60))
+        );
+        // A fork's read-only token, a bad request, a missing resource: no retry.
+        assert_eq!(
+            wait(&answer(
+                403,
+                &[],
+                r#"{"message": "Resource not accessible by integration"}"#
+            )),
+            None
+        );
+        assert_eq!(wait(&answer(422, &[], "{}")), None);
+        assert_eq!(wait(&answer(404, &[], "{}")), None);
+    }
+
     #[test]
     fn backoff_doubles_up_to_the_cap() {
         let policy = RetryPolicy::default();

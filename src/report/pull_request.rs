@@ -212,6 +212,51 @@ mod tests {
     }
 
     #[test]
+    fn a_report_too_long_for_github_shrinks_to_one_line_per_finding() {
+        use crate::finding::{Category, Severity};
+        use crate::source::Position;
+        let finding = |i: usize| Finding {
+            rule: "drop-column",
+            category: Category::Destructive,
+            severity: Severity::Error,
+            blocking: true,
+            file: format!("db/migrations/{i:04}_drop.sql"),
+            span: None,
+            start: Position { line: 1, column: 1 },
+            end: Position { line: 1, column: 1 },
+            message: format!("drops column t{i}.c: {}", "its data is deleted ".repeat(20)),
+            help: "Deploy the code change first. ".repeat(10),
+            fix: None,
+            evidence: Vec::new(),
+        };
+        let verdict = Verdict {
+            findings: (0..400).map(finding).collect(),
+            override_label: "allow-destructive-migration".into(),
+            ..Verdict::default()
+        };
+        let body = summary_comment(
+            "db/migrations",
+            &verdict,
+            &Sources::default(),
+            &ApplyReport::default(),
+            "https://github.example/acme/shop/actions/runs/42",
+        );
+        assert!(body.len() <= COMMENT_LIMIT, "{}", body.len());
+        assert!(body.starts_with(&summary_marker("db/migrations")));
+        assert!(body.contains("the whole of it is in [the job summary](https://github.example/acme/shop/actions/runs/42)"));
+        assert!(
+            body.contains(
+                "- **error** `drop-column` db/migrations/0000\\_drop.sql:1: drops column t0.c"
+            ),
+            "{}",
+            &body[..600]
+        );
+        let shown = body.matches("- **error**").count();
+        assert!(shown > 50 && shown < 400, "{shown}");
+        assert!(body.contains(&format!("- … and {} more", 400 - shown)));
+    }
+
+    #[test]
     fn suggestions_cover_whole_lines() {
         let source = SourceFile::new(
             "a.sql",
