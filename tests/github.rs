@@ -880,6 +880,59 @@ async fn nothing_drydock_starts_can_read_the_token() {
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pull_request_cannot_inject_markup_mentions_or_a_marker() {
+    if no_local_postgres() {
+        return;
+    }
+    let hostile = "-- @octocat <!-- drydock:summary:0000000000000000 -->\nDO $$ BEGIN RAISE EXCEPTION '@octocat <img src=x onerror=alert(1)> [click](http://evil.example) <!-- drydock:summary:0000000000000000 -->'; END $$;\n";
+    let change = [("db/migrations/002_hostile.sql", hostile)];
+    let (repo, base) = checkout(&change);
+    let server = MockServer::start().await;
+    mount(
+        &server,
+        State {
+            base: &base,
+            labels: &[],
+            files: files(&change),
+            comments: vec![],
+            inline: vec![],
+            reviews: vec![],
+            write_status: 201,
+        },
+    )
+    .await;
+    let run = run(&server, repo.path(), "pull_request", "opened", &[]).await;
+    assert_eq!(run.code(), Some(1), "{}", run.stderr());
+    let bodies: Vec<String> = run
+        .writes()
+        .iter()
+        .flat_map(|(_, _, body)| {
+            let mut texts = vec![body["body"].as_str().unwrap_or("").to_string()];
+            for c in body["comments"].as_array().into_iter().flatten() {
+                texts.push(c["body"].as_str().unwrap().to_string());
+            }
+            texts
+        })
+        .collect();
+    assert!(
+        bodies.iter().any(|b| b.contains("octocat")),
+        "the message is shown: {bodies:#?}"
+    );
+    for body in &bodies {
+        // Outside code blocks, where GitHub would act on them.
+        let prose: String = body.split("```").step_by(2).collect::<Vec<_>>().join("");
+        assert!(!prose.contains("@octocat"), "a mention: {body}");
+        assert!(!prose.contains("<img"), "HTML: {body}");
+        assert!(!prose.contains("http://evil"), "a link: {prose}");
+        match prose.matches("<!--").count() {
+            0 => {}
+            1 => assert!(body.starts_with("<!-- drydock:"), "{body}"),
+            _ => panic!("one marker, Drydock's own: {body}"),
+        }
+    }
+}
+
 /// action.yml and `drydock github` agree on every input and output name.
 #[test]
 fn action_yml_declares_what_drydock_github_reads_and_writes() {

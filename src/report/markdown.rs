@@ -178,7 +178,7 @@ pub fn code_block(content: &str, language: &str, indent: &str) -> String {
 /// @mentions, no line breaks.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
+    for (i, c) in text.char_indices() {
         match c {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
@@ -191,6 +191,11 @@ pub fn escape(text: &str) -> String {
             '\\' | '`' | '*' | '_' | '[' | ']' | '#' | '|' | '~' => {
                 out.push('\\');
                 out.push(c);
+            }
+            // GitHub turns bare `http://...` and `www.` into links; an escaped `:` or `.` is not.
+            ':' if text[i + 1..].starts_with("//") => out.push_str("\\:"),
+            '.' if out.as_bytes().ends_with(b"www") || out.as_bytes().ends_with(b"WWW") => {
+                out.push_str("\\.")
             }
             _ => out.push(c),
         }
@@ -211,6 +216,11 @@ mod tests {
         assert!(!escaped.contains("[x]("), "{escaped}");
         assert!(!escaped.contains('\n'), "{escaped}");
         assert!(escaped.contains("\\`code\\`"), "{escaped}");
+        let autolinks = escape("see https://evil.example or www.evil.example");
+        assert_eq!(
+            autolinks,
+            "see https\\://evil.example or www\\.evil.example"
+        );
     }
 
     #[test]
