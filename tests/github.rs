@@ -12,7 +12,7 @@ use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 #[path = "support/mock_github.rs"]
 mod mock_github;
 
-use mock_github::{BOT, HEAD_SHA, REPO, State, comment, files, mount};
+use mock_github::{BOT, HEAD_SHA, REPO, State, comment, files, mount, mount_at};
 
 const BIN: &str = env!("CARGO_BIN_EXE_drydock");
 
@@ -167,6 +167,8 @@ async fn run_with_env(
 fn check_documented(request: &Request) {
     let method = request.method.as_str();
     let path = request.url.path();
+    // GitHub Enterprise serves the same API under /api/v3.
+    let path = path.strip_prefix("/api/v3").unwrap_or(path);
     let auth = request
         .headers
         .get("authorization")
@@ -931,6 +933,50 @@ async fn the_pull_request_cannot_inject_markup_mentions_or_a_marker() {
             _ => panic!("one marker, Drydock's own: {body}"),
         }
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn github_enterprise_is_reached_through_github_api_url() {
+    if no_local_postgres() {
+        return;
+    }
+    let change = [("db/migrations/002_email.sql", CHANGE)];
+    let (repo, base) = checkout(&change);
+    let server = MockServer::start().await;
+    let state = State {
+        base: &base,
+        labels: &[],
+        files: files(&change),
+        comments: vec![],
+        inline: vec![],
+        reviews: vec![],
+        write_status: 201,
+    };
+    mount_at(&server, "/api/v3", state).await;
+    let api = format!("{}/api/v3", server.uri());
+    let run = run_with_env(
+        &server,
+        repo.path(),
+        "pull_request",
+        "opened",
+        &[],
+        &[("GITHUB_API_URL", &api)],
+    )
+    .await;
+    assert_eq!(run.code(), Some(1), "{}", run.stderr());
+    assert!(
+        run.requests
+            .iter()
+            .all(|r| r.url.path().starts_with("/api/v3/"))
+    );
+    // Both pages of files were read, the second through the Link header's absolute URL.
+    let pages = run
+        .requests
+        .iter()
+        .filter(|r| r.url.path().ends_with("/files"))
+        .count();
+    assert_eq!(pages, 2);
+    assert_eq!(run.writes().len(), 2, "{:?}", run.writes());
 }
 
 /// action.yml and `drydock github` agree on every input and output name.

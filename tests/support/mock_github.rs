@@ -40,10 +40,15 @@ pub struct State<'a> {
 }
 
 pub async fn mount(server: &MockServer, state: State<'_>) {
+    mount_at(server, "", state).await
+}
+
+/// As [`mount`], under a path prefix: GitHub Enterprise serves its API at `/api/v3`.
+pub async fn mount_at(server: &MockServer, prefix: &str, state: State<'_>) {
     server.reset().await;
-    let pulls = format!("/repos/{REPO}/pulls/7");
+    let pulls = format!("{prefix}/repos/{REPO}/pulls/7");
     Mock::given(method("GET"))
-        .and(path("/user"))
+        .and(path(format!("{prefix}/user")))
         .respond_with(
             ResponseTemplate::new(403)
                 .set_body_json(json!({"message": "Resource not accessible by integration"})),
@@ -79,7 +84,10 @@ pub async fn mount(server: &MockServer, state: State<'_>) {
         .mount(server)
         .await;
     for (route, items) in [
-        (format!("/repos/{REPO}/issues/7/comments"), &state.comments),
+        (
+            format!("{prefix}/repos/{REPO}/issues/7/comments"),
+            &state.comments,
+        ),
         (format!("{pulls}/comments"), &state.inline),
         (format!("{pulls}/reviews"), &state.reviews),
     ] {
