@@ -61,6 +61,7 @@ fn checkout(change: &[(&str, &str)]) -> (tempfile::TempDir, String) {
     git(t.path(), &["commit", "-q", "-m", "base"]);
     let base = git(t.path(), &["rev-parse", "HEAD"]);
     for (name, sql) in change {
+        fs::create_dir_all(t.path().join(name).parent().unwrap()).unwrap();
         fs::write(t.path().join(name), sql).unwrap();
     }
     (t, base)
@@ -977,6 +978,62 @@ async fn github_enterprise_is_reached_through_github_api_url() {
         .count();
     assert_eq!(pages, 2);
     assert_eq!(run.writes().len(), 2, "{:?}", run.writes());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_migration_directory_gets_its_own_comment() {
+    if no_local_postgres() {
+        return;
+    }
+    let change = [
+        ("db/migrations/002_email.sql", CHANGE),
+        (
+            "analytics/migrations/001_events.sql",
+            "CREATE TABLE events (id bigint PRIMARY KEY, payload jsonb);\n",
+        ),
+    ];
+    let (repo, base) = checkout(&change);
+    let server = MockServer::start().await;
+    mount(
+        &server,
+        State {
+            base: &base,
+            labels: &[],
+            files: files(&change),
+            comments: vec![],
+            inline: vec![],
+            reviews: vec![],
+            write_status: 201,
+        },
+    )
+    .await;
+    let run = run(&server, repo.path(), "pull_request", "opened", &[]).await;
+    assert_eq!(run.code(), Some(1), "{}", run.stderr());
+    let comments: Vec<String> = run
+        .writes()
+        .into_iter()
+        .filter(|(_, path, _)| path.ends_with("/issues/7/comments"))
+        .map(|(_, _, body)| body["body"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(comments.len(), 2);
+    let analytics = comments
+        .iter()
+        .find(|c| c.contains("## Drydock · analytics/migrations: ✅ Passed"))
+        .expect("analytics comment");
+    let db = comments
+        .iter()
+        .find(|c| c.contains("## Drydock · db/migrations: 🛑 Blocked"))
+        .expect("db comment");
+    assert_ne!(
+        analytics.lines().next(),
+        db.lines().next(),
+        "each has its own marker"
+    );
+    assert!(!analytics.contains("drop-column") && db.contains("drop-column"));
+    assert!(
+        analytics.contains("added** table public.events"),
+        "{analytics}"
+    );
 }
 
 /// action.yml and `drydock github` agree on every input and output name.
