@@ -256,7 +256,14 @@ pub fn merge_failures(findings: &mut Vec<Finding>) {
 /// even when no statement was flagged for it (a DROP inside a DO block or a function). When a
 /// static finding already names the object, it gets the diff as evidence instead. `file` is
 /// where an unattributed finding points: the first migration under review.
-pub fn merge_schema_changes(findings: &mut Vec<Finding>, changes: &[Change], file: &str) {
+/// A removal with no static finding is attributed to the statement that took ACCESS EXCLUSIVE
+/// on its table (the DO block that dropped it), else to `file`.
+pub fn merge_schema_changes(
+    findings: &mut Vec<Finding>,
+    changes: &[Change],
+    traces: &[StatementTrace],
+    file: &str,
+) {
     let removed_tables: Vec<&str> = changes
         .iter()
         .filter(|c| c.destructive && c.kind == ObjectKind::Table)
@@ -293,9 +300,30 @@ pub fn merge_schema_changes(findings: &mut Vec<Finding>, changes: &[Change], fil
                 let meta = rules::by_name("destructive-change")
                     .expect("registered")
                     .meta();
+                let table = match change.kind {
+                    ObjectKind::Column => change.name.rsplit_once('.').map(|(t, _)| t),
+                    _ => Some(change.name.as_str()),
+                };
+                let location = traces
+                    .iter()
+                    .find(|t| {
+                        t.effects.locks.iter().any(|l| {
+                            Some(l.relation.as_str()) == table
+                                && l.mode == crate::sql::model::LockMode::AccessExclusive
+                        })
+                    })
+                    .map_or_else(
+                        || Finding::for_file(file),
+                        |t| FindingLocation {
+                            file: t.file.clone(),
+                            span: Some(t.span),
+                            start: t.start,
+                            end: t.end,
+                        },
+                    );
                 let mut f = lint::finding(
                     meta,
-                    Finding::for_file(file),
+                    location,
                     Hit::new(
                         format!(
                             "applying the migrations removed {} {}, though no statement was recognised as dropping it (a DROP inside a DO block or a function?): its data is deleted for good",

@@ -1077,6 +1077,8 @@ fn the_schema_diff_is_reported_and_a_hidden_drop_blocks() {
             .unwrap()
             .contains("table public.legacy")
     );
+    // At the statement that dropped it (it took ACCESS EXCLUSIVE on the table), line 2.
+    assert_eq!(hidden[0]["line"], 2, "{:#}", hidden[0]);
     // The explicit drop: the static finding, with the diff as evidence; no second finding.
     let explicit = findings_of(&report, "drop-table");
     assert_eq!(explicit.len(), 1);

@@ -132,7 +132,12 @@ pub async fn pipeline(args: &CheckArgs, config: &Config) -> Result<Checked> {
             .find(|(_, reviewed)| **reviewed)
             .map(|(f, _)| f.source.display_path())
             .unwrap_or_else(|| dir.path.clone());
-        verdict::merge_schema_changes(&mut findings, &dir.schema_changes, &first_reviewed);
+        verdict::merge_schema_changes(
+            &mut findings,
+            &dir.schema_changes,
+            &dir.traces,
+            &first_reviewed,
+        );
     }
     let verdict = Verdict::build(
         findings,
