@@ -88,8 +88,10 @@ fn main() {
     )
     .unwrap();
 
+    // `cargo bench` passes --bench; under `cargo test --all-targets` one run is a smoke test.
+    let runs = if std::env::args().any(|a| a == "--bench") { 5 } else { 1 };
     let mut times: Vec<Duration> = Vec::new();
-    for run in 1..=5 {
+    for run in 1..=runs {
         let started = Instant::now();
         let out = Command::new(env!("CARGO_BIN_EXE_drydock"))
             .arg("github")
@@ -121,11 +123,11 @@ fn main() {
         .iter()
         .filter(|r| r.method.as_str() == "POST" && r.url.path().ends_with("/issues/7/comments"))
         .count();
-    assert_eq!(comments, 5, "each run posts its summary comment");
+    assert_eq!(comments, runs, "each run posts its summary comment");
     times.sort();
     println!(
-        "drydock github, {} files + 1 new, local provider, mock GitHub: median {:.2} s (target < 5 s)",
+        "drydock github, {} files + 1 new, local provider, mock GitHub: median {:.2} s of {runs} (target < 5 s)",
         FILES,
-        times[2].as_secs_f64()
+        times[times.len() / 2].as_secs_f64()
     );
 }

@@ -878,6 +878,62 @@ fn sigterm_removes_the_container() {
 }
 
 #[test]
+fn the_next_docker_run_removes_the_container_of_a_killed_run() {
+    let Some(image) = docker_image() else { return };
+    let t = repo_with(&[("001_slow.sql", "SELECT pg_sleep(60);")]);
+    let with_label = |pid: &str| {
+        let out = Command::new("docker")
+            .args([
+                "ps",
+                "-aq",
+                "--filter",
+                &format!("label=dev.drydock.pid={pid}"),
+            ])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    let mut child = Command::new(BIN)
+        .args([
+            "check",
+            "migrations",
+            "--postgres",
+            "docker",
+            "--postgres-image",
+            &image,
+        ])
+        .current_dir(t.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id().to_string();
+    wait_for("the container to start", || !with_label(&pid).is_empty());
+    // SIGKILL: no chance to clean up.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let orphan = with_label(&pid);
+    assert!(!orphan.is_empty(), "the killed run's container is there");
+
+    let quick = repo_with(&[("001_t.sql", "CREATE TABLE t (id int);")]);
+    let out = check(
+        quick.path(),
+        &["--postgres", "docker", "--postgres-image", &image],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        with_label(&pid),
+        "",
+        "the killed run's container {orphan} was not removed"
+    );
+}
+
+#[test]
 fn markdown_report_has_a_section_per_file_with_evidence() {
     if no_local_postgres() {
         return;

@@ -12,6 +12,80 @@ use tokio_postgres::Config;
 /// Label on every container Drydock starts, with the starting process id as value.
 pub const LABEL: &str = "dev.drydock.pid";
 
+/// Label with `host/pid/start-time` of the starting process: a later run on the same host can
+/// tell a container whose Drydock was SIGKILLed (no chance to clean up) from one in use.
+pub const OWNER_LABEL: &str = "dev.drydock.owner";
+
+/// When process `pid` started (clock ticks since boot), from /proc; `None` if it is gone.
+fn process_start(pid: &str) -> Option<String> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name, which may hold spaces: state is field 3, starttime 22.
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    after_name.split_whitespace().nth(19).map(str::to_string)
+}
+
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_default()
+}
+
+fn owner() -> String {
+    let pid = std::process::id().to_string();
+    let start = process_start(&pid).unwrap_or_default();
+    format!("{}/{pid}/{start}", host_name())
+}
+
+/// Started on this host by a Drydock process that no longer runs.
+fn abandoned(owner: &str) -> bool {
+    let mut parts = owner.rsplitn(3, '/');
+    let (Some(start), Some(pid), Some(host)) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    host == host_name() && process_start(pid).as_deref() != Some(start)
+}
+
+/// Removes the containers of killed Drydock runs on this host.
+async fn sweep_abandoned() {
+    use testcontainers::bollard::query_parameters::{
+        ListContainersOptionsBuilder, RemoveContainerOptionsBuilder,
+    };
+    let Ok(docker) = testcontainers::bollard::Docker::connect_with_defaults() else {
+        return;
+    };
+    let filters = std::collections::HashMap::from([("label", vec![OWNER_LABEL])]);
+    let listed = docker
+        .list_containers(Some(
+            ListContainersOptionsBuilder::new()
+                .all(true)
+                .filters(&filters)
+                .build(),
+        ))
+        .await;
+    for container in listed.unwrap_or_default() {
+        let owner = container
+            .labels
+            .as_ref()
+            .and_then(|labels| labels.get(OWNER_LABEL))
+            .cloned()
+            .unwrap_or_default();
+        if let (true, Some(id)) = (abandoned(&owner), container.id) {
+            tracing::info!(container = %id, owner, "removing the container of a killed run");
+            let _ = docker
+                .remove_container(
+                    &id,
+                    Some(
+                        RemoveContainerOptionsBuilder::new()
+                            .force(true)
+                            .v(true)
+                            .build(),
+                    ),
+                )
+                .await;
+        }
+    }
+}
+
 const READY: &str = "database system is ready to accept connections";
 
 pub struct Container(ContainerAsync<GenericImage>);
@@ -51,6 +125,7 @@ pub async fn start(image: &str) -> Result<Server> {
         .with_env_var("POSTGRES_PASSWORD", &password)
         .with_env_var("POSTGRES_DB", "postgres")
         .with_label(LABEL, std::process::id().to_string())
+        .with_label(OWNER_LABEL, owner())
         .with_cmd([
             "-c",
             "fsync=off",
@@ -62,8 +137,10 @@ pub async fn start(image: &str) -> Result<Server> {
             "TimeZone=UTC",
         ])
         .with_startup_timeout(Duration::from_secs(120))
-        .start()
-        .await
+        .start();
+    // Meanwhile, clear away what killed runs left.
+    let (container, ()) = tokio::join!(container, sweep_abandoned());
+    let container = container
         .map_err(|e| anyhow!("{e}"))
         .with_context(|| {
             format!(
