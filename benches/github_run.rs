@@ -76,6 +76,7 @@ fn main() {
                 inline: vec![],
                 reviews: vec![],
                 write_status: 201,
+                fork: false,
             },
         )
         .await;
@@ -89,7 +90,11 @@ fn main() {
     .unwrap();
 
     // `cargo bench` passes --bench; under `cargo test --all-targets` one run is a smoke test.
-    let runs = if std::env::args().any(|a| a == "--bench") { 5 } else { 1 };
+    let runs = if std::env::args().any(|a| a == "--bench") {
+        5
+    } else {
+        1
+    };
     let mut times: Vec<Duration> = Vec::new();
     for run in 1..=runs {
         let started = Instant::now();

@@ -226,10 +226,12 @@ fn check_documented(request: &Request) {
                 body["commit_id"], HEAD_SHA,
                 "reviews are on the head commit"
             );
-            if body["event"] == "REQUEST_CHANGES" {
+            // "Required when using REQUEST_CHANGES or COMMENT for the event parameter."
+            if body["event"] != "APPROVE" {
                 assert!(
-                    !body["body"].as_str().unwrap().is_empty(),
-                    "REQUEST_CHANGES needs a body"
+                    !body["body"].as_str().unwrap_or("").is_empty(),
+                    "{} needs a body",
+                    body["event"]
                 );
             }
             for c in body["comments"].as_array().unwrap() {
@@ -272,6 +274,7 @@ async fn the_label_gates_destructive_changes_and_comments_stay_single() {
             inline: vec![],
             reviews: vec![],
             write_status: 201,
+            fork: false,
         },
     )
     .await;
@@ -388,6 +391,7 @@ async fn the_label_gates_destructive_changes_and_comments_stay_single() {
             inline: review_comments.clone(),
             reviews: vec![json!({"id": 99, "state": "CHANGES_REQUESTED", "user": {"login": BOT}})],
             write_status: 200,
+            fork: false,
         },
     )
     .await;
@@ -413,6 +417,7 @@ async fn the_label_gates_destructive_changes_and_comments_stay_single() {
             inline: review_comments,
             reviews: vec![json!({"id": 99, "state": "CHANGES_REQUESTED", "user": {"login": BOT}})],
             write_status: 200,
+            fork: false,
         },
     )
     .await;
@@ -462,6 +467,7 @@ async fn the_label_gates_destructive_changes_and_comments_stay_single() {
             inline: vec![],
             reviews: vec![],
             write_status: 201,
+            fork: false,
         },
     )
     .await;
@@ -487,6 +493,7 @@ async fn a_forks_read_only_token_falls_back_to_annotations_and_the_job_summary()
             inline: vec![],
             reviews: vec![],
             write_status: 403,
+            fork: true,
         },
     )
     .await;
@@ -507,6 +514,27 @@ async fn a_forks_read_only_token_falls_back_to_annotations_and_the_job_summary()
     assert!(run.summary.contains("drop-column"), "{}", run.summary);
     // It stopped writing after the first refusal.
     assert_eq!(run.writes().len(), 1, "{:?}", run.writes());
+
+    // The same refusal on a pull request from the repository itself: the job lacks permissions.
+    let state = State {
+        base: &base,
+        labels: &[],
+        files: files(&change),
+        comments: vec![],
+        inline: vec![],
+        reviews: vec![],
+        write_status: 403,
+        fork: false,
+    };
+    mount(&server, state).await;
+    let own = self::run(&server, repo.path(), "pull_request", "opened", &[]).await;
+    assert_eq!(own.code(), Some(1));
+    assert!(
+        own.summary
+            .contains("give the job \\`permissions: pull-requests: write\\`"),
+        "{}",
+        own.summary
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -530,6 +558,7 @@ async fn lines_outside_the_diff_get_no_inline_comment_and_a_422_keeps_the_review
             inline: vec![],
             reviews: vec![],
             write_status: 201,
+            fork: false,
         },
     )
     .await;
@@ -562,6 +591,7 @@ async fn lines_outside_the_diff_get_no_inline_comment_and_a_422_keeps_the_review
             inline: vec![],
             reviews: vec![],
             write_status: 201,
+            fork: false,
         },
     )
     .await;
@@ -620,6 +650,7 @@ async fn server_errors_are_retried_and_other_errors_are_reported_without_hiding_
             inline: vec![],
             reviews: vec![],
             write_status: 201,
+            fork: false,
         },
     )
     .await;
@@ -655,6 +686,7 @@ async fn server_errors_are_retried_and_other_errors_are_reported_without_hiding_
             inline: vec![],
             reviews: vec![],
             write_status: 500,
+            fork: false,
         },
     )
     .await;
@@ -688,6 +720,7 @@ async fn bad_input_gets_clear_messages_and_exit_codes() {
             inline: vec![],
             reviews: vec![],
             write_status: 201,
+            fork: false,
         },
     )
     .await;
@@ -710,6 +743,7 @@ async fn bad_input_gets_clear_messages_and_exit_codes() {
             inline: vec![],
             reviews: vec![json!({"id": 99, "state": "CHANGES_REQUESTED", "user": {"login": BOT}})],
             write_status: 200,
+            fork: false,
         },
     )
     .await;
@@ -855,6 +889,7 @@ async fn nothing_drydock_starts_can_read_the_token() {
             inline: vec![],
             reviews: vec![],
             write_status: 201,
+            fork: false,
         },
     )
     .await;
@@ -902,6 +937,7 @@ async fn the_pull_request_cannot_inject_markup_mentions_or_a_marker() {
             inline: vec![],
             reviews: vec![],
             write_status: 201,
+            fork: false,
         },
     )
     .await;
@@ -952,6 +988,7 @@ async fn github_enterprise_is_reached_through_github_api_url() {
         inline: vec![],
         reviews: vec![],
         write_status: 201,
+        fork: false,
     };
     mount_at(&server, "/api/v3", state).await;
     let api = format!("{}/api/v3", server.uri());
@@ -1004,6 +1041,7 @@ async fn each_migration_directory_gets_its_own_comment() {
             inline: vec![],
             reviews: vec![],
             write_status: 201,
+            fork: false,
         },
     )
     .await;

@@ -214,19 +214,30 @@ fn read_event(action: &Action) -> Result<Option<u64>> {
 /// What the publishing found out, for the job summary and the exit code.
 #[derive(Default)]
 struct Published {
+    /// The pull request comes from another repository.
+    from_fork: bool,
+    /// GitHub refused a write with 403: write nothing more.
+    read_only: bool,
     notices: Vec<String>,
     /// An API error other than a fork's read-only token.
     failed: bool,
 }
 
 impl Published {
-    /// Handles a write's error: a 403 means a read-only token (a fork), so stop writing and
+    /// Handles a write's error: a 403 means a read-only token (a fork's), so stop writing and
     /// say so; anything else is reported and remembered.
-    fn write_failed(&mut self, what: &str, error: &ApiError, read_only: &mut bool) {
+    fn write_failed(&mut self, what: &str, error: &ApiError) {
         if error.is_forbidden() {
-            if !*read_only {
-                *read_only = true;
-                let notice = "This pull request's token cannot write to it (a pull request from a fork gets a read-only token), so Drydock's findings are in the workflow annotations and this job summary instead of a comment and a review.".to_string();
+            if !self.read_only {
+                self.read_only = true;
+                let why = if self.from_fork {
+                    "a pull request from a fork gets a read-only token"
+                } else {
+                    "give the job `permissions: pull-requests: write`"
+                };
+                let notice = format!(
+                    "This pull request's token cannot write to it ({why}), so Drydock's findings are in the workflow annotations and this job summary instead of a comment and a review."
+                );
                 println!("::warning title=Drydock::{notice}");
                 self.notices.push(notice);
             }
@@ -289,10 +300,12 @@ async fn github(action: Action) -> Result<i32> {
         .map(|t| t.dir.path.clone())
         .filter(|dir| files.iter().any(|f| is_within(Path::new(&f.filename), dir)))
         .collect();
-    let mut published = Published::default();
-    let mut read_only = false;
+    let mut published = Published {
+        from_fork: pr.from_fork(),
+        ..Published::default()
+    };
     if touched.is_empty() {
-        return nothing_to_check(&action, &publisher, &mut published, &mut read_only).await;
+        return nothing_to_check(&action, &publisher, &mut published).await;
     }
 
     let args = CheckArgs {
@@ -346,11 +359,10 @@ async fn github(action: Action) -> Result<i32> {
             &per_directory,
             &sources,
             &mut published,
-            &mut read_only,
         )
         .await;
     }
-    if !read_only {
+    if !published.read_only {
         publish_review(
             &action,
             &publisher,
@@ -360,7 +372,6 @@ async fn github(action: Action) -> Result<i32> {
             &sources,
             &label,
             &mut published,
-            &mut read_only,
         )
         .await;
     }
@@ -469,12 +480,11 @@ async fn publish_comments(
     per_directory: &[(String, Verdict, ApplyReport)],
     sources: &Sources<'_>,
     published: &mut Published,
-    read_only: &mut bool,
 ) {
     let existing = match publisher.summary_comments().await {
         Ok(existing) => existing,
         Err(e) => {
-            published.write_failed("read the pull request's comments", &e, read_only);
+            published.write_failed("read the pull request's comments", &e);
             return;
         }
     };
@@ -484,7 +494,7 @@ async fn publish_comments(
             .upsert_comment(&existing, &summary_marker(directory), &body)
             .await
         {
-            published.write_failed("post the summary comment", &e, read_only);
+            published.write_failed("post the summary comment", &e);
             return;
         }
     }
@@ -493,7 +503,7 @@ async fn publish_comments(
         .iter()
         .map(|(d, ..)| summary_marker(d))
         .collect();
-    retire_comments(publisher, &existing, &current, published, read_only).await;
+    retire_comments(publisher, &existing, &current, published).await;
 }
 
 /// Turns the bot's summary comments whose marker is not in `keep` into "nothing to check".
@@ -502,7 +512,6 @@ async fn retire_comments(
     existing: &[(u64, String)],
     keep: &[String],
     published: &mut Published,
-    read_only: &mut bool,
 ) {
     for (_, body) in existing {
         let marker = body.lines().next().unwrap_or("");
@@ -513,7 +522,7 @@ async fn retire_comments(
             .upsert_comment(existing, marker, &nothing_to_check_comment(marker))
             .await
         {
-            published.write_failed("update an old summary comment", &e, read_only);
+            published.write_failed("update an old summary comment", &e);
             return;
         }
     }
@@ -529,12 +538,11 @@ async fn publish_review(
     sources: &Sources<'_>,
     label: &str,
     published: &mut Published,
-    read_only: &mut bool,
 ) {
     let blocking_reviews = match publisher.blocking_reviews().await {
         Ok(ids) => ids,
         Err(e) => {
-            published.write_failed("read the pull request's reviews", &e, read_only);
+            published.write_failed("read the pull request's reviews", &e);
             return;
         }
     };
@@ -547,7 +555,7 @@ async fn publish_review(
         };
         for id in &blocking_reviews {
             if let Err(e) = publisher.dismiss_review(*id, &why).await {
-                published.write_failed("dismiss Drydock's earlier blocking review", &e, read_only);
+                published.write_failed("dismiss Drydock's earlier blocking review", &e);
                 return;
             }
         }
@@ -558,7 +566,7 @@ async fn publish_review(
         let existing = match publisher.inline_comment_bodies().await {
             Ok(bodies) => bodies,
             Err(e) => {
-                published.write_failed("read the review comments", &e, read_only);
+                published.write_failed("read the review comments", &e);
                 return;
             }
         };
@@ -593,7 +601,13 @@ async fn publish_review(
             ),
         )
     } else {
-        ("COMMENT", String::new())
+        (
+            "COMMENT",
+            format!(
+                "Drydock: {} finding(s) on the changed lines; the summary comment has them all.",
+                comments.len()
+            ),
+        )
     };
     let result = publisher
         .create_review(&pr.head.sha, event, &body, &comments)
@@ -611,10 +625,10 @@ async fn publish_review(
                 .create_review(&pr.head.sha, event, &body, &[])
                 .await
             {
-                published.write_failed("post the review", &e, read_only);
+                published.write_failed("post the review", &e);
             }
         } else {
-            published.write_failed("post the review", &e, read_only);
+            published.write_failed("post the review", &e);
         }
     }
 }
@@ -623,15 +637,14 @@ async fn nothing_to_check(
     action: &Action,
     publisher: &Publisher<'_>,
     published: &mut Published,
-    read_only: &mut bool,
 ) -> Result<i32> {
     let message = "Drydock: nothing to check: this pull request changes no migration files.";
     println!("{message}");
     // Earlier comments and a blocking review are out of date now.
     if action.comment {
         match publisher.summary_comments().await {
-            Ok(existing) => retire_comments(publisher, &existing, &[], published, read_only).await,
-            Err(e) => published.write_failed("read the pull request's comments", &e, read_only),
+            Ok(existing) => retire_comments(publisher, &existing, &[], published).await,
+            Err(e) => published.write_failed("read the pull request's comments", &e),
         }
     }
     match publisher.blocking_reviews().await {
@@ -644,12 +657,12 @@ async fn nothing_to_check(
                     )
                     .await
                 {
-                    published.write_failed("dismiss Drydock's earlier review", &e, read_only);
+                    published.write_failed("dismiss Drydock's earlier review", &e);
                     break;
                 }
             }
         }
-        Err(e) => published.write_failed("read the pull request's reviews", &e, read_only),
+        Err(e) => published.write_failed("read the pull request's reviews", &e),
     }
     append_step_summary(action, &format!("{message}\n"));
     write_outputs(

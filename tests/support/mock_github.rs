@@ -17,11 +17,12 @@ pub fn added_patch(sql: &str) -> String {
     format!("@@ -0,0 +1,{} @@\n{}", lines.len(), lines.join("\n"))
 }
 
-pub fn pull(base: &str, labels: &[&str]) -> Value {
+pub fn pull(base: &str, labels: &[&str], fork: bool) -> Value {
+    let head_repo = if fork { "contributor/shop" } else { REPO };
     json!({
         "number": 7,
         "state": "open",
-        "head": {"sha": HEAD_SHA, "ref": "feature", "repo": {"full_name": REPO}},
+        "head": {"sha": HEAD_SHA, "ref": "feature", "repo": {"full_name": head_repo}},
         "base": {"sha": base, "ref": "main", "repo": {"full_name": REPO}},
         "labels": labels.iter().map(|l| json!({"name": l})).collect::<Vec<_>>(),
     })
@@ -37,6 +38,8 @@ pub struct State<'a> {
     pub reviews: Vec<Value>,
     /// Status of every write (201, or 403 for a fork's token).
     pub write_status: u16,
+    /// The head branch lives in a fork (another repository).
+    pub fork: bool,
 }
 
 pub async fn mount(server: &MockServer, state: State<'_>) {
@@ -57,7 +60,11 @@ pub async fn mount_at(server: &MockServer, prefix: &str, state: State<'_>) {
         .await;
     Mock::given(method("GET"))
         .and(path(pulls.clone()))
-        .respond_with(ResponseTemplate::new(200).set_body_json(pull(state.base, state.labels)))
+        .respond_with(ResponseTemplate::new(200).set_body_json(pull(
+            state.base,
+            state.labels,
+            state.fork,
+        )))
         .mount(server)
         .await;
     // Files over two pages, linked as GitHub links them.
