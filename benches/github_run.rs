@@ -66,20 +66,7 @@ fn main() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let server = runtime.block_on(async {
         let server = wiremock::MockServer::start().await;
-        mount(
-            &server,
-            State {
-                base: &base,
-                labels: &[],
-                files: files(&change),
-                comments: vec![],
-                inline: vec![],
-                reviews: vec![],
-                write_status: 201,
-                fork: false,
-            },
-        )
-        .await;
+        mount(&server, State::new(&base, files(&change))).await;
         server
     });
     let event = repo.path().join("event.json");

@@ -264,20 +264,7 @@ async fn the_label_gates_destructive_changes_and_comments_stay_single() {
     let inputs = [("override-label", label), ("fail-on", "never")];
 
     // 1. No label: the run blocks, one comment, one REQUEST_CHANGES review with inline comments.
-    mount(
-        &server,
-        State {
-            base: &base,
-            labels: &[],
-            files: files(&change),
-            comments: vec![],
-            inline: vec![],
-            reviews: vec![],
-            write_status: 201,
-            fork: false,
-        },
-    )
-    .await;
+    mount(&server, State::new(&base, files(&change))).await;
     let first = run(&server, repo.path(), "pull_request", "opened", &inputs).await;
     assert_eq!(
         first.code(),
@@ -457,20 +444,7 @@ async fn the_label_gates_destructive_changes_and_comments_stay_single() {
     );
 
     // 4. The label comes off again: blocked again.
-    mount(
-        &server,
-        State {
-            base: &base,
-            labels: &[],
-            files: files(&change),
-            comments: vec![],
-            inline: vec![],
-            reviews: vec![],
-            write_status: 201,
-            fork: false,
-        },
-    )
-    .await;
+    mount(&server, State::new(&base, files(&change))).await;
     let fourth = run(&server, repo.path(), "pull_request", "unlabeled", &inputs).await;
     assert_eq!(fourth.code(), Some(1));
 }
@@ -486,14 +460,9 @@ async fn a_forks_read_only_token_falls_back_to_annotations_and_the_job_summary()
     mount(
         &server,
         State {
-            base: &base,
-            labels: &[],
-            files: files(&change),
-            comments: vec![],
-            inline: vec![],
-            reviews: vec![],
             write_status: 403,
             fork: true,
+            ..State::new(&base, files(&change))
         },
     )
     .await;
@@ -517,14 +486,8 @@ async fn a_forks_read_only_token_falls_back_to_annotations_and_the_job_summary()
 
     // The same refusal on a pull request from the repository itself: the job lacks permissions.
     let state = State {
-        base: &base,
-        labels: &[],
-        files: files(&change),
-        comments: vec![],
-        inline: vec![],
-        reviews: vec![],
         write_status: 403,
-        fork: false,
+        ..State::new(&base, files(&change))
     };
     mount(&server, state).await;
     let own = self::run(&server, repo.path(), "pull_request", "opened", &[]).await;
@@ -548,20 +511,7 @@ async fn lines_outside_the_diff_get_no_inline_comment_and_a_422_keeps_the_review
     // GitHub shows only line 3 as changed (as if lines 1-2 were already in the base).
     let mut pr_files = files(&change);
     pr_files[1]["patch"] = json!("@@ -2,0 +3,1 @@\n+ALTER TABLE users DROP COLUMN nickname;");
-    mount(
-        &server,
-        State {
-            base: &base,
-            labels: &[],
-            files: pr_files.clone(),
-            comments: vec![],
-            inline: vec![],
-            reviews: vec![],
-            write_status: 201,
-            fork: false,
-        },
-    )
-    .await;
+    mount(&server, State::new(&base, pr_files.clone())).await;
     let run1 = run(
         &server,
         repo.path(),
@@ -581,20 +531,7 @@ async fn lines_outside_the_diff_get_no_inline_comment_and_a_422_keeps_the_review
     assert_eq!(lines, [3]);
 
     // GitHub refuses the lines anyway (422): the review is posted again without them.
-    mount(
-        &server,
-        State {
-            base: &base,
-            labels: &[],
-            files: pr_files,
-            comments: vec![],
-            inline: vec![],
-            reviews: vec![],
-            write_status: 201,
-            fork: false,
-        },
-    )
-    .await;
+    mount(&server, State::new(&base, pr_files)).await;
     Mock::given(method("POST"))
         .and(path(format!("/repos/{REPO}/pulls/7/reviews")))
         .and(|r: &Request| {
@@ -640,20 +577,7 @@ async fn server_errors_are_retried_and_other_errors_are_reported_without_hiding_
     )];
     let (repo, base) = checkout(&change);
     let server = MockServer::start().await;
-    mount(
-        &server,
-        State {
-            base: &base,
-            labels: &[],
-            files: files(&change),
-            comments: vec![],
-            inline: vec![],
-            reviews: vec![],
-            write_status: 201,
-            fork: false,
-        },
-    )
-    .await;
+    mount(&server, State::new(&base, files(&change))).await;
     Mock::given(method("GET"))
         .and(path(format!("/repos/{REPO}/pulls/7")))
         .respond_with(ResponseTemplate::new(502))
@@ -679,14 +603,8 @@ async fn server_errors_are_retried_and_other_errors_are_reported_without_hiding_
     mount(
         &server,
         State {
-            base: &base,
-            labels: &[],
-            files: files(&change),
-            comments: vec![],
-            inline: vec![],
-            reviews: vec![],
             write_status: 500,
-            fork: false,
+            ..State::new(&base, files(&change))
         },
     )
     .await;
@@ -710,20 +628,7 @@ async fn server_errors_are_retried_and_other_errors_are_reported_without_hiding_
 async fn bad_input_gets_clear_messages_and_exit_codes() {
     let (repo, base) = checkout(&[("README.md", "shop, now with docs\n")]);
     let server = MockServer::start().await;
-    mount(
-        &server,
-        State {
-            base: &base,
-            labels: &[],
-            files: files(&[]),
-            comments: vec![],
-            inline: vec![],
-            reviews: vec![],
-            write_status: 201,
-            fork: false,
-        },
-    )
-    .await;
+    mount(&server, State::new(&base, files(&[]))).await;
 
     // No migration changes: a short result, no comment.
     let quiet = run(&server, repo.path(), "pull_request", "opened", &[]).await;
@@ -879,20 +784,7 @@ async fn nothing_drydock_starts_can_read_the_token() {
         std::env::var("PATH").unwrap()
     );
     let server = MockServer::start().await;
-    mount(
-        &server,
-        State {
-            base: &base,
-            labels: &[],
-            files: files(&change),
-            comments: vec![],
-            inline: vec![],
-            reviews: vec![],
-            write_status: 201,
-            fork: false,
-        },
-    )
-    .await;
+    mount(&server, State::new(&base, files(&change))).await;
     let run = run_with_env(
         &server,
         repo.path(),
@@ -927,20 +819,7 @@ async fn the_pull_request_cannot_inject_markup_mentions_or_a_marker() {
     let change = [("db/migrations/002_hostile.sql", hostile)];
     let (repo, base) = checkout(&change);
     let server = MockServer::start().await;
-    mount(
-        &server,
-        State {
-            base: &base,
-            labels: &[],
-            files: files(&change),
-            comments: vec![],
-            inline: vec![],
-            reviews: vec![],
-            write_status: 201,
-            fork: false,
-        },
-    )
-    .await;
+    mount(&server, State::new(&base, files(&change))).await;
     let run = run(&server, repo.path(), "pull_request", "opened", &[]).await;
     assert_eq!(run.code(), Some(1), "{}", run.stderr());
     let bodies: Vec<String> = run
@@ -980,16 +859,7 @@ async fn github_enterprise_is_reached_through_github_api_url() {
     let change = [("db/migrations/002_email.sql", CHANGE)];
     let (repo, base) = checkout(&change);
     let server = MockServer::start().await;
-    let state = State {
-        base: &base,
-        labels: &[],
-        files: files(&change),
-        comments: vec![],
-        inline: vec![],
-        reviews: vec![],
-        write_status: 201,
-        fork: false,
-    };
+    let state = State::new(&base, files(&change));
     mount_at(&server, "/api/v3", state).await;
     let api = format!("{}/api/v3", server.uri());
     let run = run_with_env(
@@ -1031,20 +901,7 @@ async fn each_migration_directory_gets_its_own_comment() {
     ];
     let (repo, base) = checkout(&change);
     let server = MockServer::start().await;
-    mount(
-        &server,
-        State {
-            base: &base,
-            labels: &[],
-            files: files(&change),
-            comments: vec![],
-            inline: vec![],
-            reviews: vec![],
-            write_status: 201,
-            fork: false,
-        },
-    )
-    .await;
+    mount(&server, State::new(&base, files(&change))).await;
     let run = run(&server, repo.path(), "pull_request", "opened", &[]).await;
     assert_eq!(run.code(), Some(1), "{}", run.stderr());
     let comments: Vec<String> = run

@@ -42,6 +42,23 @@ pub struct State<'a> {
     pub fork: bool,
 }
 
+impl<'a> State<'a> {
+    /// A fresh pull request from the repository itself, changing `files`, with no labels,
+    /// comments or reviews yet; writes succeed.
+    pub fn new(base: &'a str, files: Vec<Value>) -> State<'a> {
+        State {
+            base,
+            labels: &[],
+            files,
+            comments: vec![],
+            inline: vec![],
+            reviews: vec![],
+            write_status: 201,
+            fork: false,
+        }
+    }
+}
+
 pub async fn mount(server: &MockServer, state: State<'_>) {
     mount_at(server, "", state).await
 }
