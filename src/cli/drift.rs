@@ -7,7 +7,7 @@ use super::{DriftArgs, runtime, targets};
 use crate::apply::postgres::{Server, describe_config};
 use crate::config::Config;
 use crate::diff;
-use crate::report::{OutputFormat, schema_diff};
+use crate::report::schema_diff;
 use anyhow::{Result, bail};
 
 pub fn run(args: DriftArgs) -> i32 {
@@ -15,20 +15,17 @@ pub fn run(args: DriftArgs) -> i32 {
 }
 
 async fn drift(args: DriftArgs) -> Result<i32> {
-    if !matches!(
-        args.format,
-        OutputFormat::Text | OutputFormat::Json | OutputFormat::Markdown
-    ) {
-        bail!("drift prints text, json or markdown");
-    }
-    let config = Config::load(args.config.as_deref())?;
+    let config = Config::load(args.options.config.as_deref())?;
     let (provider, image) = runtime::provider(
         &config,
-        args.postgres.as_deref(),
-        args.postgres_image.as_deref(),
+        args.options.postgres.as_deref(),
+        args.options.postgres_image.as_deref(),
     )?;
-    let (targets, input_errors) =
-        targets::load(&args.dirs, args.migration_format.as_deref(), &config)?;
+    let (targets, input_errors) = targets::load(
+        &args.dirs,
+        args.options.migration_format.as_deref(),
+        &config,
+    )?;
     if input_errors > 0 {
         return Ok(2);
     }
@@ -58,7 +55,7 @@ async fn drift(args: DriftArgs) -> Result<i32> {
     let directory = crate::plan::display(&target.dir.path);
     print!(
         "{}",
-        schema_diff::render_drift(args.format, &directory, &live_name, &changes)
+        schema_diff::render_drift(args.options.format.into(), &directory, &live_name, &changes)
     );
     Ok(if changes.is_empty() { 0 } else { 1 })
 }

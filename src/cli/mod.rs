@@ -112,18 +112,8 @@ pub struct DiffArgs {
     pub from: String,
     /// The new state, in the same forms.
     pub to: String,
-    /// Where directories are applied: auto, docker, local or a postgres:// URL.
-    #[arg(long)]
-    pub postgres: Option<String>,
-    #[arg(long = "postgres-image")]
-    pub postgres_image: Option<String>,
-    /// text, json or markdown.
-    #[arg(long, value_enum, default_value = "text")]
-    pub format: OutputFormat,
-    #[arg(long)]
-    pub config: Option<PathBuf>,
-    #[arg(long = "migration-format")]
-    pub migration_format: Option<String>,
+    #[command(flatten)]
+    pub options: SchemaOptions,
 }
 
 #[derive(clap::Args)]
@@ -135,18 +125,41 @@ pub struct DriftArgs {
     /// The migration directory this database runs (default: drydock.toml's, else the one found
     /// in the repository).
     pub dirs: Vec<PathBuf>,
-    /// Where to build the expected schema: auto, docker, local or a postgres:// URL.
+    #[command(flatten)]
+    pub options: SchemaOptions,
+}
+
+/// What `diff` and `drift` share: where migration directories are applied, and the output.
+#[derive(clap::Args)]
+pub struct SchemaOptions {
+    /// Where migration directories are applied: auto, docker, local or a postgres:// URL.
     #[arg(long)]
     pub postgres: Option<String>,
     #[arg(long = "postgres-image")]
     pub postgres_image: Option<String>,
-    /// text, json or markdown.
     #[arg(long, value_enum, default_value = "text")]
-    pub format: OutputFormat,
+    pub format: SchemaFormat,
     #[arg(long)]
     pub config: Option<PathBuf>,
     #[arg(long = "migration-format")]
     pub migration_format: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SchemaFormat {
+    Text,
+    Json,
+    Markdown,
+}
+
+impl From<SchemaFormat> for OutputFormat {
+    fn from(format: SchemaFormat) -> OutputFormat {
+        match format {
+            SchemaFormat::Text => OutputFormat::Text,
+            SchemaFormat::Json => OutputFormat::Json,
+            SchemaFormat::Markdown => OutputFormat::Markdown,
+        }
+    }
 }
 
 /// Exit codes: 0 clean, 1 an error-severity finding remains, 2 usage or input errors.

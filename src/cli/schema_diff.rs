@@ -8,7 +8,7 @@ use crate::apply::{self, DirInput, Settings};
 use crate::config::Config;
 use crate::diff::{self, Schema, introspect};
 use crate::plan::{self, MigrationDir};
-use crate::report::{OutputFormat, schema_diff};
+use crate::report::schema_diff;
 use anyhow::{Context, Result, anyhow, bail};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -152,7 +152,7 @@ fn load_directory(
     };
     let (targets, input_errors) = targets::load(
         std::slice::from_ref(&on_disk),
-        args.migration_format.as_deref(),
+        args.options.migration_format.as_deref(),
         config,
     )?;
     if input_errors > 0 {
@@ -182,13 +182,7 @@ fn load_directory(
 }
 
 async fn diff_sources(args: DiffArgs) -> Result<i32> {
-    if !matches!(
-        args.format,
-        OutputFormat::Text | OutputFormat::Json | OutputFormat::Markdown
-    ) {
-        bail!("diff prints text, json or markdown");
-    }
-    let config = Config::load(args.config.as_deref())?;
+    let config = Config::load(args.options.config.as_deref())?;
     let sources = [args.from.parse::<SchemaSource>()?, args.to.parse()?];
     let scratch = tempfile::tempdir().context("cannot create a scratch directory")?;
     let mut dirs = Vec::new();
@@ -207,8 +201,8 @@ async fn diff_sources(args: DiffArgs) -> Result<i32> {
     } else {
         let (provider, image) = runtime::provider(
             &config,
-            args.postgres.as_deref(),
-            args.postgres_image.as_deref(),
+            args.options.postgres.as_deref(),
+            args.options.postgres_image.as_deref(),
         )?;
         Some(Server::start(&provider, &image).await?)
     };
@@ -251,7 +245,7 @@ async fn diff_sources(args: DiffArgs) -> Result<i32> {
     print!(
         "{}",
         schema_diff::render_diff(
-            args.format,
+            args.options.format.into(),
             &sources[0].label(),
             &sources[1].label(),
             &changes
