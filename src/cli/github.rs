@@ -326,12 +326,7 @@ async fn github(action: Action) -> Result<i32> {
         checked.verdict.approved_by = Some(label.clone());
     }
     let verdict = &checked.verdict;
-    let mut sources = Sources::default();
-    for t in &checked.targets {
-        for f in &t.dir.files {
-            sources.add(&f.source);
-        }
-    }
+    let sources = targets::sources(&checked.targets);
 
     // What the job log and the next steps see first: annotations and the JSON report.
     print!("{}", report::github::render(verdict));

@@ -9,7 +9,7 @@ mod schema_diff;
 mod targets;
 
 use crate::lint::rules;
-use crate::report::{self, ApplyReport, OutputFormat, Sources};
+use crate::report::{self, ApplyReport, OutputFormat};
 use crate::verdict::Verdict;
 use clap::{Parser, Subcommand};
 use std::io::IsTerminal;
@@ -222,12 +222,7 @@ fn render(
     targets: &[Target],
     apply: Option<&ApplyReport>,
 ) -> String {
-    let mut sources = Sources::default();
-    for t in targets {
-        for f in &t.dir.files {
-            sources.add(&f.source);
-        }
-    }
+    let sources = targets::sources(targets);
     match format {
         OutputFormat::Text => {
             let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();

@@ -157,6 +157,17 @@ pub fn review(
     })
 }
 
+/// Every file of the targets, by the path findings name them with.
+pub fn sources(targets: &[Target]) -> crate::report::Sources<'_> {
+    let mut sources = crate::report::Sources::default();
+    for t in targets {
+        for f in &t.dir.files {
+            sources.add(&f.source);
+        }
+    }
+    sources
+}
+
 /// Runs the static rules over every target's files under review.
 pub fn lint_all(targets: &[Target], reviews: &[Review], config: &Config) -> Linted {
     let settings = LintSettings {
