@@ -6,23 +6,15 @@
 #[path = "../tests/support/mock_github.rs"]
 mod mock_github;
 
+#[path = "../tests/support/git.rs"]
+mod git_support;
+use git_support::git;
 use mock_github::{State, files, mount};
 use std::fs;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 const FILES: usize = 300;
-
-fn git(dir: &std::path::Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(["-c", "user.email=b@b", "-c", "user.name=b"])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("git runs");
-    assert!(out.status.success(), "git {args:?}");
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
 
 /// Migration `n` of a growing shop schema: tables, foreign keys, indexes, backfills.
 fn migration(n: usize) -> String {

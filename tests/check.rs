@@ -4,6 +4,9 @@
 //! Without PostgreSQL binaries or Docker, a developer's `cargo test` skips the tests that need
 //! them and says so; under CI (`CI` set) they fail instead, since .ci/run provides both.
 
+#[path = "support/git.rs"]
+mod git_support;
+use git_support::git;
 use serde_json::Value;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -94,18 +97,6 @@ fn write_migrations(root: &Path, files: &[(&str, &str)]) {
     for (name, content) in files {
         fs::write(root.join("migrations").join(name), content).unwrap();
     }
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let ok = Command::new("git")
-        .args(["-c", "user.email=t@t", "-c", "user.name=t"])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
-        .status
-        .success();
-    assert!(ok, "git {args:?}");
 }
 
 /// A repository whose `main` holds `base` and whose work tree adds `change`.

@@ -1,5 +1,8 @@
 //! The `drydock` binary as users run it: exit codes, output formats, bad input, --base.
 
+#[path = "support/git.rs"]
+mod git_support;
+use git_support::git;
 use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
@@ -186,18 +189,6 @@ fn config_turns_rules_off_and_ignores_are_honoured() {
     let out = drydock(&["lint", "--format", "json", "migrations"], t.path());
     assert_eq!(stdout(&out).trim(), "[]");
     assert_eq!(out.status.code(), Some(0));
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let ok = Command::new("git")
-        .args(["-c", "user.email=t@t", "-c", "user.name=t"])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
-        .status
-        .success();
-    assert!(ok, "git {args:?}");
 }
 
 #[test]

@@ -2,6 +2,9 @@
 //! repository, and a mock GitHub (wiremock) that answers as GitHub's REST API documents and
 //! checks every request Drydock makes against it.
 
+#[path = "support/git.rs"]
+mod git_support;
+use git_support::git;
 use serde_json::{Value, json};
 use std::fs;
 use std::path::Path;
@@ -26,17 +29,6 @@ fn no_local_postgres() -> bool {
     );
     eprintln!("skipping: no PostgreSQL server binaries (initdb, postgres)");
     true
-}
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(["-c", "user.email=t@t", "-c", "user.name=t"])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "git {args:?}");
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
 const CHANGE: &str = "SET lock_timeout = '2s';

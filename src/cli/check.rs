@@ -47,6 +47,18 @@ pub struct Checked {
 
 /// Lint, apply, trace and diff: everything `drydock check` does short of printing.
 pub async fn pipeline(args: &CheckArgs, config: &Config) -> Result<Checked> {
+    let (targets, input_errors) =
+        targets::load(&args.dirs, args.migration_format.as_deref(), config)?;
+    pipeline_on(targets, input_errors, args, config).await
+}
+
+/// [`pipeline`] on targets already loaded (`args.dirs` is not read).
+pub async fn pipeline_on(
+    targets: Vec<Target>,
+    input_errors: usize,
+    args: &CheckArgs,
+    config: &Config,
+) -> Result<Checked> {
     if args.base.is_some() && !args.changed.is_empty() {
         return Err(anyhow!(
             "give either --base or --changed, not both: --base finds the changed files itself"
@@ -64,8 +76,6 @@ pub async fn pipeline(args: &CheckArgs, config: &Config) -> Result<Checked> {
     )?;
     let timeout = seconds("--timeout", args.timeout.unwrap_or(config.check.timeout))?;
 
-    let (targets, input_errors) =
-        targets::load(&args.dirs, args.migration_format.as_deref(), config)?;
     let reviews = targets
         .iter()
         .map(|t| targets::review(t, args.base.as_deref(), &args.changed, config))

@@ -5,8 +5,9 @@
 //! lack the override label (dismissed once approved or fixed), annotations, the job summary and
 //! the step outputs. A fork's read-only token falls back to annotations and the job summary.
 
-use super::check::{Checked, pipeline};
-use super::{CheckArgs, runtime, targets};
+use super::check::{Checked, pipeline_on};
+use super::targets::{self, Target};
+use super::{CheckArgs, runtime};
 use crate::config::Config;
 use crate::finding::Severity;
 use crate::publish::client::{ApiError, GitHub, RetryPolicy};
@@ -19,7 +20,7 @@ use crate::report::{self, ApplyReport, OutputFormat, Sources};
 use crate::verdict::Verdict;
 use anyhow::{Context, Result, anyhow, bail};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Variables whose values must not reach anything Drydock starts (git, Postgres).
 const SECRETS: &[&str] = &[
@@ -295,10 +296,18 @@ async fn github(action: Action) -> Result<i32> {
     if input_errors > 0 {
         return Ok(2);
     }
-    let touched: Vec<PathBuf> = all_targets
-        .iter()
-        .map(|t| t.dir.path.clone())
-        .filter(|dir| files.iter().any(|f| is_within(Path::new(&f.filename), dir)))
+    let root = std::env::current_dir()
+        .and_then(|d| d.canonicalize())
+        .context("cannot read the current directory")?;
+    let touched: Vec<Target> = all_targets
+        .into_iter()
+        .filter(|t| {
+            t.dir.path.canonicalize().is_ok_and(|dir| {
+                files
+                    .iter()
+                    .any(|f| root.join(&f.filename).starts_with(&dir))
+            })
+        })
         .collect();
     let mut published = Published {
         from_fork: pr.from_fork(),
@@ -309,7 +318,7 @@ async fn github(action: Action) -> Result<i32> {
     }
 
     let args = CheckArgs {
-        dirs: touched,
+        dirs: Vec::new(),
         base: Some(pr.base.sha.clone()),
         changed: Vec::new(),
         postgres: action.postgres.clone(),
@@ -320,7 +329,7 @@ async fn github(action: Action) -> Result<i32> {
         config: action.config.clone(),
         migration_format: None,
     };
-    let mut checked = pipeline(&args, &config).await?;
+    let mut checked = pipeline_on(touched, 0, &args, &config).await?;
     checked.verdict.override_label = label.clone();
     if pr.has_label(&label) {
         checked.verdict.approved_by = Some(label.clone());
@@ -428,16 +437,6 @@ async fn github(action: Action) -> Result<i32> {
     })
 }
 
-/// Whether a pull request's file (relative to the repository root, the current directory) lies
-/// in `dir`.
-fn is_within(file: &Path, dir: &Path) -> bool {
-    let root = std::env::current_dir().and_then(|d| d.canonicalize());
-    match (root, dir.canonicalize()) {
-        (Ok(root), Ok(dir)) => root.join(file).starts_with(dir),
-        _ => false,
-    }
-}
-
 /// The verdict and apply report of each directory, for its own comment.
 fn split_by_directory(checked: &Checked) -> Vec<(String, Verdict, ApplyReport)> {
     checked
@@ -456,9 +455,11 @@ fn split_by_directory(checked: &Checked) -> Vec<(String, Verdict, ApplyReport)> 
             let reviewed = dir.files.iter().filter(|f| f.reviewed);
             let verdict = Verdict {
                 findings,
+                ignored: checked.verdict.ignored,
                 files: reviewed.clone().count(),
                 statements: reviewed.map(|f| f.statements).sum(),
-                ..checked.verdict.clone()
+                override_label: checked.verdict.override_label.clone(),
+                approved_by: checked.verdict.approved_by.clone(),
             };
             let apply = ApplyReport {
                 postgres: checked.report.postgres.clone(),

@@ -137,7 +137,7 @@ pub async fn directory_schema(
 fn load_directory(
     path: &Path,
     at: Option<&str>,
-    args: &DiffArgs,
+    migration_format: Option<&str>,
     config: &Config,
     scratch: &Path,
 ) -> Result<MigrationDir> {
@@ -150,11 +150,8 @@ fn load_directory(
             into
         }
     };
-    let (targets, input_errors) = targets::load(
-        std::slice::from_ref(&on_disk),
-        args.options.migration_format.as_deref(),
-        config,
-    )?;
+    let (targets, input_errors) =
+        targets::load(std::slice::from_ref(&on_disk), migration_format, config)?;
     if input_errors > 0 {
         bail!("{}: cannot load the migration directory", path.display());
     }
@@ -191,7 +188,13 @@ async fn diff_sources(args: DiffArgs) -> Result<i32> {
         match source {
             SchemaSource::Directory { path, at } => {
                 let slot = scratch.path().join(i.to_string());
-                dirs.push(load_directory(path, at.as_deref(), &args, &config, &slot)?);
+                dirs.push(load_directory(
+                    path,
+                    at.as_deref(),
+                    args.options.migration_format.as_deref(),
+                    &config,
+                    &slot,
+                )?);
             }
             SchemaSource::Database(url) => databases.push(read_only_config(url, "drydock diff")?),
         }

@@ -40,6 +40,16 @@ fn not_ignored(alias: &str) -> String {
     format!("{alias}.relname <> ALL($1) AND (n.nspname || '.' || {alias}.relname) <> ALL($1)")
 }
 
+/// Functions (`prokind` 'f') or procedures ('p'), named with their argument types.
+fn routine_query(prokind: char, proc_ok: &str) -> String {
+    format!(
+        "SELECT p.oid::regproc::text || '(' || pg_get_function_identity_arguments(p.oid) || ')', \
+           pg_get_functiondef(p.oid), p.oid, NULL::int2, NULL::int2 \
+         FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
+         WHERE p.prokind = '{prokind}' AND {USER_SCHEMA} AND {proc_ok}"
+    )
+}
+
 /// Each query yields (name, definition, oid, attnum, position).
 fn queries() -> Vec<(ObjectKind, String)> {
     let class_ok = not_extension_member("pg_class", "c.oid");
@@ -192,24 +202,8 @@ fn queries() -> Vec<(ObjectKind, String)> {
                  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'm' AND {table_ok}"
             ),
         ),
-        (
-            ObjectKind::Function,
-            format!(
-                "SELECT p.oid::regproc::text || '(' || pg_get_function_identity_arguments(p.oid) || ')', \
-                   pg_get_functiondef(p.oid), p.oid, NULL::int2, NULL::int2 \
-                 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
-                 WHERE p.prokind = 'f' AND {USER_SCHEMA} AND {proc_ok}"
-            ),
-        ),
-        (
-            ObjectKind::Procedure,
-            format!(
-                "SELECT p.oid::regproc::text || '(' || pg_get_function_identity_arguments(p.oid) || ')', \
-                   pg_get_functiondef(p.oid), p.oid, NULL::int2, NULL::int2 \
-                 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
-                 WHERE p.prokind = 'p' AND {USER_SCHEMA} AND {proc_ok}"
-            ),
-        ),
+        (ObjectKind::Function, routine_query('f', &proc_ok)),
+        (ObjectKind::Procedure, routine_query('p', &proc_ok)),
         (
             ObjectKind::Trigger,
             format!(

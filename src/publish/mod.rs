@@ -52,14 +52,6 @@ pub struct Publisher<'a> {
     pub bot: String,
 }
 
-/// What happened to a sticky comment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CommentAction {
-    Created,
-    Updated,
-    Unchanged,
-}
-
 impl Publisher<'_> {
     fn by_bot(&self, user: &Option<User>) -> bool {
         user.as_ref().is_some_and(|u| u.login == self.bot)
@@ -82,15 +74,16 @@ impl Publisher<'_> {
             .collect())
     }
 
-    /// Creates the comment that starts with `marker`, or updates the bot's existing one in place.
+    /// Creates the comment that starts with `marker`, or updates the bot's existing one in place
+    /// (unless it already says `body`).
     pub async fn upsert_comment(
         &self,
         existing: &[(u64, String)],
         marker: &str,
         body: &str,
-    ) -> Result<CommentAction, ApiError> {
+    ) -> Result<(), ApiError> {
         match existing.iter().find(|(_, b)| b.starts_with(marker)) {
-            Some((_, old)) if old == body => Ok(CommentAction::Unchanged),
+            Some((_, old)) if old == body => Ok(()),
             Some((id, _)) => {
                 let _: serde_json::Value = self
                     .github
@@ -99,7 +92,7 @@ impl Publisher<'_> {
                         &json!({ "body": body }),
                     )
                     .await?;
-                Ok(CommentAction::Updated)
+                Ok(())
             }
             None => {
                 let _: serde_json::Value = self
@@ -109,7 +102,7 @@ impl Publisher<'_> {
                         &json!({ "body": body }),
                     )
                     .await?;
-                Ok(CommentAction::Created)
+                Ok(())
             }
         }
     }

@@ -9,7 +9,6 @@ use std::ops::RangeInclusive;
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct PullRequest {
-    pub number: u64,
     pub head: Commit,
     pub base: Commit,
     #[serde(default)]
@@ -36,7 +35,6 @@ pub struct Label {
 #[derive(Debug, Clone, Deserialize)]
 pub struct ChangedFile {
     pub filename: String,
-    pub status: String,
     /// The unified diff; absent for binary files and very large diffs.
     pub patch: Option<String>,
 }
@@ -121,7 +119,6 @@ mod tests {
         assert_eq!(hunks(patch), vec![1..=3, 12..=15]);
         let lines = DiffLines::new(&[ChangedFile {
             filename: "db/1.sql".into(),
-            status: "added".into(),
             patch: Some(patch.into()),
         }]);
         assert_eq!(lines.hunk("db/1.sql", 2, 3), Some(1..=3));

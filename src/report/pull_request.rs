@@ -157,16 +157,13 @@ pub fn inline_comment(
     }
     let source = sources.get(&finding.file);
     if let (Some(fix), Some(source)) = (&finding.fix, source) {
-        match suggestion(source, fix.span.start, fix.span.end, &fix.replacement) {
-            // A suggestion replaces exactly the commented lines.
-            Some((from, to, block)) if from == start_line && to == line => {
-                body.push('\n');
-                body.push_str(&code_block(&block, "suggestion", ""));
-            }
-            _ => {
-                body.push('\n');
-                body.push_str(&code_block(&fix.replacement, "sql", ""));
-            }
+        let (from, to, block) = suggestion(source, fix.span.start, fix.span.end, &fix.replacement);
+        body.push('\n');
+        // A suggestion replaces exactly the commented lines.
+        if (from, to) == (start_line, line) {
+            body.push_str(&code_block(&block, "suggestion", ""));
+        } else {
+            body.push_str(&code_block(&fix.replacement, "sql", ""));
         }
     }
     Some(InlineComment {
@@ -184,7 +181,7 @@ fn suggestion(
     start: usize,
     end: usize,
     replacement: &str,
-) -> Option<(u32, u32, String)> {
+) -> (u32, u32, String) {
     let first = source.position(start).line;
     let last = source.position(end.saturating_sub(1).max(start)).line;
     let text = &source.text;
@@ -196,7 +193,7 @@ fn suggestion(
         replacement,
         &text[end..line_end]
     );
-    Some((first as u32, last as u32, block))
+    (first as u32, last as u32, block)
 }
 
 #[cfg(test)]
@@ -265,7 +262,7 @@ mod tests {
         let start = source.text.find("CREATE").unwrap();
         let end = source.text.find("(a);").unwrap() + 4;
         let (first, last, block) =
-            suggestion(&source, start, end, "CREATE INDEX CONCURRENTLY i ON t (a);").unwrap();
+            suggestion(&source, start, end, "CREATE INDEX CONCURRENTLY i ON t (a);");
         assert_eq!((first, last), (2, 2));
         assert_eq!(block, "  CREATE INDEX CONCURRENTLY i ON t (a);  -- why");
     }
