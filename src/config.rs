@@ -2,11 +2,11 @@
 //! Postgres version, the override label. Unknown keys are errors that name the key.
 
 use crate::finding::Severity;
-use crate::lint::rules;
+use crate::lint::{RuleId, rules};
 use crate::plan::format::Format;
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 pub const FILE_NAME: &str = "drydock.toml";
@@ -54,6 +54,9 @@ pub struct Config {
     /// Per-rule level: off, info, warning or error.
     #[serde(default)]
     pub rules: BTreeMap<String, RuleLevel>,
+    /// `rules`, resolved to the rules they name.
+    #[serde(skip)]
+    levels: HashMap<RuleId, RuleLevel>,
     /// How `drydock check` applies the migrations.
     #[serde(default)]
     pub check: CheckConfig,
@@ -144,6 +147,7 @@ impl Default for Config {
             override_label: default_override_label(),
             exclude: Vec::new(),
             rules: BTreeMap::new(),
+            levels: HashMap::new(),
             check: CheckConfig::default(),
             diff: DiffConfig::default(),
             root: PathBuf::from("."),
@@ -174,12 +178,13 @@ impl Config {
     }
 
     pub fn parse(text: &str) -> Result<Config> {
-        let config: Config =
+        let mut config: Config =
             toml::from_str(text).map_err(|e| anyhow::anyhow!("{}", e.to_string().trim()))?;
-        for name in config.rules.keys() {
-            if rules::by_name(name).is_none() {
+        for (name, level) in &config.rules {
+            let Some(rule) = rules::by_name(name) else {
                 bail!("[rules]: unknown rule `{name}`; `drydock rules` lists the rule names");
-            }
+            };
+            config.levels.insert(rule.meta().id, *level);
         }
         config
             .check
@@ -205,10 +210,10 @@ impl Config {
     }
 
     /// The severity of `rule` after configuration; `None` when it is off.
-    pub fn severity(&self, rule: &str) -> Option<Severity> {
-        match self.rules.get(rule) {
+    pub fn severity(&self, rule: RuleId) -> Option<Severity> {
+        match self.levels.get(&rule) {
             Some(level) => level.severity(),
-            None => rules::by_name(rule).and_then(|r| r.meta().default_severity),
+            None => rule.meta().default_severity,
         }
     }
 
@@ -265,8 +270,8 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.postgres_version, 13);
-        assert_eq!(c.severity("drop-table"), None);
-        assert_eq!(c.severity("prefer-bigint"), Some(Severity::Warning));
-        assert_eq!(c.severity("drop-column"), Some(Severity::Error));
+        assert_eq!(c.severity(RuleId::DropTable), None);
+        assert_eq!(c.severity(RuleId::PreferBigint), Some(Severity::Warning));
+        assert_eq!(c.severity(RuleId::DropColumn), Some(Severity::Error));
     }
 }

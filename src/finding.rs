@@ -1,5 +1,6 @@
 //! Findings: the plain data every stage produces and the reports render.
 
+use crate::lint::RuleId;
 use crate::source::{Position, SourceFile, Span};
 use crate::sql::model::LockMode;
 use serde::{Deserialize, Serialize};
@@ -87,6 +88,10 @@ pub enum Evidence {
         message: String,
         detail: Option<String>,
         hint: Option<String>,
+        /// What did not run because of it ("the 2 statements after it in this file were not
+        /// applied"), for the static finding that predicted the error.
+        #[serde(skip)]
+        consequence: Option<String>,
     },
 }
 
@@ -126,7 +131,7 @@ pub struct Fix {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
-    pub rule: &'static str,
+    pub rule: RuleId,
     pub category: Category,
     pub severity: Severity,
     /// Destructive: blocks the merge unless the override label is present.
@@ -141,7 +146,75 @@ pub struct Finding {
     /// What to write instead.
     pub help: String,
     pub fix: Option<Fix>,
+    /// The object the finding is about, when it is about one.
+    pub subject: Option<Subject>,
     pub evidence: Vec<Evidence>,
+}
+
+/// The kinds of object a finding can be about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SubjectKind {
+    Schema,
+    Table,
+    Column,
+    Index,
+    Constraint,
+    View,
+    Type,
+    Sequence,
+    Function,
+    Database,
+}
+
+/// The object a finding is about, named as the migration names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subject {
+    pub kind: SubjectKind,
+    /// The schema of the object (of its table, for a column, index or constraint); `None` when
+    /// the migration leaves it to `search_path`.
+    pub schema: Option<String>,
+    /// The table of a column, index or constraint.
+    pub table: Option<String>,
+    /// The object's own name (a column's name, not its table's).
+    pub name: String,
+}
+
+impl Subject {
+    pub fn new(kind: SubjectKind, schema: Option<&str>, name: &str) -> Subject {
+        Subject {
+            kind,
+            schema: schema.map(str::to_string),
+            table: None,
+            name: name.to_string(),
+        }
+    }
+
+    /// A table as the catalog names it in a trace: `schema.table`.
+    pub fn relation(qualified: &str) -> Subject {
+        match qualified.split_once('.') {
+            Some((schema, table)) => Subject::new(SubjectKind::Table, Some(schema), table),
+            None => Subject::new(SubjectKind::Table, None, qualified),
+        }
+    }
+
+    /// A column, index or constraint of `table` (schema-qualified as written).
+    pub fn of_table(kind: SubjectKind, schema: Option<&str>, table: &str, name: &str) -> Subject {
+        Subject {
+            table: Some(table.to_string()),
+            ..Subject::new(kind, schema, name)
+        }
+    }
+
+    /// Whether this is the object `other` names. A schema left to `search_path` matches any.
+    pub fn is(&self, other: &Subject) -> bool {
+        self.kind == other.kind
+            && self.name == other.name
+            && self.table == other.table
+            && match (&self.schema, &other.schema) {
+                (Some(a), Some(b)) => a == b,
+                _ => true,
+            }
+    }
 }
 
 impl Finding {

@@ -27,7 +27,10 @@ fn lint_sql(sql: &str, transaction: Transaction) -> Vec<Finding> {
 }
 
 fn rules_fired(sql: &str, transaction: Transaction) -> Vec<&'static str> {
-    lint_sql(sql, transaction).iter().map(|f| f.rule).collect()
+    lint_sql(sql, transaction)
+        .iter()
+        .map(|f| f.rule.name())
+        .collect()
 }
 
 /// (rule, fires on, does not fire on); files run without a framework transaction unless noted.

@@ -7,7 +7,6 @@ pub mod trace;
 
 use crate::diff::{Schema, introspect};
 use crate::finding::{Evidence, Finding, FindingLocation};
-use crate::lint::{self, Hit, rules};
 use crate::plan::format::Transaction;
 use crate::plan::{MigrationDir, MigrationFile};
 use crate::source::Position;
@@ -78,6 +77,84 @@ pub struct StatementTrace {
     pub locks_traced: bool,
 }
 
+impl StatementTrace {
+    pub fn location(&self) -> FindingLocation {
+        FindingLocation {
+            file: self.file.clone(),
+            span: Some(self.span),
+            start: self.start,
+            end: self.end,
+        }
+    }
+
+    /// Whether `finding` is about this statement (starts within it).
+    pub fn is_about(&self, finding: &Finding) -> bool {
+        finding.file == self.file
+            && finding
+                .span
+                .is_some_and(|s| s.start >= self.span.start && s.start <= self.span.end)
+    }
+
+    /// What the statement did, as evidence for findings about it; `None` when it did nothing
+    /// worth saying (no locks on existing tables, no rewrite).
+    pub fn evidence(&self) -> Option<Evidence> {
+        Some(Evidence::Trace {
+            summary: self.effects.summary()?,
+            locks: self.effects.locks.clone(),
+            rewritten: self.effects.rewritten.clone(),
+            duration_ms: self.duration.as_millis() as u64,
+        })
+    }
+}
+
+/// Something that kept migrations from applying: plain facts, which the `migration-fails` rule
+/// turns into a finding.
+#[derive(Debug, Clone)]
+pub struct ApplyFailure {
+    /// Where: the statement (at the position Postgres reported), or the directory.
+    pub location: FindingLocation,
+    pub kind: ApplyFailureKind,
+}
+
+#[derive(Debug, Clone)]
+pub enum ApplyFailureKind {
+    /// No database to apply into: it could not be created or connected to.
+    Prepare { error: String },
+    /// The catalog could not be read after the base migrations.
+    Catalog { error: String },
+    /// A statement of a migration failed.
+    Statement {
+        cause: FailureCause,
+        /// How the framework ran the file, when it ran in a transaction (so everything it did
+        /// was rolled back).
+        rolled_back: Option<Transaction>,
+        /// Statements after the failed one in its file.
+        statements_after: usize,
+        /// Later migrations that did not run.
+        files_after: usize,
+        /// The file is already on the base branch: nothing under review could be applied.
+        base: bool,
+    },
+}
+
+/// Why a statement failed.
+#[derive(Debug, Clone)]
+pub enum FailureCause {
+    /// Postgres rejected it.
+    Rejected {
+        sqlstate: String,
+        message: String,
+        detail: Option<String>,
+        hint: Option<String>,
+    },
+    /// It ran (or waited on a lock) longer than the statement timeout.
+    StatementTimeout { seconds: f64 },
+    /// The whole check's time limit ran out.
+    Deadline,
+    /// The session ended (pg_terminate_backend, a crash).
+    ConnectionLost { reason: String },
+}
+
 #[derive(Debug, Default)]
 pub struct DirOutcome {
     /// The schema after the base migrations, and after the ones under review.
@@ -86,7 +163,7 @@ pub struct DirOutcome {
     pub files: Vec<FileOutcome>,
     pub traces: Vec<StatementTrace>,
     /// Statements Postgres rejected, timeouts, lost connections.
-    pub findings: Vec<Finding>,
+    pub failures: Vec<ApplyFailure>,
 }
 
 /// Applies one directory into a fresh database of `server`.
@@ -111,12 +188,12 @@ pub async fn apply_dir(server: &Server, input: &DirInput<'_>, settings: &Setting
     let (client, probe) = match connected {
         Ok(c) => c,
         Err(e) => {
-            run.outcome.findings.push(apply_finding(
-                Finding::for_file(&input.dir.path.display().to_string()),
-                format!("could not prepare a database to apply the migrations: {e:#}"),
-                "Check that the Postgres server is reachable and that the user may create databases.".into(),
-                None,
-            ));
+            run.outcome.failures.push(ApplyFailure {
+                location: Finding::for_file(&input.dir.path.display().to_string()),
+                kind: ApplyFailureKind::Prepare {
+                    error: format!("{e:#}"),
+                },
+            });
             run.not_applied(input.dir.files.iter().zip(&input.reviewed));
             return run.outcome;
         }
@@ -135,7 +212,7 @@ pub async fn apply_dir(server: &Server, input: &DirInput<'_>, settings: &Setting
             Ok(statements) => statements,
             Err(failure) => {
                 let rest = base.len() - i - 1 + reviewed.len();
-                run.fail(file, false, failure, BASE_HELP, rest);
+                run.fail(file, false, failure, rest);
                 run.not_applied(base[i + 1..].iter().chain(&reviewed).map(|(f, r)| (*f, r)));
                 return run.outcome;
             }
@@ -145,12 +222,12 @@ pub async fn apply_dir(server: &Server, input: &DirInput<'_>, settings: &Setting
     let base_state = match probe.snapshot(&client).await {
         Ok(s) => s,
         Err(e) => {
-            run.outcome.findings.push(apply_finding(
-                Finding::for_file(&input.dir.path.display().to_string()),
-                format!("could not read the catalog: {}", describe_error(&e)),
-                String::new(),
-                None,
-            ));
+            run.outcome.failures.push(ApplyFailure {
+                location: Finding::for_file(&input.dir.path.display().to_string()),
+                kind: ApplyFailureKind::Catalog {
+                    error: describe_error(&e),
+                },
+            });
             return run.outcome;
         }
     };
@@ -178,7 +255,7 @@ pub async fn apply_dir(server: &Server, input: &DirInput<'_>, settings: &Setting
         }
         if let Err(failure) = run.reviewed_file(&mut tracer, file).await {
             let rest_files = reviewed.len() - i - 1;
-            run.fail(file, true, failure, "", rest_files);
+            run.fail(file, true, failure, rest_files);
             run.not_applied(reviewed[i + 1..].iter().map(|(f, r)| (*f, r)));
             break;
         }
@@ -192,8 +269,6 @@ pub async fn apply_dir(server: &Server, input: &DirInput<'_>, settings: &Setting
     }
     run.outcome
 }
-
-const BASE_HELP: &str = "This migration is already on the base branch, so the base state could not be built and nothing under review was applied. Fix the base migrations (or the provider's Postgres version) first.";
 
 /// Why a file stopped.
 struct Failure {
@@ -496,65 +571,41 @@ impl Run {
         }
     }
 
-    /// Records a failed file and the finding that says why and what did not run.
-    fn fail(
-        &mut self,
-        file: &MigrationFile,
-        reviewed: bool,
-        failure: Failure,
-        help: &str,
-        files_after: usize,
-    ) {
+    /// Records a failed file and why, and what did not run.
+    fn fail(&mut self, file: &MigrationFile, reviewed: bool, failure: Failure, files_after: usize) {
         let source = &file.source;
         let spans = statement_spans(file);
         let failed_at = spans
             .iter()
             .position(|s| s.start <= failure.offset && failure.offset <= s.end.max(s.start));
-        let remaining = failed_at.map_or(0, |i| spans.len() - i - 1);
-        let mut consequence = Vec::new();
-        if runs_in_transaction(file, spans.len()) {
-            consequence.push(format!(
-                "the file runs {}, so everything it did was rolled back",
-                file.transaction.describe()
-            ));
-        }
-        if remaining > 0 {
-            consequence.push(format!(
-                "the {remaining} statement{} after it in this file {} not applied",
-                plural(remaining),
-                if remaining == 1 { "was" } else { "were" }
-            ));
-        }
-        if files_after > 0 {
-            consequence.push(format!(
-                "{files_after} later migration{} {} not applied",
-                plural(files_after),
-                if files_after == 1 { "was" } else { "were" }
-            ));
-        }
-        let (what, default_help, evidence) = describe_failure(&failure.kind, &self.settings);
-        let mut message = what;
-        if !consequence.is_empty() {
-            message.push_str("; ");
-            message.push_str(&consequence.join("; "));
-        }
-        let help = if help.is_empty() {
-            default_help
-        } else {
-            help.to_string()
+        let cause = match failure.kind {
+            FailureKind::Rejected(db) => FailureCause::Rejected {
+                sqlstate: db.code().code().to_string(),
+                message: db.message().to_string(),
+                detail: db.detail().map(str::to_string),
+                hint: db.hint().map(str::to_string),
+            },
+            FailureKind::StatementTimeout => FailureCause::StatementTimeout {
+                seconds: self.settings.statement_timeout.as_secs_f64(),
+            },
+            FailureKind::Deadline => FailureCause::Deadline,
+            FailureKind::ConnectionLost(reason) => FailureCause::ConnectionLost { reason },
         };
-        let start = source.position(failure.offset);
-        self.outcome.findings.push(apply_finding(
-            FindingLocation {
+        self.outcome.failures.push(ApplyFailure {
+            location: FindingLocation {
                 file: source.display_path(),
                 span: Some(failure.statement),
-                start,
+                start: source.position(failure.offset),
                 end: source.position(failure.statement.end),
             },
-            message,
-            help,
-            evidence,
-        ));
+            kind: ApplyFailureKind::Statement {
+                cause,
+                rolled_back: runs_in_transaction(file, spans.len()).then_some(file.transaction),
+                statements_after: failed_at.map_or(0, |i| spans.len() - i - 1),
+                files_after,
+                base: !reviewed,
+            },
+        });
         self.outcome.files.push(FileOutcome {
             file: source.display_path(),
             reviewed,
@@ -633,10 +684,6 @@ fn runs_in_transaction(file: &MigrationFile, statements: usize) -> bool {
     }
 }
 
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
-}
-
 fn failure_kind(e: &tokio_postgres::Error) -> FailureKind {
     match e.as_db_error() {
         Some(db) if db.code().code() == "57014" && db.message().contains("statement timeout") => {
@@ -649,67 +696,6 @@ fn failure_kind(e: &tokio_postgres::Error) -> FailureKind {
         Some(db) => FailureKind::Rejected(Box::new(db.clone())),
         None => FailureKind::ConnectionLost(describe_error(e)),
     }
-}
-
-/// Message, help and evidence for a failure.
-fn describe_failure(kind: &FailureKind, settings: &Settings) -> (String, String, Option<Evidence>) {
-    match kind {
-        FailureKind::Rejected(db) => {
-            let mut message = format!("Postgres rejected this statement: {}", db.message());
-            if let Some(detail) = db.detail() {
-                message.push_str(&format!(" ({detail})"));
-            }
-            let help = db.hint().map(str::to_string).unwrap_or_else(|| {
-                "Fix the statement so that it applies to the schema the earlier migrations produce; `drydock check` replays them in the same order.".into()
-            });
-            let evidence = Evidence::Apply {
-                sqlstate: db.code().code().to_string(),
-                message: db.message().to_string(),
-                detail: db.detail().map(str::to_string),
-                hint: db.hint().map(str::to_string),
-            };
-            (message, help, Some(evidence))
-        }
-        FailureKind::StatementTimeout => (
-            format!(
-                "the statement did not finish within the statement timeout of {} s: it waits on a lock or runs too long, even on an empty database",
-                settings.statement_timeout.as_secs_f64()
-            ),
-            "Look for a loop that never ends, a sleep, or a wait on a lock held by another session; raise statement-timeout in drydock.toml only if the statement is legitimately slow.".into(),
-            Some(Evidence::Apply {
-                sqlstate: "57014".into(),
-                message: "canceling statement due to statement timeout".into(),
-                detail: None,
-                hint: None,
-            }),
-        ),
-        FailureKind::Deadline => (
-            "the check's overall time limit ran out while this statement was running; it was cancelled".into(),
-            "Raise the timeout in drydock.toml if the migrations legitimately take this long; otherwise look for a statement that loops or waits.".into(),
-            None,
-        ),
-        FailureKind::ConnectionLost(reason) => (
-            format!(
-                "the connection to Postgres was lost while this statement ran ({reason}): the statement ended its own session (pg_terminate_backend) or crashed the server"
-            ),
-            "A migration must not terminate backends or shut the server down; remove that statement.".into(),
-            None,
-        ),
-    }
-}
-
-fn apply_finding(
-    location: FindingLocation,
-    message: String,
-    help: String,
-    evidence: Option<Evidence>,
-) -> Finding {
-    let meta = rules::by_name("migration-fails")
-        .expect("registered")
-        .meta();
-    let mut finding = lint::finding(meta, location, Hit::new(message, help));
-    finding.evidence = evidence.into_iter().collect();
-    finding
 }
 
 /// Byte offset into `sql` of the error position Postgres reported (1-based, in characters).

@@ -105,7 +105,7 @@ pub async fn pipeline_on(
                 seconds = started.elapsed().as_secs_f64(),
                 "applied"
             );
-            findings.extend(outcome.findings);
+            findings.extend(crate::lint::apply_failure_findings(&outcome.failures));
             let schema_changes = match (&outcome.schema_before, &outcome.schema_after) {
                 (Some(before), Some(after)) => crate::diff::diff(before, after),
                 _ => Vec::new(),
@@ -132,6 +132,7 @@ pub async fn pipeline_on(
         .flat_map(|d| d.traces.iter().cloned())
         .collect();
     verdict::merge_failures(&mut findings);
+    crate::lint::trace_findings(&mut findings, &traces);
     verdict::merge_traces(&mut findings, &traces);
     for ((t, review), dir) in targets.iter().zip(&reviews).zip(&report.directories) {
         let first_reviewed = t
@@ -142,7 +143,8 @@ pub async fn pipeline_on(
             .find(|(_, reviewed)| **reviewed)
             .map(|(f, _)| f.source.display_path())
             .unwrap_or_else(|| dir.path.clone());
-        verdict::merge_schema_changes(
+        verdict::merge_schema_changes(&mut findings, &dir.schema_changes);
+        crate::lint::schema_diff_findings(
             &mut findings,
             &dir.schema_changes,
             &dir.traces,

@@ -114,7 +114,7 @@ pub async fn directory_schema(
         deadline: tokio::time::Instant::now() + Duration::from_secs_f64(config.check.timeout),
     };
     let outcome = apply::apply_dir(server, &input, &settings).await;
-    if let Some(failure) = outcome.findings.first() {
+    if let Some(failure) = crate::lint::apply_failure_findings(&outcome.failures).first() {
         bail!(
             "{}:{}:{}: {} does not apply, so it has no schema to compare: {}",
             failure.file,
@@ -158,13 +158,8 @@ fn load_directory(
     let [target] = <[_; 1]>::try_from(targets)
         .map_err(|_| anyhow!("{}: expected one migration directory", path.display()))?;
     let mut dir = target.dir;
-    if let Some(issue) = dir.issues.first() {
-        bail!(
-            "{}:{}: {}",
-            issue.location.file,
-            issue.location.start.line,
-            issue.message
-        );
+    if let Some(issue) = crate::lint::plan_findings(&dir.issues).first() {
+        bail!("{}:{}: {}", issue.file, issue.start.line, issue.message);
     }
     if let Some(reference) = at {
         for file in &mut dir.files {

@@ -190,8 +190,7 @@ pub fn lint_all(targets: &[Target], reviews: &[Review], config: &Config) -> Lint
         out.statements += output.statements;
         out.findings.extend(output.findings);
         out.suppressions.extend(output.suppressions);
-        out.findings
-            .extend(review.issues.iter().cloned().map(lint::issue_finding));
+        out.findings.extend(lint::plan_findings(&review.issues));
     }
     out
 }

@@ -9,6 +9,7 @@
 
 pub mod introspect;
 
+use crate::finding::{Subject, SubjectKind};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -166,6 +167,47 @@ pub struct Change {
     pub destructive: bool,
     /// Unified diff of the definitions.
     pub diff: String,
+}
+
+impl Change {
+    /// The removed or changed object as findings name theirs (tables, columns and schemas: the
+    /// kinds whose removal loses data).
+    pub fn subject(&self) -> Option<Subject> {
+        match self.kind {
+            ObjectKind::Schema => Some(Subject::new(SubjectKind::Schema, None, &self.name)),
+            ObjectKind::Table => {
+                let (schema, table) = self.name.split_once('.')?;
+                Some(Subject::new(SubjectKind::Table, Some(schema), table))
+            }
+            ObjectKind::Column => {
+                let mut parts = self.name.splitn(3, '.');
+                let (schema, table, column) = (parts.next()?, parts.next()?, parts.next()?);
+                Some(Subject::of_table(
+                    SubjectKind::Column,
+                    Some(schema),
+                    table,
+                    column,
+                ))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The removals that lose data, one per object: a dropped table's columns go with it.
+pub fn destructive_removals(changes: &[Change]) -> impl Iterator<Item = &Change> {
+    let removed_tables: HashSet<&str> = changes
+        .iter()
+        .filter(|c| c.destructive && c.kind == ObjectKind::Table)
+        .map(|c| c.name.as_str())
+        .collect();
+    changes.iter().filter(move |c| {
+        c.destructive
+            && !(c.kind == ObjectKind::Column
+                && c.name
+                    .rsplit_once('.')
+                    .is_some_and(|(table, _)| removed_tables.contains(table)))
+    })
 }
 
 /// The changes from `before` to `after`, ordered by kind and name.

@@ -6,8 +6,7 @@
 //! - `-- atlas:nolint [analyzer or code ...]` before a statement (no names: every rule)
 //! - `-- squawk-ignore rule[, rule]` before a statement, `-- squawk-ignore-file ...` at the top
 
-use super::rules;
-use super::{Hit, finding};
+use super::rules::{self, RuleId};
 use crate::finding::{Category, Finding};
 use crate::source::{SourceFile, Span};
 use crate::sql::{ParsedSql, Statement};
@@ -15,11 +14,11 @@ use crate::sql::{ParsedSql, Statement};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Rules {
     All,
-    Named(Vec<&'static str>),
+    Named(Vec<RuleId>),
 }
 
 impl Rules {
-    pub fn covers(&self, rule: &str) -> bool {
+    pub fn covers(&self, rule: RuleId) -> bool {
         match self {
             Rules::All => true,
             Rules::Named(names) => names.contains(&rule),
@@ -46,6 +45,15 @@ impl Suppression {
                 (Some(_), None) => false,
             }
     }
+}
+
+/// A name in a Drydock ignore comment that is no rule: the comment does nothing, which
+/// `unknown-rule-in-ignore` reports.
+#[derive(Debug, Clone)]
+pub struct UnknownIgnore {
+    /// The comment.
+    pub span: Span,
+    pub name: String,
 }
 
 enum Directive<'a> {
@@ -82,13 +90,12 @@ fn directive(comment: &str) -> Option<Directive<'_>> {
     })
 }
 
-/// Resolves the names in a directive; unknown Drydock names become findings.
+/// Resolves the names in a directive; unknown Drydock names are collected in `unknown`.
 fn resolve(
     tool: Tool,
     list: &str,
-    source: &SourceFile,
     comment: Span,
-    findings: &mut Vec<Finding>,
+    unknown: &mut Vec<UnknownIgnore>,
 ) -> (Rules, Option<String>) {
     let (names, reason) = match list.split_once("--") {
         Some((names, reason)) => (names, Some(reason.trim().to_string())),
@@ -111,9 +118,9 @@ fn resolve(
     }
     let mut resolved = Vec::new();
     for name in names {
-        let matched: Vec<&'static str> = match tool {
+        let matched: Vec<RuleId> = match tool {
             Tool::Drydock => rules::by_name(name)
-                .map(|r| r.meta().name)
+                .map(|r| r.meta().id)
                 .into_iter()
                 .collect(),
             Tool::Squawk | Tool::Atlas => rules::all()
@@ -123,21 +130,14 @@ fn resolve(
                     m.aliases.iter().any(|a| a.eq_ignore_ascii_case(name))
                         || tool == Tool::Atlas && atlas_analyzer(name) == Some(m.category)
                 })
-                .map(|m| m.name)
+                .map(|m| m.id)
                 .collect(),
         };
         if matched.is_empty() && tool == Tool::Drydock {
-            let meta = rules::by_name("unknown-rule-in-ignore")
-                .expect("registered")
-                .meta();
-            findings.push(finding(
-                meta,
-                Finding::at(source, comment),
-                Hit::new(
-                    format!("`{name}` is not a Drydock rule, so this ignore comment does nothing"),
-                    "Use a name from `drydock rules` (e.g. `drop-column`), or remove the comment.",
-                ),
-            ));
+            unknown.push(UnknownIgnore {
+                span: comment,
+                name: name.to_string(),
+            });
         }
         resolved.extend(matched);
     }
@@ -161,7 +161,7 @@ fn comment_text<'a>(source: &'a SourceFile, span: &Span) -> &'a str {
 pub fn file_suppressions(
     source: &SourceFile,
     parsed: &ParsedSql,
-    findings: &mut Vec<Finding>,
+    unknown: &mut Vec<UnknownIgnore>,
 ) -> Vec<Suppression> {
     let comments = parsed
         .statements
@@ -171,7 +171,7 @@ pub fn file_suppressions(
     let mut out = Vec::new();
     for span in comments {
         if let Some(Directive::File(tool, list)) = directive(comment_text(source, span)) {
-            let (rules, reason) = resolve(tool, list, source, *span, findings);
+            let (rules, reason) = resolve(tool, list, *span, unknown);
             out.push(Suppression {
                 file: source.display_path(),
                 span: None,
@@ -187,12 +187,12 @@ pub fn file_suppressions(
 pub fn statement_suppressions(
     source: &SourceFile,
     statement: &Statement,
-    findings: &mut Vec<Finding>,
+    unknown: &mut Vec<UnknownIgnore>,
 ) -> Vec<Suppression> {
     let mut out = Vec::new();
     for span in &statement.leading_comments {
         if let Some(Directive::Statement(tool, list)) = directive(comment_text(source, span)) {
-            let (rules, reason) = resolve(tool, list, source, *span, findings);
+            let (rules, reason) = resolve(tool, list, *span, unknown);
             out.push(Suppression {
                 file: source.display_path(),
                 span: Some(statement.span),

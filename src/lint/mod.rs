@@ -2,22 +2,33 @@
 //! order the framework applies them. Knows what earlier statements of the change created, so a
 //! rule about an existing table does not fire for a table the change itself creates.
 
+//!
+//! A rule is one file under `rules/`; it reports through the hooks of [`Rule`]: each statement,
+//! each file as a whole, the plan's integrity facts, what the apply stage saw (a statement's
+//! trace, a migration Postgres rejected) and the schema diff. The functions here run the hooks
+//! and turn what rules report into [`Finding`]s; `verdict` then merges evidence and decides.
+
 pub mod ignore;
 pub mod rules;
 pub mod state;
 
-use crate::finding::{Category, Evidence, Finding, FindingLocation, Fix, Severity};
+use crate::apply::{ApplyFailure, StatementTrace};
+use crate::diff::Change;
+use crate::finding::{Category, Evidence, Finding, FindingLocation, Fix, Severity, Subject};
 use crate::plan::format::Transaction;
 use crate::plan::{Issue, MigrationFile};
 use crate::source::{SourceFile, Span};
+use crate::sql::lexer::Unterminated;
 use crate::sql::model::{Action, Name};
 use crate::sql::{self, Statement};
-pub use ignore::Suppression;
+pub use ignore::{Suppression, UnknownIgnore};
+pub use rules::RuleId;
 use state::State;
 
 /// A rule's identity and documentation.
 #[derive(Debug)]
 pub struct RuleMeta {
+    pub id: RuleId,
     /// kebab-case name used in config, ignores and output.
     pub name: &'static str,
     pub category: Category,
@@ -28,6 +39,10 @@ pub struct RuleMeta {
     /// Names and codes other tools use for the same check (squawk, Atlas), honoured in their
     /// ignore comments.
     pub aliases: &'static [&'static str],
+    /// SQLSTATEs of the Postgres error this rule predicts (CONCURRENTLY inside a transaction:
+    /// 25001): when the statement fails with one, the rule's finding carries the error instead
+    /// of a second, `migration-fails` finding.
+    pub predicts: &'static [&'static str],
 }
 
 impl RuleMeta {
@@ -69,6 +84,10 @@ pub struct Hit {
     pub fix: Option<Fix>,
     /// Narrower span than the statement, when the rule knows one.
     pub span: Option<Span>,
+    /// The object the finding is about, so later stages match it by object, not by text.
+    pub subject: Option<Subject>,
+    /// What the finding rests on; `None`: the SQL text (static evidence).
+    pub evidence: Option<Vec<Evidence>>,
 }
 
 impl Hit {
@@ -83,6 +102,24 @@ impl Hit {
     /// Attaches a fix, when there is one.
     pub fn with_fix(mut self, fix: impl Into<Option<Fix>>) -> Self {
         self.fix = fix.into();
+        self
+    }
+
+    /// Names the object the finding is about.
+    pub fn about(mut self, subject: Subject) -> Self {
+        self.subject = Some(subject);
+        self
+    }
+
+    /// Points at `span` instead of the whole statement (or, for file hooks, the whole file).
+    pub fn at(mut self, span: Span) -> Self {
+        self.span = Some(span);
+        self
+    }
+
+    /// Rests on `evidence` instead of the SQL text.
+    pub fn with_evidence(mut self, evidence: Vec<Evidence>) -> Self {
+        self.evidence = Some(evidence);
         self
     }
 }
@@ -154,12 +191,58 @@ impl Context<'_> {
     }
 }
 
-/// A rule: metadata plus checks. Statement checks run for each statement in order; file checks
-/// run once the file's statements are done.
+/// A file's statements are done: what a rule may look at for the file as a whole.
+pub struct FileContext<'a> {
+    pub source: &'a SourceFile,
+    /// What the file's statements did.
+    pub state: &'a State,
+    pub transaction: Transaction,
+    /// Statements in the file's up section.
+    pub statements: usize,
+    /// A literal or comment that never ends.
+    pub unterminated: Option<&'a Unterminated>,
+    /// Names in the file's ignore comments that are not Drydock rules.
+    pub unknown_ignores: &'a [UnknownIgnore],
+}
+
+/// A statement under review ran in the throwaway Postgres.
+pub struct TraceContext<'a> {
+    pub trace: &'a StatementTrace,
+    /// The findings so far (static, and raised for earlier traces).
+    pub findings: &'a [Finding],
+}
+
+/// The schema diff from the base to the change of one directory.
+pub struct DiffContext<'a> {
+    pub changes: &'a [Change],
+    pub traces: &'a [StatementTrace],
+    /// Where a finding that no statement explains points: the first migration under review.
+    pub first_reviewed: &'a str,
+    pub findings: &'a [Finding],
+}
+
+/// A finding a rule places itself (its location comes from neither a statement nor a file).
+pub struct Located {
+    pub location: FindingLocation,
+    pub hit: Hit,
+}
+
+/// A rule: metadata plus hooks. Statement checks run for each statement in order; file checks
+/// once the file's statements are done; the others once their stage has run. A rule implements
+/// the hooks it needs.
 pub trait Rule: Sync {
     fn meta(&self) -> &'static RuleMeta;
     fn check(&self, _cx: &Context, _out: &mut Vec<Hit>) {}
-    fn check_file_end(&self, _state: &State, _transaction: Transaction, _out: &mut Vec<Hit>) {}
+    /// `hit.span` points into the file; without one the finding is about the whole file.
+    fn check_file(&self, _cx: &FileContext, _out: &mut Vec<Hit>) {}
+    /// A fact of the plan stage (a file that cannot be read, a merged migration edited, ...);
+    /// the finding points where the issue does.
+    fn check_plan(&self, _issue: &Issue, _out: &mut Vec<Hit>) {}
+    /// The finding points at the traced statement.
+    fn check_trace(&self, _cx: &TraceContext, _out: &mut Vec<Hit>) {}
+    /// A migration that did not apply; the finding points where it failed.
+    fn check_apply_failure(&self, _failure: &ApplyFailure, _out: &mut Vec<Hit>) {}
+    fn check_schema_diff(&self, _cx: &DiffContext, _out: &mut Vec<Located>) {}
 }
 
 /// Findings and ignore comments for a set of migration files.
@@ -228,7 +311,7 @@ fn learn_schema(file: &MigrationFile, state: &mut State) {
 
 pub fn finding(meta: &RuleMeta, location: FindingLocation, hit: Hit) -> Finding {
     Finding {
-        rule: meta.name,
+        rule: meta.id,
         category: meta.category,
         severity: meta.default_severity.unwrap_or(Severity::Info),
         blocking: meta.blocking(),
@@ -239,16 +322,93 @@ pub fn finding(meta: &RuleMeta, location: FindingLocation, hit: Hit) -> Finding 
         message: hit.message,
         help: hit.help,
         fix: hit.fix,
-        evidence: vec![Evidence::Static],
+        subject: hit.subject,
+        evidence: hit.evidence.unwrap_or_else(|| vec![Evidence::Static]),
     }
 }
 
-/// Turns a plan issue into a finding of its integrity rule.
-pub fn issue_finding(issue: Issue) -> Finding {
-    let meta = rules::by_name(issue.rule)
-        .unwrap_or_else(|| panic!("plan issue names unknown rule {}", issue.rule))
-        .meta();
-    finding(meta, issue.location, Hit::new(issue.message, issue.help))
+/// Runs `hook` of every rule and makes findings of what they report, placed by `locate`.
+fn run_hook(
+    hook: impl Fn(&dyn Rule, &mut Vec<Hit>),
+    locate: impl Fn(&Hit) -> FindingLocation,
+    out: &mut Vec<Finding>,
+) {
+    for rule in rules::all() {
+        let mut hits = Vec::new();
+        hook(*rule, &mut hits);
+        for hit in hits {
+            out.push(finding(rule.meta(), locate(&hit), hit));
+        }
+    }
+}
+
+/// The findings of the integrity rules about the plan's issues.
+pub fn plan_findings(issues: &[Issue]) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for issue in issues {
+        run_hook(
+            |rule, hits| rule.check_plan(issue, hits),
+            |_| issue.location.clone(),
+            &mut out,
+        );
+    }
+    out
+}
+
+/// The findings of the rules about what the statements did when applied (a rewrite no static
+/// rule flagged, a lock taken with no lock_timeout), appended in trace order: a rule sees the
+/// findings raised for earlier traces.
+pub fn trace_findings(findings: &mut Vec<Finding>, traces: &[StatementTrace]) {
+    for trace in traces {
+        let mut raised = Vec::new();
+        let cx = TraceContext {
+            trace,
+            findings: findings.as_slice(),
+        };
+        run_hook(
+            |rule, hits| rule.check_trace(&cx, hits),
+            |_| trace.location(),
+            &mut raised,
+        );
+        findings.extend(raised);
+    }
+}
+
+/// The findings about migrations that did not apply.
+pub fn apply_failure_findings(failures: &[ApplyFailure]) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for failure in failures {
+        run_hook(
+            |rule, hits| rule.check_apply_failure(failure, hits),
+            |_| failure.location.clone(),
+            &mut out,
+        );
+    }
+    out
+}
+
+/// The findings of the rules about one directory's schema diff, appended to `findings`.
+pub fn schema_diff_findings(
+    findings: &mut Vec<Finding>,
+    changes: &[Change],
+    traces: &[StatementTrace],
+    first_reviewed: &str,
+) {
+    let cx = DiffContext {
+        changes,
+        traces,
+        first_reviewed,
+        findings: findings.as_slice(),
+    };
+    let mut raised = Vec::new();
+    for rule in rules::all() {
+        let mut located = Vec::new();
+        rule.check_schema_diff(&cx, &mut located);
+        for Located { location, hit } in located {
+            raised.push(finding(rule.meta(), location, hit));
+        }
+    }
+    findings.extend(raised);
 }
 
 fn lint_file(
@@ -261,53 +421,21 @@ fn lint_file(
     let source = &file.source;
     let parsed = sql::parse(&source.text);
     let statements = up_statements(file, &parsed);
-    state.start_file(statements.len(), new_change_set);
-    out.statements += statements.len();
-    let all_rules = rules::all();
+    let statement_count = statements.len();
+    state.start_file(statement_count, new_change_set);
+    out.statements += statement_count;
 
-    if source.text.trim().is_empty() || statements.is_empty() && parsed.unterminated.is_none() {
-        let meta = rules::by_name("empty-migration")
-            .expect("registered")
-            .meta();
-        out.findings.push(finding(
-            meta,
-            Finding::for_file(&source.display_path()),
-            Hit::new(
-                "the migration has no statements; the framework will record it as applied and do nothing",
-                "Add the intended statements, or delete the file if it was created by mistake.",
-            ),
-        ));
-    }
-    if let Some(unterminated) = &parsed.unterminated {
-        let meta = rules::by_name("syntax-error").expect("registered").meta();
-        let span = Span::new(unterminated.start, source.text.len());
-        let position = source.position(unterminated.start);
-        out.findings.push(finding(
-            meta,
-            Finding::at(source, Span::new(unterminated.start, unterminated.start)),
-            Hit {
-                span: Some(span),
-                ..Hit::new(
-                    format!(
-                        "unterminated {} starting at line {}, column {}: everything after it is one unfinished statement and Postgres will reject the file",
-                        unterminated.what, position.line, position.column
-                    ),
-                    "Close the literal or comment; for dollar quotes the closing tag must match the opening one exactly.",
-                )
-            },
-        ));
-    }
-
+    let mut unknown_ignores = Vec::new();
     out.suppressions.extend(ignore::file_suppressions(
         source,
         &parsed,
-        &mut out.findings,
+        &mut unknown_ignores,
     ));
     for statement in statements {
         out.suppressions.extend(ignore::statement_suppressions(
             source,
             statement,
-            &mut out.findings,
+            &mut unknown_ignores,
         ));
         let cx = Context {
             source,
@@ -316,25 +444,27 @@ fn lint_file(
             settings,
             transaction: file.transaction,
         };
-        for rule in all_rules {
-            let mut hits = Vec::new();
-            rule.check(&cx, &mut hits);
-            for hit in hits {
-                let location = Finding::at(source, hit.span.unwrap_or(statement.span));
-                out.findings.push(finding(rule.meta(), location, hit));
-            }
-        }
+        run_hook(
+            |rule, hits| rule.check(&cx, hits),
+            |hit| Finding::at(source, hit.span.unwrap_or(statement.span)),
+            &mut out.findings,
+        );
         state.apply(statement, file.transaction);
     }
-    for rule in all_rules {
-        let mut hits = Vec::new();
-        rule.check_file_end(state, file.transaction, &mut hits);
-        for hit in hits {
-            let location = match hit.span {
-                Some(span) => Finding::at(source, span),
-                None => Finding::for_file(&source.display_path()),
-            };
-            out.findings.push(finding(rule.meta(), location, hit));
-        }
-    }
+    let cx = FileContext {
+        source,
+        state,
+        transaction: file.transaction,
+        statements: statement_count,
+        unterminated: parsed.unterminated.as_ref(),
+        unknown_ignores: &unknown_ignores,
+    };
+    run_hook(
+        |rule, hits| rule.check_file(&cx, hits),
+        |hit| match hit.span {
+            Some(span) => Finding::at(source, span),
+            None => Finding::for_file(&source.display_path()),
+        },
+        &mut out.findings,
+    );
 }

@@ -2,7 +2,7 @@
 //! entry is a file name and a running SHA-256 over the names and contents of it and every file
 //! before it (base64).
 
-use super::{Issue, MigrationDir};
+use super::{AtlasSumDifference, Issue, IssueKind, MigrationDir};
 use crate::finding::Finding;
 use anyhow::Result;
 use base64::Engine;
@@ -64,20 +64,16 @@ pub fn check(dir: &MigrationDir) -> Result<Vec<Issue>> {
         .zip(recorded_lines.iter().chain(std::iter::repeat(&"")))
         .find(|(e, r)| e != r)
         .and_then(|(e, _)| e.split_once(" h1:").map(|(n, _)| n.to_string()));
-    let detail = match first_difference {
+    let difference = match first_difference {
         Some(name) if !recorded_names.contains(&name.as_str()) => {
-            format!("{name} is not listed in it")
+            AtlasSumDifference::NotListed(name)
         }
-        Some(name) => format!("{name} differs from the hash it records"),
-        None => "it lists files that are no longer in the directory".to_string(),
+        Some(name) => AtlasSumDifference::HashDiffers(name),
+        None => AtlasSumDifference::ListsMissingFiles,
     };
     Ok(vec![Issue {
-        rule: "atlas-sum-mismatch",
         location: Finding::for_file(&super::display(&sum_path)),
-        message: format!(
-            "atlas.sum no longer matches the migration directory: {detail}; `atlas migrate apply` will refuse to run"
-        ),
-        help: "Run `atlas migrate hash` and commit the updated atlas.sum (after checking that no merged migration was edited).".into(),
+        kind: IssueKind::AtlasSumMismatch(difference),
     }])
 }
 

@@ -3,7 +3,7 @@
 
 use super::format::parse_name;
 use super::git::BaseState;
-use super::{Issue, MigrationDir, MigrationFile};
+use super::{Issue, IssueKind, MigrationDir, MigrationFile};
 use crate::finding::Finding;
 
 pub fn duplicate_versions(dir: &MigrationDir) -> Vec<Issue> {
@@ -11,16 +11,13 @@ pub fn duplicate_versions(dir: &MigrationDir) -> Vec<Issue> {
         .windows(2)
         .filter(|pair| pair[0].version.same_as(&pair[1].version))
         .map(|pair| Issue {
-            rule: "duplicate-version",
             location: Finding::for_file(&pair[1].source.display_path()),
-            message: format!(
-                "version {} is used by both {} and {}; {} will apply only one of them or refuse to run",
-                pair[1].version.text,
-                pair[0].relative,
-                pair[1].relative,
-                dir.format
-            ),
-            help: "Give the new migration a version of its own, after the newest one.".into(),
+            kind: IssueKind::DuplicateVersion {
+                format: dir.format,
+                version: pair[1].version.text.clone(),
+                first: pair[0].relative.clone(),
+                second: pair[1].relative.clone(),
+            },
         })
         .collect()
 }
@@ -42,25 +39,21 @@ pub fn against_base<'a>(
         let existed = base.files.contains(&file.relative);
         if existed && base.changed.contains(&file.relative) {
             issues.push(Issue {
-                rule: "migration-edited",
                 location: Finding::for_file(&file.source.display_path()),
-                message: format!(
-                    "{} already exists on the base branch and was edited; databases that ran it will not run it again, so they will never see this change",
-                    file.relative
-                ),
-                help: "Revert the edit and put the change in a new migration.".into(),
+                kind: IssueKind::Edited {
+                    relative: file.relative.clone(),
+                },
             });
             under_review.push(file);
         } else if !existed {
             if let Some(newest) = newest_base.filter(|n| file.version < **n) {
                 issues.push(Issue {
-                    rule: "out-of-order-version",
                     location: Finding::for_file(&file.source.display_path()),
-                    message: format!(
-                        "version {} sorts before {}, the newest migration on the base branch; {} will skip it or run it out of order on databases that are already up to date",
-                        file.version.text, newest.text, dir.format
-                    ),
-                    help: "Rename the file so that its version comes after the newest migration on the base branch.".into(),
+                    kind: IssueKind::OutOfOrder {
+                        format: dir.format,
+                        version: file.version.text.clone(),
+                        newest: newest.text.clone(),
+                    },
                 });
             }
             under_review.push(file);
@@ -74,12 +67,10 @@ pub fn against_base<'a>(
         let still_there = dir.path.join(gone).exists();
         if is_migration && !still_there && base.changed.contains(gone) {
             issues.push(Issue {
-                rule: "migration-deleted",
                 location: Finding::for_file(&format!("{dir_display}/{gone}")),
-                message: format!(
-                    "{gone} exists on the base branch and was deleted; databases that ran it keep its changes, new databases will not get them"
-                ),
-                help: "Restore the file; undo its changes with a new migration instead.".into(),
+                kind: IssueKind::Deleted {
+                    relative: gone.clone(),
+                },
             });
         }
     }

@@ -8,18 +8,81 @@ pub mod git;
 pub mod integrity;
 
 use crate::finding::{Finding, FindingLocation};
+use crate::lint::RuleId;
 use crate::source::{SourceFile, Span};
 use anyhow::{Context, Result, bail};
 use format::{Format, Transaction, Version, parse_name};
 use std::path::{Path, PathBuf};
 
-/// A problem the plan stage found, attributed to a rule of the integrity category.
+/// A problem the plan stage found with a file or the directory. Plain facts: the integrity
+/// rules of `lint` (one per kind) say what it means and what to do.
 #[derive(Debug, Clone)]
 pub struct Issue {
-    pub rule: &'static str,
     pub location: FindingLocation,
-    pub message: String,
-    pub help: String,
+    pub kind: IssueKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IssueKind {
+    /// The file cannot be read.
+    Unreadable { error: String },
+    /// The file is not UTF-8: where its first invalid byte is.
+    NotUtf8 {
+        line: usize,
+        column: usize,
+        offset: usize,
+    },
+    /// The format needs an up-section annotation and the file has none.
+    MissingUpMarker {
+        format: Format,
+        /// As matched (lower case), e.g. `-- +goose up`.
+        marker: &'static str,
+        /// As the format's documentation writes it, e.g. `-- +goose Up`.
+        annotation: &'static str,
+    },
+    /// Two migrations claim the same version.
+    DuplicateVersion {
+        format: Format,
+        version: String,
+        first: String,
+        second: String,
+    },
+    /// A migration on the base branch was edited.
+    Edited { relative: String },
+    /// A new migration sorts before the newest one on the base branch.
+    OutOfOrder {
+        format: Format,
+        version: String,
+        newest: String,
+    },
+    /// A migration on the base branch was deleted.
+    Deleted { relative: String },
+    /// atlas.sum no longer matches the directory.
+    AtlasSumMismatch(AtlasSumDifference),
+}
+
+/// How atlas.sum and the directory differ, at the first file where they do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AtlasSumDifference {
+    NotListed(String),
+    HashDiffers(String),
+    ListsMissingFiles,
+}
+
+impl Issue {
+    /// The integrity rule that reports this issue.
+    pub fn rule(&self) -> RuleId {
+        match self.kind {
+            IssueKind::Unreadable { .. }
+            | IssueKind::NotUtf8 { .. }
+            | IssueKind::MissingUpMarker { .. } => RuleId::InvalidFile,
+            IssueKind::DuplicateVersion { .. } => RuleId::DuplicateVersion,
+            IssueKind::Edited { .. } => RuleId::MigrationEdited,
+            IssueKind::OutOfOrder { .. } => RuleId::OutOfOrderVersion,
+            IssueKind::Deleted { .. } => RuleId::MigrationDeleted,
+            IssueKind::AtlasSumMismatch(_) => RuleId::AtlasSumMismatch,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -80,10 +143,10 @@ pub fn load_dir(path: &Path, format: Option<Format>) -> Result<MigrationDir> {
             Ok(Ok(file)) => dir.files.push(file),
             Ok(Err(issue)) => dir.issues.push(issue),
             Err(e) => dir.issues.push(Issue {
-                rule: "invalid-file",
                 location: Finding::for_file(&display(&file_path)),
-                message: format!("cannot read the file: {e:#}"),
-                help: "Check the file's permissions.".into(),
+                kind: IssueKind::Unreadable {
+                    error: format!("{e:#}"),
+                },
             }),
         }
     }
@@ -192,28 +255,21 @@ fn read_migration(
             location.start = position;
             location.end = position;
             return Ok(Err(Issue {
-                rule: "invalid-file",
                 location,
-                message: format!(
-                    "the file is not valid UTF-8 (invalid byte at line {}, column {}, byte offset {valid}); it was not linted",
-                    position.line, position.column
-                ),
-                help: "Save the file as UTF-8 (Postgres migrations tools read it as UTF-8 too)."
-                    .into(),
+                kind: IssueKind::NotUtf8 {
+                    line: position.line,
+                    column: position.column,
+                    offset: valid,
+                },
             }));
         }
     };
     let source = SourceFile::new(display(path), text);
     let (up, sections_issue) = up_section(format, &source);
-    if let Some(message) = sections_issue {
+    if let Some(kind) = sections_issue {
         return Ok(Err(Issue {
-            rule: "invalid-file",
             location: Finding::for_file(&source.display_path()),
-            message,
-            help: match format {
-                Format::Goose => "Start the up section with `-- +goose Up`.".into(),
-                _ => "Start the up section with `-- migrate:up`.".into(),
-            },
+            kind,
         }));
     }
     let transaction = transaction_mode(format, path, &source.text[up.start..up.end], &source.text);
@@ -237,12 +293,12 @@ fn comment_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
     })
 }
 
-fn up_section(format: Format, source: &SourceFile) -> (Span, Option<String>) {
+fn up_section(format: Format, source: &SourceFile) -> (Span, Option<IssueKind>) {
     let text = &source.text;
     let whole = Span::new(0, text.len());
-    let (up_marker, down_marker) = match format {
-        Format::Goose => ("-- +goose up", "-- +goose down"),
-        Format::Dbmate => ("-- migrate:up", "-- migrate:down"),
+    let (up_marker, down_marker, annotation) = match format {
+        Format::Goose => ("-- +goose up", "-- +goose down", "-- +goose Up"),
+        Format::Dbmate => ("-- migrate:up", "-- migrate:down", "-- migrate:up"),
         _ => return (whole, None),
     };
     let mut start = None;
@@ -261,9 +317,11 @@ fn up_section(format: Format, source: &SourceFile) -> (Span, Option<String>) {
         None if text.trim().is_empty() => (whole, None),
         None => (
             whole,
-            Some(format!(
-                "no `{up_marker}` annotation: {format} would not know which statements to run"
-            )),
+            Some(IssueKind::MissingUpMarker {
+                format,
+                marker: up_marker,
+                annotation,
+            }),
         ),
     }
 }

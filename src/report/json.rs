@@ -35,7 +35,7 @@ struct FixJson<'a> {
 impl<'a> From<&'a Finding> for FindingJson<'a> {
     fn from(f: &'a Finding) -> Self {
         FindingJson {
-            rule: f.rule,
+            rule: f.rule.name(),
             category: f.category.as_str(),
             severity: f.severity.as_str(),
             blocking: f.blocking,

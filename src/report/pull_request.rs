@@ -213,7 +213,7 @@ mod tests {
         use crate::finding::{Category, Severity};
         use crate::source::Position;
         let finding = |i: usize| Finding {
-            rule: "drop-column",
+            rule: crate::lint::RuleId::DropColumn,
             category: Category::Destructive,
             severity: Severity::Error,
             blocking: true,
@@ -224,6 +224,7 @@ mod tests {
             message: format!("drops column t{i}.c: {}", "its data is deleted ".repeat(20)),
             help: "Deploy the code change first. ".repeat(10),
             fix: None,
+            subject: None,
             evidence: Vec::new(),
         };
         let verdict = Verdict {

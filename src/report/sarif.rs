@@ -21,7 +21,6 @@ pub fn render(verdict: &Verdict) -> String {
             })
         })
         .collect();
-    let index = |name: &str| rules::all().iter().position(|r| r.meta().name == name);
     let results: Vec<Value> = verdict
         .findings
         .iter()
@@ -43,9 +42,8 @@ pub fn render(verdict: &Verdict) -> String {
                 }],
                 "partialFingerprints": { "drydock/v1": format!("{}:{}:{}", f.rule, f.file, f.message) },
             });
-            if let Some(i) = index(f.rule) {
-                result["ruleIndex"] = json!(i);
-            }
+            // The registry lists the rules in RuleId order.
+            result["ruleIndex"] = json!(f.rule as usize);
             result
         })
         .collect();

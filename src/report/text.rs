@@ -62,7 +62,7 @@ fn render_finding(finding: &Finding, sources: &Sources, renderer: &Renderer) -> 
     );
     let head = level(finding.severity)
         .primary_title(title.as_str())
-        .id(finding.rule);
+        .id(finding.rule.name());
     let source = sources.get(&finding.file);
     let mut groups = Vec::new();
     let location = format!(

@@ -1,6 +1,7 @@
 //! What a statement does, in the terms the lint rules need. Built from the sqlparser AST when the
 //! statement parses, and from its tokens when it does not, so rules never see either directly.
 
+use crate::finding::{Subject, SubjectKind};
 use std::fmt;
 
 /// A possibly schema-qualified object name, normalised the way Postgres folds it
@@ -17,6 +18,16 @@ impl Name {
             schema: schema.map(str::to_string),
             name: name.to_string(),
         }
+    }
+
+    /// The object this name names, for findings.
+    pub fn subject(&self, kind: SubjectKind) -> Subject {
+        Subject::new(kind, self.schema.as_deref(), &self.name)
+    }
+
+    /// A column (index, constraint) of the table this name names, for findings.
+    pub fn member(&self, kind: SubjectKind, name: &str) -> Subject {
+        Subject::of_table(kind, self.schema.as_deref(), &self.name, name)
     }
 
     /// Identity used to match a table across statements; an unqualified name means `public`.

@@ -1,4 +1,5 @@
-use super::plan_rule;
+use crate::lint::{Hit, Rule, RuleMeta};
+use crate::plan::{AtlasSumDifference, Issue, IssueKind};
 
 declare_rule! {
     /// ## What it does
@@ -21,4 +22,28 @@ declare_rule! {
     }
 }
 
-plan_rule!(AtlasSumMismatch);
+impl Rule for AtlasSumMismatch {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+    fn check_plan(&self, issue: &Issue, out: &mut Vec<Hit>) {
+        let IssueKind::AtlasSumMismatch(difference) = &issue.kind else {
+            return;
+        };
+        let detail = match difference {
+            AtlasSumDifference::NotListed(name) => format!("{name} is not listed in it"),
+            AtlasSumDifference::HashDiffers(name) => {
+                format!("{name} differs from the hash it records")
+            }
+            AtlasSumDifference::ListsMissingFiles => {
+                "it lists files that are no longer in the directory".to_string()
+            }
+        };
+        out.push(Hit::new(
+            format!(
+                "atlas.sum no longer matches the migration directory: {detail}; `atlas migrate apply` will refuse to run"
+            ),
+            "Run `atlas migrate hash` and commit the updated atlas.sum (after checking that no merged migration was edited).",
+        ));
+    }
+}

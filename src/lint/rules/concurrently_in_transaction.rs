@@ -29,6 +29,7 @@ declare_rule! {
         category: Transaction,
         severity: Error,
         aliases: ["ban-concurrent-index-creation-in-transaction"],
+        predicts: ["25001"],
     }
 }
 

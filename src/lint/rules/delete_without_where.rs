@@ -1,3 +1,4 @@
+use crate::finding::SubjectKind;
 use crate::lint::{Context, Hit, Rule, RuleMeta};
 use crate::sql::model::Action;
 
@@ -34,7 +35,7 @@ impl Rule for DeleteWithoutWhere {
                 out.push(Hit::new(
                     format!("deletes every row of {table}: there is no WHERE clause"),
                     "Add a WHERE clause that selects the rows to delete; delete large sets in batches.",
-                ));
+                ).about(table.subject(SubjectKind::Table)));
             }
     }
 }

@@ -1,3 +1,4 @@
+use crate::finding::SubjectKind;
 use super::existing_table_ops;
 use crate::lint::{Context, Hit, Rule, RuleMeta};
 use crate::sql::model::AlterTableOp;
@@ -41,7 +42,7 @@ impl Rule for DropColumn {
                 out.push(Hit::new(
                     format!("drops column {table}.{name}: its data is deleted, and code that still names the column fails"),
                     "Remove every use of the column and deploy that first; then drop it in a change approved with the override label.",
-                ));
+                ).about(table.member(SubjectKind::Column, name)));
             }
         }
     }

@@ -1,3 +1,4 @@
+use crate::finding::{Subject, SubjectKind};
 use crate::lint::{Context, Hit, Rule, RuleMeta};
 use crate::sql::model::{Action, ObjectKind};
 
@@ -34,7 +35,7 @@ impl Rule for DropDatabase {
                 out.push(Hit::new(
                     format!("drops database {}: every table and row in it is deleted", db.name),
                     "Do not drop databases from migrations; do it by hand after a backup.",
-                ));
+                ).about(Subject::new(SubjectKind::Database, None, &db.name)));
             }
         }
     }

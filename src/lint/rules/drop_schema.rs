@@ -1,3 +1,4 @@
+use crate::finding::{Subject, SubjectKind};
 use crate::lint::{Context, Hit, Rule, RuleMeta};
 use crate::sql::model::{Action, ObjectKind};
 
@@ -39,7 +40,7 @@ impl Rule for DropSchema {
                         if *cascade { " and, with CASCADE, every object in it and its data" } else { "" }
                     ),
                     "Drop the schema's objects in reviewed steps; approve the final drop with the override label.",
-                ));
+                ).about(Subject::new(SubjectKind::Schema, None, &schema.name)));
             }
         }
     }

@@ -1,3 +1,4 @@
+use crate::finding::SubjectKind;
 use crate::lint::{Context, Hit, Rule, RuleMeta};
 use crate::sql::model::{Action, ObjectKind};
 
@@ -40,7 +41,7 @@ impl Rule for DropTable {
                         if *cascade { " and, with CASCADE, every view and foreign key that depends on it" } else { "" }
                     ),
                     "Remove all uses of the table in a deploy first; then drop it in a change approved with the override label.",
-                ));
+                ).about(table.subject(SubjectKind::Table)));
             }
         }
     }

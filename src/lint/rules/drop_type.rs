@@ -1,3 +1,4 @@
+use crate::finding::SubjectKind;
 use crate::lint::{Context, Hit, Rule, RuleMeta};
 use crate::sql::model::{Action, ObjectKind};
 
@@ -40,7 +41,7 @@ impl Rule for DropType {
                 out.push(Hit::new(
                     format!("drops type {ty}: {effect}"),
                     "Move columns off the type first, then drop it without CASCADE, approved with the override label.",
-                ));
+                ).about(ty.subject(SubjectKind::Type)));
             }
         }
     }

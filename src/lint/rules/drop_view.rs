@@ -1,3 +1,4 @@
+use crate::finding::SubjectKind;
 use crate::lint::{Context, Hit, Rule, RuleMeta};
 use crate::sql::model::{Action, ObjectKind};
 
@@ -36,7 +37,7 @@ impl Rule for DropView {
                 out.push(Hit::new(
                     format!("drops {} {view}: code that still reads it fails", kind.describe()),
                     "Use CREATE OR REPLACE VIEW when you can; otherwise move readers off the view in an earlier deploy.",
-                ));
+                ).about(view.subject(SubjectKind::View)));
             }
         }
     }

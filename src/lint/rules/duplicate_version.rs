@@ -1,4 +1,5 @@
-use super::plan_rule;
+use crate::lint::{Hit, Rule, RuleMeta};
+use crate::plan::{Issue, IssueKind};
 
 declare_rule! {
     /// ## What it does
@@ -20,4 +21,24 @@ declare_rule! {
     }
 }
 
-plan_rule!(DuplicateVersion);
+impl Rule for DuplicateVersion {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+    fn check_plan(&self, issue: &Issue, out: &mut Vec<Hit>) {
+        if let IssueKind::DuplicateVersion {
+            format,
+            version,
+            first,
+            second,
+        } = &issue.kind
+        {
+            out.push(Hit::new(
+                format!(
+                    "version {version} is used by both {first} and {second}; {format} will apply only one of them or refuse to run"
+                ),
+                "Give the new migration a version of its own, after the newest one.",
+            ));
+        }
+    }
+}

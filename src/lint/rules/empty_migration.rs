@@ -1,4 +1,4 @@
-use super::plan_rule;
+use crate::lint::{FileContext, Hit, Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does
@@ -21,4 +21,18 @@ declare_rule! {
     }
 }
 
-plan_rule!(EmptyMigration);
+impl Rule for EmptyMigration {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+    fn check_file(&self, cx: &FileContext, out: &mut Vec<Hit>) {
+        // A file that is only an unterminated literal is a syntax error, not an empty file.
+        let whitespace = cx.source.text.trim().is_empty();
+        if whitespace || cx.statements == 0 && cx.unterminated.is_none() {
+            out.push(Hit::new(
+                "the migration has no statements; the framework will record it as applied and do nothing",
+                "Add the intended statements, or delete the file if it was created by mistake.",
+            ));
+        }
+    }
+}

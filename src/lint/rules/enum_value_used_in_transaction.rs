@@ -26,6 +26,7 @@ declare_rule! {
         category: Transaction,
         severity: Error,
         aliases: [],
+        predicts: ["55P04"],
     }
 }
 

@@ -1,6 +1,4 @@
-use crate::lint::state::State;
-use crate::lint::{Hit, Rule, RuleMeta};
-use crate::plan::format::Transaction;
+use crate::lint::{FileContext, Hit, Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does
@@ -34,7 +32,8 @@ impl Rule for ForeignKeyWithoutIndex {
         &Self::META
     }
     // Checked at the end of the file, so an index created after the key still counts.
-    fn check_file_end(&self, state: &State, _transaction: Transaction, out: &mut Vec<Hit>) {
+    fn check_file(&self, cx: &FileContext, out: &mut Vec<Hit>) {
+        let state = cx.state;
         for (table, columns, span) in &state.foreign_keys {
             let indexed = state.indexed_columns.get(&table.key()).is_some_and(|indexes| {
                 indexes.iter().any(|ix| ix.len() >= columns.len() && ix[..columns.len()] == columns[..])

@@ -1,4 +1,5 @@
-use super::plan_rule;
+use crate::lint::{Hit, Rule, RuleMeta};
+use crate::plan::{Issue, IssueKind};
 
 declare_rule! {
     /// ## What it does
@@ -22,4 +23,36 @@ declare_rule! {
     }
 }
 
-plan_rule!(InvalidFile);
+impl Rule for InvalidFile {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+    fn check_plan(&self, issue: &Issue, out: &mut Vec<Hit>) {
+        let hit = match &issue.kind {
+            IssueKind::Unreadable { error } => Hit::new(
+                format!("cannot read the file: {error}"),
+                "Check the file's permissions.",
+            ),
+            IssueKind::NotUtf8 {
+                line,
+                column,
+                offset,
+            } => Hit::new(
+                format!(
+                    "the file is not valid UTF-8 (invalid byte at line {line}, column {column}, byte offset {offset}); it was not linted"
+                ),
+                "Save the file as UTF-8 (Postgres migrations tools read it as UTF-8 too).",
+            ),
+            IssueKind::MissingUpMarker {
+                format,
+                marker,
+                annotation,
+            } => Hit::new(
+                format!("no `{marker}` annotation: {format} would not know which statements to run"),
+                format!("Start the up section with `{annotation}`."),
+            ),
+            _ => return,
+        };
+        out.push(hit);
+    }
+}

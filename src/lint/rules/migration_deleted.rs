@@ -1,4 +1,5 @@
-use super::plan_rule;
+use crate::lint::{Hit, Rule, RuleMeta};
+use crate::plan::{Issue, IssueKind};
 
 declare_rule! {
     /// ## What it does
@@ -21,4 +22,18 @@ declare_rule! {
     }
 }
 
-plan_rule!(MigrationDeleted);
+impl Rule for MigrationDeleted {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+    fn check_plan(&self, issue: &Issue, out: &mut Vec<Hit>) {
+        if let IssueKind::Deleted { relative } = &issue.kind {
+            out.push(Hit::new(
+                format!(
+                    "{relative} exists on the base branch and was deleted; databases that ran it keep its changes, new databases will not get them"
+                ),
+                "Restore the file; undo its changes with a new migration instead.",
+            ));
+        }
+    }
+}

@@ -1,4 +1,5 @@
-use super::plan_rule;
+use crate::lint::{Hit, Rule, RuleMeta};
+use crate::plan::{Issue, IssueKind};
 
 declare_rule! {
     /// ## What it does
@@ -21,4 +22,18 @@ declare_rule! {
     }
 }
 
-plan_rule!(MigrationEdited);
+impl Rule for MigrationEdited {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+    fn check_plan(&self, issue: &Issue, out: &mut Vec<Hit>) {
+        if let IssueKind::Edited { relative } = &issue.kind {
+            out.push(Hit::new(
+                format!(
+                    "{relative} already exists on the base branch and was edited; databases that ran it will not run it again, so they will never see this change"
+                ),
+                "Revert the edit and put the change in a new migration.",
+            ));
+        }
+    }
+}

@@ -1,4 +1,6 @@
-use super::plan_rule;
+use crate::apply::{ApplyFailure, ApplyFailureKind, FailureCause};
+use crate::finding::Evidence;
+use crate::lint::{Hit, Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does
@@ -31,4 +33,124 @@ declare_rule! {
     }
 }
 
-plan_rule!(MigrationFails);
+impl Rule for MigrationFails {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+    fn check_apply_failure(&self, failure: &ApplyFailure, out: &mut Vec<Hit>) {
+        out.push(match &failure.kind {
+            ApplyFailureKind::Prepare { error } => Hit::new(
+                format!("could not prepare a database to apply the migrations: {error}"),
+                "Check that the Postgres server is reachable and that the user may create databases.",
+            )
+            .with_evidence(Vec::new()),
+            ApplyFailureKind::Catalog { error } => {
+                Hit::new(format!("could not read the catalog: {error}"), "")
+                    .with_evidence(Vec::new())
+            }
+            ApplyFailureKind::Statement {
+                cause,
+                rolled_back,
+                statements_after,
+                files_after,
+                base,
+            } => {
+                let mut consequence = Vec::new();
+                if let Some(transaction) = rolled_back {
+                    consequence.push(format!(
+                        "the file runs {}, so everything it did was rolled back",
+                        transaction.describe()
+                    ));
+                }
+                if *statements_after > 0 {
+                    consequence.push(format!(
+                        "the {statements_after} statement{} after it in this file {} not applied",
+                        plural(*statements_after),
+                        were(*statements_after)
+                    ));
+                }
+                if *files_after > 0 {
+                    consequence.push(format!(
+                        "{files_after} later migration{} {} not applied",
+                        plural(*files_after),
+                        were(*files_after)
+                    ));
+                }
+                let consequence = (!consequence.is_empty()).then(|| consequence.join("; "));
+                let (what, help, evidence) = describe(cause, consequence.clone());
+                let message = match &consequence {
+                    Some(consequence) => format!("{what}; {consequence}"),
+                    None => what,
+                };
+                let help = if *base { BASE_HELP.to_string() } else { help };
+                Hit::new(message, help).with_evidence(evidence.into_iter().collect())
+            }
+        });
+    }
+}
+
+const BASE_HELP: &str = "This migration is already on the base branch, so the base state could not be built and nothing under review was applied. Fix the base migrations (or the provider's Postgres version) first.";
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+fn were(n: usize) -> &'static str {
+    if n == 1 { "was" } else { "were" }
+}
+
+/// What happened, what to do, and the error as evidence.
+fn describe(
+    cause: &FailureCause,
+    consequence: Option<String>,
+) -> (String, String, Option<Evidence>) {
+    match cause {
+        FailureCause::Rejected {
+            sqlstate,
+            message,
+            detail,
+            hint,
+        } => {
+            let mut what = format!("Postgres rejected this statement: {message}");
+            if let Some(detail) = detail {
+                what.push_str(&format!(" ({detail})"));
+            }
+            let help = hint.clone().unwrap_or_else(|| {
+                "Fix the statement so that it applies to the schema the earlier migrations produce; `drydock check` replays them in the same order.".into()
+            });
+            let evidence = Evidence::Apply {
+                sqlstate: sqlstate.clone(),
+                message: message.clone(),
+                detail: detail.clone(),
+                hint: hint.clone(),
+                consequence,
+            };
+            (what, help, Some(evidence))
+        }
+        FailureCause::StatementTimeout { seconds } => (
+            format!(
+                "the statement did not finish within the statement timeout of {seconds} s: it waits on a lock or runs too long, even on an empty database"
+            ),
+            "Look for a loop that never ends, a sleep, or a wait on a lock held by another session; raise statement-timeout in drydock.toml only if the statement is legitimately slow.".into(),
+            Some(Evidence::Apply {
+                sqlstate: "57014".into(),
+                message: "canceling statement due to statement timeout".into(),
+                detail: None,
+                hint: None,
+                consequence,
+            }),
+        ),
+        FailureCause::Deadline => (
+            "the check's overall time limit ran out while this statement was running; it was cancelled".into(),
+            "Raise the timeout in drydock.toml if the migrations legitimately take this long; otherwise look for a statement that loops or waits.".into(),
+            None,
+        ),
+        FailureCause::ConnectionLost { reason } => (
+            format!(
+                "the connection to Postgres was lost while this statement ran ({reason}): the statement ended its own session (pg_terminate_backend) or crashed the server"
+            ),
+            "A migration must not terminate backends or shut the server down; remove that statement.".into(),
+            None,
+        ),
+    }
+}

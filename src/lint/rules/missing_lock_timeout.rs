@@ -1,4 +1,5 @@
-use crate::lint::{Context, Hit, Rule, RuleMeta};
+use crate::finding::Subject;
+use crate::lint::{Context, Hit, Rule, RuleId, RuleMeta, TraceContext};
 
 declare_rule! {
     /// ## What it does
@@ -50,5 +51,34 @@ impl Rule for MissingLockTimeout {
             ),
             "Put `SET lock_timeout = '5s';` at the top of the migration so it fails fast instead of stalling traffic, and retry it.",
         ).with_fix(cx.replace_statement(format!("SET lock_timeout = '5s';\n{}", cx.text()))));
+    }
+    /// What the static check cannot see (a DO block, a function): the lock the statement really
+    /// took. Once per file, like the static check.
+    fn check_trace(&self, cx: &TraceContext, out: &mut Vec<Hit>) {
+        let trace = cx.trace;
+        let (Some(evidence), Some(lock)) = (trace.evidence(), trace.effects.blocking_lock())
+        else {
+            return;
+        };
+        let reported_in_file = cx
+            .findings
+            .iter()
+            .any(|f| f.file == trace.file && f.rule == RuleId::MissingLockTimeout);
+        if trace.lock_timeout_set || reported_in_file {
+            return;
+        }
+        out.push(
+            Hit::new(
+                format!(
+                    "this statement took {} on {} with no lock_timeout set: if another session holds a conflicting lock it waits, and {} queue behind it",
+                    lock.mode.name(),
+                    lock.relation,
+                    lock.mode.blocks()
+                ),
+                "Set a lock timeout first (`SET lock_timeout = '5s';`) so the migration fails fast instead of stalling traffic, and retry it.",
+            )
+            .about(Subject::relation(&lock.relation))
+            .with_evidence(vec![evidence]),
+        );
     }
 }

@@ -13,18 +13,21 @@ macro_rules! declare_rule {
             name: $name:literal,
             category: $cat:ident,
             severity: $sev:ident,
-            aliases: [$($alias:literal),* $(,)?] $(,)?
+            aliases: [$($alias:literal),* $(,)?]
+            $(, predicts: [$($sqlstate:literal),* $(,)?])? $(,)?
         }
     ) => {
         $(#[doc = $doc])*
         pub struct $ty;
         impl $ty {
             pub const META: $crate::lint::RuleMeta = $crate::lint::RuleMeta {
+                id: $crate::lint::rules::RuleId::$ty,
                 name: $name,
                 category: $crate::finding::Category::$cat,
                 default_severity: declare_rule!(@severity $sev),
                 doc: concat!($($doc, "\n"),*),
                 aliases: &[$($alias),*],
+                predicts: &[$($($sqlstate),*)?],
             };
         }
     };
@@ -32,9 +35,21 @@ macro_rules! declare_rule {
     (@severity $s:ident) => { Some($crate::finding::Severity::$s) };
 }
 
+/// Declares the rule modules, the [`RuleId`] of each (named after its type) and the table of
+/// rules in the same order, so `RuleId as usize` indexes it.
 macro_rules! registry {
     ($($module:ident :: $rule:ident),* $(,)?) => {
         $(pub mod $module;)*
+
+        /// A rule's identity. Findings, configuration and ignores hold this rather than a name,
+        /// so naming a rule that does not exist fails to compile instead of panicking at run
+        /// time. Output (JSON, SARIF, config, ignore comments) still uses the kebab-case
+        /// [`RuleId::name`].
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum RuleId {
+            $($rule),*
+        }
+
         static RULES: &[&dyn Rule] = &[$(&$module::$rule),*];
     };
 }
@@ -107,11 +122,59 @@ pub fn all() -> &'static [&'static dyn Rule] {
     RULES
 }
 
+/// The rule a user named (in drydock.toml, an ignore comment, `drydock explain`), ignoring case.
 pub fn by_name(name: &str) -> Option<&'static dyn Rule> {
     RULES
         .iter()
         .copied()
         .find(|r| r.meta().name.eq_ignore_ascii_case(name))
+}
+
+impl RuleId {
+    pub fn rule(self) -> &'static dyn Rule {
+        RULES[self as usize]
+    }
+
+    pub fn meta(self) -> &'static super::RuleMeta {
+        self.rule().meta()
+    }
+
+    /// The kebab-case name used in configuration, ignore comments and output.
+    pub fn name(self) -> &'static str {
+        self.meta().name
+    }
+}
+
+impl std::fmt::Display for RuleId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl serde::Serialize for RuleId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+/// Ordered by name, so that reports sort findings the same way whatever the registry order.
+impl Ord for RuleId {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.name().cmp(other.name())
+    }
+}
+
+impl PartialOrd for RuleId {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// Lets tests and callers compare with a name: `finding.rule == "drop-table"`.
+impl PartialEq<&str> for RuleId {
+    fn eq(&self, other: &&str) -> bool {
+        self.name() == *other
+    }
 }
 
 /// Shorthand for rules: the ALTER TABLE operations of this statement, when it alters a table
@@ -129,18 +192,6 @@ pub(crate) fn existing_table_ops<'a>(
         _ => None,
     }
 }
-
-/// Rules that only carry documentation: their findings come from the plan stage.
-macro_rules! plan_rule {
-    ($ty:ident) => {
-        impl $crate::lint::Rule for $ty {
-            fn meta(&self) -> &'static $crate::lint::RuleMeta {
-                &Self::META
-            }
-        }
-    };
-}
-pub(crate) use plan_rule;
 
 /// Columns this statement defines (CREATE TABLE columns, ADD COLUMN), with their table.
 pub(crate) fn defined_columns(
@@ -210,6 +261,11 @@ mod tests {
             ] {
                 assert!(doc.contains(section), "{} lacks {section}", meta.name);
             }
+        }
+        for (index, rule) in all().iter().enumerate() {
+            let id = rule.meta().id;
+            assert_eq!(id as usize, index, "{} is out of registry order", id.name());
+            assert_eq!(id.meta().name, rule.meta().name);
         }
         for category in Category::ALL {
             assert!(

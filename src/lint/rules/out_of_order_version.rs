@@ -1,4 +1,5 @@
-use super::plan_rule;
+use crate::lint::{Hit, Rule, RuleMeta};
+use crate::plan::{Issue, IssueKind};
 
 declare_rule! {
     /// ## What it does
@@ -22,4 +23,23 @@ declare_rule! {
     }
 }
 
-plan_rule!(OutOfOrderVersion);
+impl Rule for OutOfOrderVersion {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+    fn check_plan(&self, issue: &Issue, out: &mut Vec<Hit>) {
+        if let IssueKind::OutOfOrder {
+            format,
+            version,
+            newest,
+        } = &issue.kind
+        {
+            out.push(Hit::new(
+                format!(
+                    "version {version} sorts before {newest}, the newest migration on the base branch; {format} will skip it or run it out of order on databases that are already up to date"
+                ),
+                "Rename the file so that its version comes after the newest migration on the base branch.",
+            ));
+        }
+    }
+}

@@ -1,3 +1,4 @@
+use crate::finding::SubjectKind;
 use super::existing_table_ops;
 use crate::lint::{Context, Hit, Rule, RuleMeta};
 use crate::sql::model::AlterTableOp;
@@ -40,7 +41,7 @@ impl Rule for RenameColumn {
                 out.push(Hit::new(
                     format!("renames {table}.{from} to {to}: running code that still uses {from} fails until every instance is redeployed"),
                     "Add the new column, write both, backfill, switch reads, and drop the old column later.",
-                ));
+                ).about(table.member(SubjectKind::Column, from)));
             }
         }
     }

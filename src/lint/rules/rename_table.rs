@@ -1,3 +1,4 @@
+use crate::finding::SubjectKind;
 use super::existing_table_ops;
 use crate::lint::{Context, Hit, Rule, RuleMeta};
 use crate::sql::model::AlterTableOp;
@@ -37,7 +38,7 @@ impl Rule for RenameTable {
                     out.push(Hit::new(
                         format!("renames {table} to {to}: running code that still uses {table} fails until every instance is redeployed"),
                         format!("Keep the old name working during the deploy (e.g. `CREATE VIEW {table} AS SELECT * FROM {to}`), and drop it in a later change."),
-                    ));
+                    ).about(table.subject(SubjectKind::Table)));
                 }
             }
         }

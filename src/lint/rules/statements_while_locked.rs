@@ -1,4 +1,4 @@
-use crate::lint::{Context, Hit, Rule, RuleMeta};
+use crate::lint::{Context, Hit, Rule, RuleId, RuleMeta, TraceContext};
 use crate::sql::model::Action;
 
 declare_rule! {
@@ -59,5 +59,38 @@ impl Rule for StatementsWhileLocked {
                 "Commit right after the locking statement; do this work in a separate transaction or migration.",
             ));
         }
+    }
+    /// What the trace shows: a rewrite (work that grows with the data) while an earlier
+    /// statement's ACCESS EXCLUSIVE lock is still held.
+    fn check_trace(&self, cx: &TraceContext, out: &mut Vec<Hit>) {
+        let trace = cx.trace;
+        let fx = &trace.effects;
+        let Some(evidence) = trace.evidence() else {
+            return;
+        };
+        let heavy = !fx.rewritten.is_empty() || !fx.rebuilt_indexes.is_empty();
+        let reported = cx
+            .findings
+            .iter()
+            .any(|f| trace.is_about(f) && f.rule == RuleId::StatementsWhileLocked);
+        if !heavy || fx.ran_under_exclusive.is_empty() || reported {
+            return;
+        }
+        out.push(
+            Hit::new(
+                format!(
+                    "this statement rewrote {} while ACCESS EXCLUSIVE on {} was held from earlier in the transaction: reads and writes on it stay blocked until the rewrite and the transaction finish",
+                    fx.rewritten
+                        .iter()
+                        .chain(&fx.rebuilt_indexes)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    fx.ran_under_exclusive.join(", ")
+                ),
+                "Commit right after the locking statement; do the rewrite in a separate transaction or migration.",
+            )
+            .with_evidence(vec![evidence]),
+        );
     }
 }

@@ -1,4 +1,5 @@
-use super::plan_rule;
+use crate::lint::{FileContext, Hit, Rule, RuleMeta};
+use crate::source::Span;
 
 declare_rule! {
     /// ## What it does
@@ -19,7 +20,28 @@ declare_rule! {
         category: Integrity,
         severity: Error,
         aliases: [],
+        predicts: ["42601"],
     }
 }
 
-plan_rule!(SyntaxError);
+impl Rule for SyntaxError {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+    fn check_file(&self, cx: &FileContext, out: &mut Vec<Hit>) {
+        let Some(unterminated) = cx.unterminated else {
+            return;
+        };
+        let position = cx.source.position(unterminated.start);
+        out.push(
+            Hit::new(
+                format!(
+                    "unterminated {} starting at line {}, column {}: everything after it is one unfinished statement and Postgres will reject the file",
+                    unterminated.what, position.line, position.column
+                ),
+                "Close the literal or comment; for dollar quotes the closing tag must match the opening one exactly.",
+            )
+            .at(Span::new(unterminated.start, unterminated.start)),
+        );
+    }
+}

@@ -1,4 +1,5 @@
-use super::plan_rule;
+use crate::finding::{Category, Finding, Subject};
+use crate::lint::{Hit, Rule, RuleId, RuleMeta, TraceContext};
 
 declare_rule! {
     /// ## What it does
@@ -32,4 +33,39 @@ declare_rule! {
     }
 }
 
-plan_rule!(TracedTableRewrite);
+impl Rule for TracedTableRewrite {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+    fn check_trace(&self, cx: &TraceContext, out: &mut Vec<Hit>) {
+        let trace = cx.trace;
+        let (Some(evidence), Some(first)) = (trace.evidence(), trace.effects.rewritten.first())
+        else {
+            return;
+        };
+        let explained = cx
+            .findings
+            .iter()
+            .any(|f| trace.is_about(f) && says_it_rewrites(f));
+        if explained {
+            return;
+        }
+        out.push(
+            Hit::new(
+                format!(
+                    "this statement rewrote {} when applied: the table is copied under an ACCESS EXCLUSIVE lock, blocking all reads and writes for as long as the copy takes, which grows with its size",
+                    trace.effects.rewritten.join(", ")
+                ),
+                "Make the change without a rewrite (add a column, backfill in batches, switch over), or schedule it in a maintenance window.",
+            )
+            .about(Subject::relation(first))
+            .with_evidence(vec![evidence]),
+        );
+    }
+}
+
+/// Whether a static finding already says the statement rewrites (or empties) a table.
+fn says_it_rewrites(f: &Finding) -> bool {
+    matches!(f.category, Category::TableRewrite | Category::Destructive)
+        || f.rule == RuleId::VacuumFullOrCluster
+}

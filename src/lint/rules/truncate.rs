@@ -1,3 +1,4 @@
+use crate::finding::SubjectKind;
 use crate::lint::{Context, Hit, Rule, RuleMeta};
 use crate::sql::model::Action;
 
@@ -35,7 +36,7 @@ impl Rule for Truncate {
                 out.push(Hit::new(
                     format!("truncates {table}: every row is deleted, under an ACCESS EXCLUSIVE lock that blocks all reads and writes"),
                     "Delete only the rows you mean to, in batches; if emptying the table is intended, approve it with the override label.",
-                ));
+                ).about(table.subject(SubjectKind::Table)));
             }
         }
     }

@@ -1,5 +1,4 @@
-use crate::lint::state::State;
-use crate::lint::{Context, Hit, Rule, RuleMeta};
+use crate::lint::{Context, FileContext, Hit, Rule, RuleMeta};
 use crate::plan::format::Transaction;
 use crate::sql::model::Action;
 
@@ -43,7 +42,8 @@ impl Rule for UnbalancedTransaction {
             ));
         }
     }
-    fn check_file_end(&self, state: &State, _transaction: Transaction, out: &mut Vec<Hit>) {
+    fn check_file(&self, cx: &FileContext, out: &mut Vec<Hit>) {
+        let state = cx.state;
         if let Some(span) = state.open_begin {
             out.push(Hit {
                 span: Some(span),

@@ -1,4 +1,4 @@
-use super::plan_rule;
+use crate::lint::{FileContext, Hit, Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does
@@ -22,4 +22,22 @@ declare_rule! {
     }
 }
 
-plan_rule!(UnknownRuleInIgnore);
+impl Rule for UnknownRuleInIgnore {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+    fn check_file(&self, cx: &FileContext, out: &mut Vec<Hit>) {
+        for unknown in cx.unknown_ignores {
+            out.push(
+                Hit::new(
+                    format!(
+                        "`{}` is not a Drydock rule, so this ignore comment does nothing",
+                        unknown.name
+                    ),
+                    "Use a name from `drydock rules` (e.g. `drop-column`), or remove the comment.",
+                )
+                .at(unknown.span),
+            );
+        }
+    }
+}

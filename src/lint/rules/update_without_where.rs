@@ -1,3 +1,4 @@
+use crate::finding::SubjectKind;
 use crate::lint::{Context, Hit, Rule, RuleMeta};
 use crate::sql::model::Action;
 
@@ -35,7 +36,7 @@ impl Rule for UpdateWithoutWhere {
                 out.push(Hit::new(
                     format!("updates every row of {table}: there is no WHERE clause, and the old values are lost"),
                     "Add a WHERE clause; backfill large tables in batches outside the migration.",
-                ));
+                ).about(table.subject(SubjectKind::Table)));
             }
     }
 }
