@@ -6,19 +6,6 @@
 use super::{Identity, Object, ObjectKind, Schema};
 use tokio_postgres::Client;
 
-/// History tables of migration tools, left out of every schema.
-pub const HISTORY_TABLES: &[&str] = &[
-    "schema_migrations",
-    "goose_db_version",
-    "flyway_schema_history",
-    "atlas_schema_revisions",
-    "__diesel_schema_migrations",
-    "_prisma_migrations",
-    "_sqlx_migrations",
-    "gorp_migrations",
-    "schema_version",
-];
-
 /// The role a privilege is granted to, as GRANT spells it.
 const GRANTEE: &str =
     "CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(g.grantee)) END";
@@ -351,7 +338,11 @@ async fn read_all(
     Ok(schema)
 }
 
-/// The default history tables, as owned strings for [`introspect`].
+/// The default history tables (those of every migration tool Drydock knows), as owned strings
+/// for [`introspect`].
 pub fn default_ignored_tables() -> Vec<String> {
-    HISTORY_TABLES.iter().map(|s| s.to_string()).collect()
+    crate::plan::formats::history_tables()
+        .into_iter()
+        .map(str::to_string)
+        .collect()
 }

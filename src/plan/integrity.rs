@@ -1,7 +1,6 @@
 //! Directory integrity: duplicate versions, and against a base ref, merged migrations that were
 //! edited or deleted and new files that sort before what is already deployed.
 
-use super::format::parse_name;
 use super::git::BaseState;
 use super::{Issue, IssueKind, MigrationDir, MigrationFile};
 use crate::finding::Finding;
@@ -62,7 +61,7 @@ pub fn against_base<'a>(
     let dir_display = super::display(&dir.path);
     for gone in &base.files {
         let name = gone.split('/').next().unwrap_or(gone);
-        let is_migration = parse_name(dir.format, name).is_some_and(|info| info.is_up)
+        let is_migration = dir.format.parse_name(name).is_some_and(|info| info.is_up)
             && (!dir.format.uses_subdirectories() || gone.contains('/'));
         let still_there = dir.path.join(gone).exists();
         if is_migration && !still_there && base.changed.contains(gone) {

@@ -4,6 +4,7 @@
 
 pub mod atlas_sum;
 pub mod format;
+pub mod formats;
 pub mod git;
 pub mod integrity;
 
@@ -11,7 +12,8 @@ use crate::finding::{Finding, FindingLocation};
 use crate::lint::RuleId;
 use crate::source::{SourceFile, Span};
 use anyhow::{Context, Result, bail};
-use format::{Format, Transaction, Version, parse_name};
+use format::{Format, Transaction, Version};
+use formats::{Layout, MigrationText};
 use std::path::{Path, PathBuf};
 
 /// A problem the plan stage found with a file or the directory. Plain facts: the integrity
@@ -110,7 +112,7 @@ pub fn load_dir(path: &Path, format: Option<Format>) -> Result<MigrationDir> {
     let entries = list_dir(path)?;
     let format = match format {
         Some(f) => f,
-        None => detect_format(path, &entries)?,
+        None => formats::detect(path, &entries)?,
     };
     let mut dir = MigrationDir {
         path: path.to_path_buf(),
@@ -119,21 +121,17 @@ pub fn load_dir(path: &Path, format: Option<Format>) -> Result<MigrationDir> {
         issues: Vec::new(),
     };
     for name in &entries {
-        let (relative, file_path) = if format.uses_subdirectories() {
-            let inner = if format == Format::Diesel {
-                "up.sql"
-            } else {
-                "migration.sql"
-            };
-            let candidate = path.join(name).join(inner);
-            if !candidate.is_file() {
-                continue;
+        let (relative, file_path) = match format.layout() {
+            Layout::Subdirectory { up_file } => {
+                let candidate = path.join(name).join(up_file);
+                if !candidate.is_file() {
+                    continue;
+                }
+                (format!("{name}/{up_file}"), candidate)
             }
-            (format!("{name}/{inner}"), candidate)
-        } else {
-            (name.clone(), path.join(name))
+            Layout::FilePerMigration => (name.clone(), path.join(name)),
         };
-        let Some(info) = parse_name(format, name) else {
+        let Some(info) = format.parse_name(name) else {
             continue;
         };
         if !info.is_up || !file_path.is_file() {
@@ -159,9 +157,7 @@ pub fn load_dir(path: &Path, format: Option<Format>) -> Result<MigrationDir> {
     }
     dir.files.sort_by(|a, b| a.version.cmp(&b.version));
     dir.issues.extend(integrity::duplicate_versions(&dir));
-    if format == Format::Atlas {
-        dir.issues.extend(atlas_sum::check(&dir)?);
-    }
+    dir.issues.extend(format.directory_issues(&dir)?);
     Ok(dir)
 }
 
@@ -191,50 +187,6 @@ fn list_dir(path: &Path) -> Result<Vec<String>> {
         .collect();
     names.sort();
     Ok(names)
-}
-
-/// Detects a directory's format from its file names and, for formats that share a naming
-/// scheme, the annotations inside the files.
-pub fn detect_format(path: &Path, entries: &[String]) -> Result<Format> {
-    let has = |f: &dyn Fn(&str) -> bool| entries.iter().any(|n| f(n));
-    if has(&|n| path.join(n).join("migration.sql").is_file()) {
-        return Ok(Format::Prisma);
-    }
-    if has(&|n| path.join(n).join("up.sql").is_file()) {
-        return Ok(Format::Diesel);
-    }
-    let sql: Vec<&String> = entries.iter().filter(|n| n.ends_with(".sql")).collect();
-    if sql.iter().any(|n| n.ends_with(".up.sql")) {
-        return Ok(Format::GolangMigrate);
-    }
-    if sql.iter().any(|n| parse_name(Format::Flyway, n).is_some()) {
-        return Ok(Format::Flyway);
-    }
-    if entries.iter().any(|n| n == "atlas.sum") {
-        return Ok(Format::Atlas);
-    }
-    // goose and dbmate share `N_name.sql`; their annotations tell them apart.
-    for name in sql.iter().take(20) {
-        let head = read_head(&path.join(name));
-        if head.contains("-- +goose") {
-            return Ok(Format::Goose);
-        }
-        if head.contains("-- migrate:up") {
-            return Ok(Format::Dbmate);
-        }
-    }
-    if sql.is_empty() {
-        bail!(
-            "{}: no migrations found (no .sql files, and no <version>_name/up.sql or migration.sql sub-directories)",
-            display(path)
-        );
-    }
-    Ok(Format::Plain)
-}
-
-fn read_head(path: &Path) -> String {
-    let bytes = std::fs::read(path).unwrap_or_default();
-    String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).to_string()
 }
 
 fn read_migration(
@@ -272,7 +224,11 @@ fn read_migration(
             kind,
         }));
     }
-    let transaction = transaction_mode(format, path, &source.text[up.start..up.end], &source.text);
+    let transaction = format.transaction(&MigrationText {
+        path,
+        whole: &source.text,
+        up: &source.text[up.start..up.end],
+    });
     Ok(Ok(MigrationFile {
         source,
         relative: relative.to_string(),
@@ -282,107 +238,25 @@ fn read_migration(
     }))
 }
 
-/// Lines that are SQL comments, with their byte offsets.
-fn comment_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
-    let mut offset = 0;
-    text.split_inclusive('\n').filter_map(move |line| {
-        let start = offset;
-        offset += line.len();
-        let trimmed = line.trim();
-        trimmed.starts_with("--").then_some((start, trimmed))
-    })
-}
-
+/// The part of the file that runs going up, and for a format with sections and a file without
+/// the up marker, the issue.
 fn up_section(format: Format, source: &SourceFile) -> (Span, Option<IssueKind>) {
     let text = &source.text;
     let whole = Span::new(0, text.len());
-    let (up_marker, down_marker, annotation) = match format {
-        Format::Goose => ("-- +goose up", "-- +goose down", "-- +goose Up"),
-        Format::Dbmate => ("-- migrate:up", "-- migrate:down", "-- migrate:up"),
-        _ => return (whole, None),
+    let Some(sections) = format.sections() else {
+        return (whole, None);
     };
-    let mut start = None;
-    let mut end = text.len();
-    for (offset, line) in comment_lines(text) {
-        let lower = line.to_ascii_lowercase();
-        if start.is_none() && lower.starts_with(up_marker) {
-            start = Some(offset + line.len());
-        } else if start.is_some() && lower.starts_with(down_marker) {
-            end = offset;
-            break;
-        }
-    }
-    match start {
-        Some(start) => (Span::new(start.min(end), end), None),
+    match sections.up_span(text) {
+        Some(up) => (up, None),
         None if text.trim().is_empty() => (whole, None),
         None => (
             whole,
             Some(IssueKind::MissingUpMarker {
                 format,
-                marker: up_marker,
-                annotation,
+                marker: sections.up,
+                annotation: sections.annotation,
             }),
         ),
-    }
-}
-
-fn transaction_mode(format: Format, path: &Path, up: &str, whole: &str) -> Transaction {
-    let directive = |needle: &str| {
-        comment_lines(whole).any(|(_, l)| l.to_ascii_lowercase().replace(' ', "").contains(needle))
-    };
-    match format {
-        Format::Plain | Format::Atlas => {
-            if directive("--atlas:txmodenone") {
-                Transaction::None
-            } else {
-                Transaction::Wrapped
-            }
-        }
-        Format::GolangMigrate | Format::Prisma => Transaction::Implicit,
-        Format::Flyway => {
-            let conf = PathBuf::from(format!("{}.conf", path.display()));
-            let off = std::fs::read_to_string(conf)
-                .map(|c| c.replace(' ', "").contains("executeInTransaction=false"))
-                .unwrap_or(false);
-            if off {
-                Transaction::None
-            } else {
-                Transaction::Implicit
-            }
-        }
-        Format::Goose => {
-            if directive("--+goosenotransaction") {
-                Transaction::None
-            } else {
-                Transaction::Wrapped
-            }
-        }
-        Format::Dbmate => {
-            if directive("--migrate:uptransaction:false") {
-                Transaction::None
-            } else {
-                Transaction::Wrapped
-            }
-        }
-        Format::Sqlx => {
-            let first = up.trim_start().lines().next().unwrap_or("").trim();
-            if first == "-- no-transaction" {
-                Transaction::None
-            } else {
-                Transaction::Wrapped
-            }
-        }
-        Format::Diesel => {
-            let metadata = path.with_file_name("metadata.toml");
-            let off = std::fs::read_to_string(metadata)
-                .map(|m| m.replace(' ', "").contains("run_in_transaction=false"))
-                .unwrap_or(false);
-            if off {
-                Transaction::None
-            } else {
-                Transaction::Wrapped
-            }
-        }
     }
 }
 

@@ -1,0 +1,68 @@
+//! diesel (`diesel migration`).
+//!
+//! - Naming: one sub-directory per migration, `<version>_name/` (the version a timestamp such as
+//!   `2024-01-01-000000`, anything up to the first `_`, starting with a digit), holding `up.sql`
+//!   and `down.sql`.
+//! - Order: by that version, as text.
+//! - Transaction: diesel wraps each migration in a transaction unless its `metadata.toml` has
+//!   `run_in_transaction = false`.
+//! - History table: `__diesel_schema_migrations`.
+//! - Detection: a sub-directory holding `up.sql`, after Prisma's `migration.sql`.
+//! - Out of order: reported.
+
+use super::{Detection, Layout, MigrationFormat, MigrationText, OutOfOrder};
+use crate::plan::format::{Format, NameInfo, Transaction, Version};
+
+pub struct Diesel;
+
+#[allow(non_upper_case_globals)] // Spelled like the enum variant the handle replaced.
+impl Format {
+    pub const Diesel: Format = Format::new(&Diesel);
+}
+
+const UP_FILE: &str = "up.sql";
+
+impl MigrationFormat for Diesel {
+    fn name(&self) -> &'static str {
+        "diesel"
+    }
+
+    fn detection(&self) -> Option<Detection> {
+        Some(Detection::Entries {
+            priority: 20,
+            recognises: |dir| dir.any_subdirectory_holds(UP_FILE),
+        })
+    }
+
+    fn layout(&self) -> Layout {
+        Layout::Subdirectory { up_file: UP_FILE }
+    }
+
+    fn parse_name(&self, name: &str) -> Option<NameInfo> {
+        let first = name.chars().next()?;
+        first.is_ascii_digit().then(|| NameInfo {
+            version: Version::lexical(name.split('_').next().unwrap_or(name)),
+            is_up: true,
+        })
+    }
+
+    fn transaction(&self, file: &MigrationText<'_>) -> Transaction {
+        let metadata = file.path.with_file_name("metadata.toml");
+        let off = std::fs::read_to_string(metadata)
+            .map(|m| m.replace(' ', "").contains("run_in_transaction=false"))
+            .unwrap_or(false);
+        if off {
+            Transaction::None
+        } else {
+            Transaction::Wrapped
+        }
+    }
+
+    fn history_tables(&self) -> &'static [&'static str] {
+        &["__diesel_schema_migrations"]
+    }
+
+    fn out_of_order(&self) -> OutOfOrder {
+        OutOfOrder::Reported
+    }
+}

@@ -1,0 +1,108 @@
+//! Flyway.
+//!
+//! - Naming: `V<version>__description.sql` goes up, `U<version>__description.sql` is an undo (not
+//!   applied), `R__description.sql` is repeatable; the version's parts are separated by `.` or
+//!   `_` (`V1_2__x.sql` is 1.2).
+//! - Order: by the version's parts as numbers, trailing zeros not counting (1.0 equals 1);
+//!   repeatable migrations after all versioned ones, by name.
+//! - Transaction: Flyway wraps each file in a transaction; for Postgres it runs a file holding a
+//!   non-transactional statement (CONCURRENTLY, VACUUM) outside one, but refuses to mix such a
+//!   statement with others unless `postgresql.transactional.lock`/mixed mode is set, so in
+//!   practice CONCURRENTLY must be alone in its file too: treated as one implicit transaction.
+//!   `V1__x.sql.conf` can set `executeInTransaction=false`.
+//! - History table: `flyway_schema_history` (`schema_version` before Flyway 5).
+//! - Detection: a file named as above, after golang-migrate's `.up.sql`.
+//! - Out of order: reported. (Flyway ignores a version below the current one unless
+//!   `outOfOrder` is set.)
+
+use super::{Detection, MigrationFormat, MigrationText, OutOfOrder};
+use crate::plan::format::{Format, NameInfo, Transaction, Version};
+use std::path::PathBuf;
+
+pub struct Flyway;
+
+#[allow(non_upper_case_globals)] // Spelled like the enum variant the handle replaced.
+impl Format {
+    pub const Flyway: Format = Format::new(&Flyway);
+}
+
+impl MigrationFormat for Flyway {
+    fn name(&self) -> &'static str {
+        "flyway"
+    }
+
+    fn detection(&self) -> Option<Detection> {
+        Some(Detection::Entries {
+            priority: 40,
+            recognises: |dir| dir.sql_files().any(|n| Flyway.parse_name(n).is_some()),
+        })
+    }
+
+    fn parse_name(&self, name: &str) -> Option<NameInfo> {
+        let up = |version| {
+            Some(NameInfo {
+                version,
+                is_up: true,
+            })
+        };
+        let stem = name.strip_suffix(".sql")?;
+        let (prefix, _description) = stem.split_once("__")?;
+        match prefix.chars().next()? {
+            'V' => up(Version::numeric(&prefix[1..])?),
+            'U' => Some(NameInfo {
+                version: Version::numeric(&prefix[1..])?,
+                is_up: false,
+            }),
+            'R' if prefix == "R" => up(Version {
+                repeatable: true,
+                ..Version::lexical(stem)
+            }),
+            _ => None,
+        }
+    }
+
+    fn transaction(&self, file: &MigrationText<'_>) -> Transaction {
+        let conf = PathBuf::from(format!("{}.conf", file.path.display()));
+        let off = std::fs::read_to_string(conf)
+            .map(|c| c.replace(' ', "").contains("executeInTransaction=false"))
+            .unwrap_or(false);
+        if off {
+            Transaction::None
+        } else {
+            Transaction::Implicit
+        }
+    }
+
+    fn history_tables(&self) -> &'static [&'static str] {
+        &["flyway_schema_history", "schema_version"]
+    }
+
+    fn out_of_order(&self) -> OutOfOrder {
+        OutOfOrder::Reported
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(name: &str) -> Version {
+        Flyway.parse_name(name).unwrap().version
+    }
+
+    #[test]
+    fn numeric_versions_sort_by_number_not_text() {
+        assert!(v("V1_2__a.sql") < v("V1_10__b.sql"));
+        assert_eq!(
+            v("V1__a.sql").cmp(&v("V1.0__a.sql")),
+            std::cmp::Ordering::Less,
+            "equal versions fall back to text so the order is total"
+        );
+        assert!(v("R__views.sql") > v("V999__z.sql"));
+    }
+
+    #[test]
+    fn undo_files_are_not_up_migrations() {
+        assert!(!Flyway.parse_name("U1__a.sql").unwrap().is_up);
+    }
+}

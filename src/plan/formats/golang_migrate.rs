@@ -1,0 +1,82 @@
+//! golang-migrate (`migrate`).
+//!
+//! - Naming: `<version>_name.up.sql` goes up, `<version>_name.down.sql` down; the version is the
+//!   number before the first `_`.
+//! - Order: by that number (`9_a` before `10_b`).
+//! - Transaction: the Postgres driver sends a file as one multi-statement query, which Postgres
+//!   runs as one implicit transaction: CONCURRENTLY only works alone in its file.
+//! - History table: `schema_migrations`.
+//! - Detection: a `*.up.sql` file, after the sub-directory formats. (sqlx uses these names too;
+//!   it is only chosen when named.)
+//! - Out of order: reported. (golang-migrate records only the current version and applies only
+//!   the files above it: such a file is silently never run.)
+
+use super::{Detection, MigrationFormat, MigrationText, OutOfOrder};
+use crate::plan::format::{Format, NameInfo, Transaction, Version};
+
+pub struct GolangMigrate;
+
+#[allow(non_upper_case_globals)] // Spelled like the enum variant the handle replaced.
+impl Format {
+    pub const GolangMigrate: Format = Format::new(&GolangMigrate);
+}
+
+impl MigrationFormat for GolangMigrate {
+    fn name(&self) -> &'static str {
+        "golang-migrate"
+    }
+
+    fn detection(&self) -> Option<Detection> {
+        Some(Detection::Entries {
+            priority: 30,
+            recognises: |dir| dir.sql_files().any(|n| n.ends_with(".up.sql")),
+        })
+    }
+
+    fn parse_name(&self, name: &str) -> Option<NameInfo> {
+        let (stem, is_up) = if let Some(s) = name.strip_suffix(".up.sql") {
+            (s, true)
+        } else if let Some(s) = name.strip_suffix(".down.sql") {
+            (s, false)
+        } else {
+            return None;
+        };
+        let digits = stem.split('_').next()?;
+        Some(NameInfo {
+            version: Version::numeric(digits)?,
+            is_up,
+        })
+    }
+
+    fn transaction(&self, _file: &MigrationText<'_>) -> Transaction {
+        Transaction::Implicit
+    }
+
+    fn history_tables(&self) -> &'static [&'static str] {
+        &["schema_migrations"]
+    }
+
+    fn out_of_order(&self) -> OutOfOrder {
+        OutOfOrder::Reported
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(name: &str) -> Version {
+        GolangMigrate.parse_name(name).unwrap().version
+    }
+
+    #[test]
+    fn numeric_versions_sort_by_number_not_text() {
+        assert!(v("9_a.up.sql") < v("10_b.up.sql"));
+    }
+
+    #[test]
+    fn down_files_are_not_up_migrations() {
+        assert!(!GolangMigrate.parse_name("1_a.down.sql").unwrap().is_up);
+        assert!(GolangMigrate.parse_name("README.md").is_none());
+    }
+}

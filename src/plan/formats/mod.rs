@@ -1,0 +1,366 @@
+//! The migration formats Drydock reads, one file each, behind one trait ([`MigrationFormat`]),
+//! and their registry ([`Format::ALL`]).
+//!
+//! Adding a format is one file here, a unit struct implementing [`MigrationFormat`] plus its
+//! `Format::<Name>` handle, whose module doc records what the code assumes about the tool
+//! (naming, order, transactions, history table), and its line in the registry below (with the
+//! `mod` line Rust needs to find the file).
+
+mod atlas;
+mod dbmate;
+mod diesel;
+mod flyway;
+mod golang_migrate;
+mod goose;
+mod plain;
+mod prisma;
+mod sqlx;
+
+use super::format::{Format, NameInfo, Transaction};
+use super::{Issue, MigrationDir, display};
+use crate::source::Span;
+use anyhow::{Result, bail};
+use std::path::Path;
+
+impl Format {
+    /// The registry: every format Drydock reads, in the order error messages list them.
+    pub const ALL: &'static [Format] = &[
+        Format::Plain,
+        Format::Atlas,
+        Format::GolangMigrate,
+        Format::Goose,
+        Format::Flyway,
+        Format::Dbmate,
+        Format::Sqlx,
+        Format::Diesel,
+        Format::Prisma,
+    ];
+}
+
+/// Everything Drydock needs to know about one migration tool's directory format.
+pub trait MigrationFormat: Sync {
+    /// The name in drydock.toml, `--migration-format` and the output (kebab-case).
+    fn name(&self) -> &'static str;
+
+    /// How [`detect`] recognises a directory of this format; `None` when it never guesses it.
+    fn detection(&self) -> Option<Detection>;
+
+    /// Whether a migration is a file or a sub-directory.
+    fn layout(&self) -> Layout {
+        Layout::FilePerMigration
+    }
+
+    /// What a file name (for [`Layout::Subdirectory`], the directory name) says about the
+    /// migration: its version, which also sets the order the files apply in (numeric versions by
+    /// number, others by text, see [`super::format::Version`]), and whether it goes up. `None`
+    /// when the name is not one of this format's migrations.
+    fn parse_name(&self, name: &str) -> Option<NameInfo>;
+
+    /// The markers of the up and down sections, for formats that keep both in one file.
+    fn sections(&self) -> Option<Sections> {
+        None
+    }
+
+    /// How the framework runs the file.
+    fn transaction(&self, file: &MigrationText<'_>) -> Transaction;
+
+    /// The tables the tool records the applied migrations in (left out of every schema diff).
+    fn history_tables(&self) -> &'static [&'static str];
+
+    /// What Drydock does with a new migration that sorts before the newest one already applied.
+    fn out_of_order(&self) -> OutOfOrder;
+
+    /// Issues only a directory of this format can have (e.g. Atlas' `atlas.sum` out of date).
+    fn directory_issues(&self, _dir: &MigrationDir) -> Result<Vec<Issue>> {
+        Ok(Vec::new())
+    }
+}
+
+/// Where the SQL of one migration is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// Each migration is a file of the directory, named by [`MigrationFormat::parse_name`].
+    FilePerMigration,
+    /// Each migration is a sub-directory, named by [`MigrationFormat::parse_name`], holding the
+    /// file that runs going up.
+    Subdirectory { up_file: &'static str },
+}
+
+/// How a directory shows it is in a format.
+#[derive(Clone, Copy)]
+pub enum Detection {
+    /// The directory's entries show it (sub-directories, file names, a file only this tool
+    /// writes). Tried before any annotation, lowest `priority` first, so a layout only one tool
+    /// uses wins over a naming scheme several share.
+    Entries {
+        priority: u8,
+        recognises: Recognises,
+    },
+    /// This annotation in the head of one of the first `.sql` files: for formats that share
+    /// their file names with others. The first file with any format's annotation decides; within
+    /// one file the format earlier in the registry wins.
+    Annotation(&'static str),
+    /// A directory with `.sql` files that no other format claims.
+    Fallback,
+}
+
+/// Whether a directory's entries show the format.
+pub type Recognises = fn(&DirEntries<'_>) -> bool;
+
+/// The up and down markers of a format that keeps both directions in one file. Lowercase: the
+/// comment lines are compared case-insensitively.
+#[derive(Debug, Clone, Copy)]
+pub struct Sections {
+    pub up: &'static str,
+    pub down: &'static str,
+    /// The up marker as the tool's documentation writes it, for the help of a file without one.
+    pub annotation: &'static str,
+}
+
+impl Sections {
+    /// The up section of `text`: from the end of the first up marker to the next down marker (or
+    /// the end of the file). `None` when the file has no up marker.
+    pub fn up_span(&self, text: &str) -> Option<Span> {
+        let mut start = None;
+        let mut end = text.len();
+        for (offset, line) in comment_lines(text) {
+            let lower = line.to_ascii_lowercase();
+            if start.is_none() && lower.starts_with(self.up) {
+                start = Some(offset + line.len());
+            } else if start.is_some() && lower.starts_with(self.down) {
+                end = offset;
+                break;
+            }
+        }
+        start.map(|start| Span::new(start.min(end), end))
+    }
+}
+
+/// What Drydock does with a new migration whose version sorts before the newest one already
+/// applied. Every format reports it (`out-of-order-version`) today, whatever its runner does;
+/// each format's module doc notes what its runner does where that was checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutOfOrder {
+    /// Reported as `out-of-order-version`.
+    Reported,
+}
+
+/// A directory's entries, as detection sees them.
+pub struct DirEntries<'a> {
+    pub path: &'a Path,
+    /// Sorted.
+    pub names: &'a [String],
+}
+
+impl DirEntries<'_> {
+    /// The entries named `*.sql`, in order.
+    pub fn sql_files(&self) -> impl Iterator<Item = &str> {
+        self.names
+            .iter()
+            .map(String::as_str)
+            .filter(|n| n.ends_with(".sql"))
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        self.names.iter().any(|n| n == name)
+    }
+
+    /// Whether some entry is a sub-directory holding a file named `file`.
+    pub fn any_subdirectory_holds(&self, file: &str) -> bool {
+        self.names
+            .iter()
+            .any(|n| self.path.join(n).join(file).is_file())
+    }
+}
+
+/// A migration file, as a format's transaction rule sees it.
+pub struct MigrationText<'a> {
+    pub path: &'a Path,
+    /// The whole file.
+    pub whole: &'a str,
+    /// The part that runs going up ([`MigrationFormat::sections`]).
+    pub up: &'a str,
+}
+
+impl MigrationText<'_> {
+    /// Whether a comment line of the file holds `directive`, given lowercase and without spaces
+    /// (so `-- +goose NO TRANSACTION` matches `--+goosenotransaction`).
+    pub fn has_directive(&self, directive: &str) -> bool {
+        comment_lines(self.whole)
+            .any(|(_, l)| l.to_ascii_lowercase().replace(' ', "").contains(directive))
+    }
+}
+
+/// How many `.sql` files detection reads the head of, looking for annotations.
+const ANNOTATED_FILES_READ: usize = 20;
+
+/// Detects a directory's format from its entries (`entries`: the names in `path`, sorted) and, for
+/// formats that share a naming scheme, the annotations inside the files.
+pub fn detect(path: &Path, entries: &[String]) -> Result<Format> {
+    let dir = DirEntries {
+        path,
+        names: entries,
+    };
+    let mut by_entries: Vec<(u8, Recognises, Format)> = Vec::new();
+    let mut annotations: Vec<(&'static str, Format)> = Vec::new();
+    let mut fallback = None;
+    for &format in Format::ALL {
+        match format.detection() {
+            Some(Detection::Entries {
+                priority,
+                recognises,
+            }) => by_entries.push((priority, recognises, format)),
+            Some(Detection::Annotation(annotation)) => annotations.push((annotation, format)),
+            Some(Detection::Fallback) => fallback = fallback.or(Some(format)),
+            None => {}
+        }
+    }
+    by_entries.sort_by_key(|(priority, ..)| *priority);
+    if let Some((.., format)) = by_entries
+        .iter()
+        .find(|(_, recognises, _)| recognises(&dir))
+    {
+        return Ok(*format);
+    }
+    let sql: Vec<&str> = dir.sql_files().collect();
+    for name in sql.iter().take(ANNOTATED_FILES_READ) {
+        let head = read_head(&path.join(name));
+        if let Some((_, format)) = annotations.iter().find(|(a, _)| head.contains(a)) {
+            return Ok(*format);
+        }
+    }
+    match fallback {
+        Some(format) if !sql.is_empty() => Ok(format),
+        _ => bail!(
+            "{}: no migrations found (no .sql files, and no <version>_name/up.sql or migration.sql sub-directories)",
+            display(path)
+        ),
+    }
+}
+
+fn read_head(path: &Path) -> String {
+    let bytes = std::fs::read(path).unwrap_or_default();
+    String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).to_string()
+}
+
+/// History tables of tools Drydock does not read the directories of, left out of every schema
+/// diff all the same: sql-migrate's (it grew out of gorp).
+const OTHER_HISTORY_TABLES: &[&str] = &["gorp_migrations"];
+
+/// The history tables of every format of the registry and of [`OTHER_HISTORY_TABLES`], each once.
+pub fn history_tables() -> Vec<&'static str> {
+    let mut tables: Vec<&'static str> = Vec::new();
+    let all = Format::ALL.iter().flat_map(|f| f.history_tables());
+    for &table in all.chain(OTHER_HISTORY_TABLES) {
+        if !tables.contains(&table) {
+            tables.push(table);
+        }
+    }
+    tables
+}
+
+/// Lines that are SQL comments, trimmed, with their byte offsets.
+fn comment_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let mut offset = 0;
+    text.split_inclusive('\n').filter_map(move |line| {
+        let start = offset;
+        offset += line.len();
+        let trimmed = line.trim();
+        trimmed.starts_with("--").then_some((start, trimmed))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_detection_priorities_are_unique() {
+        let mut names: Vec<_> = Format::ALL.iter().map(|f| f.name()).collect();
+        let mut priorities: Vec<_> = Format::ALL
+            .iter()
+            .filter_map(|f| match f.detection() {
+                Some(Detection::Entries { priority, .. }) => Some(priority),
+                _ => None,
+            })
+            .collect();
+        let (n, p) = (names.len(), priorities.len());
+        names.sort();
+        names.dedup();
+        priorities.sort();
+        priorities.dedup();
+        assert_eq!(names.len(), n, "two formats share a name");
+        assert_eq!(
+            priorities.len(),
+            p,
+            "two formats share a detection priority"
+        );
+    }
+
+    #[test]
+    fn unknown_names_list_every_format() {
+        assert_eq!(
+            "liquibase".parse::<Format>().unwrap_err(),
+            "unknown migration format `liquibase`; expected one of: plain, atlas, golang-migrate, goose, flyway, dbmate, sqlx, diesel, prisma"
+        );
+        assert_eq!("Golang-Migrate".parse(), Ok(Format::GolangMigrate));
+        assert_eq!(
+            serde_json::to_string(&Format::GolangMigrate).unwrap(),
+            "\"golang-migrate\""
+        );
+    }
+
+    /// A directory matching several formats gets the one the old chain of checks returned.
+    #[test]
+    fn detection_prefers_layouts_then_names_then_the_first_annotated_file() {
+        let cases: &[(&[(&str, &str)], &str)] = &[
+            (&[("1_a/migration.sql", ""), ("1_a/up.sql", "")], "prisma"),
+            (&[("1_a/up.sql", ""), ("2_b.up.sql", "")], "diesel"),
+            (&[("2_b.up.sql", ""), ("V1__a.sql", "")], "golang-migrate"),
+            (&[("V1__a.sql", ""), ("atlas.sum", "")], "flyway"),
+            (&[("1_a.sql", "-- +goose Up"), ("atlas.sum", "")], "atlas"),
+            (
+                &[("1_a.sql", "-- migrate:up"), ("2_b.sql", "-- +goose Up")],
+                "dbmate",
+            ),
+            (&[("1_a.sql", "-- migrate:up\n-- +goose Up")], "goose"),
+            (&[("a.sql", "SELECT 1;")], "plain"),
+        ];
+        for (files, expected) in cases {
+            let t = tempfile::tempdir().unwrap();
+            for (name, content) in *files {
+                let path = t.path().join(name);
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                std::fs::write(path, content).unwrap();
+            }
+            let mut names: Vec<String> = std::fs::read_dir(t.path())
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+                .collect();
+            names.sort();
+            let format = detect(t.path(), &names).unwrap();
+            assert_eq!(format.name(), *expected, "{files:?}");
+        }
+        let empty = tempfile::tempdir().unwrap();
+        assert!(detect(empty.path(), &[]).is_err());
+    }
+
+    #[test]
+    fn history_tables_are_those_of_every_tool() {
+        let mut tables = history_tables();
+        tables.sort();
+        let mut expected = vec![
+            "schema_migrations",
+            "goose_db_version",
+            "flyway_schema_history",
+            "atlas_schema_revisions",
+            "__diesel_schema_migrations",
+            "_prisma_migrations",
+            "_sqlx_migrations",
+            "gorp_migrations",
+            "schema_version",
+        ];
+        expected.sort();
+        assert_eq!(tables, expected);
+    }
+}

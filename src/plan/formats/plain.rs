@@ -1,0 +1,54 @@
+//! Plain SQL files: a directory no migration tool claims, or a single file named on the command
+//! line.
+//!
+//! - Naming: every `*.sql` file is an up migration; its version is its name without `.sql`.
+//! - Order: by that version, as text.
+//! - Transaction: as Atlas, each file in its own transaction unless it says
+//!   `-- atlas:txmode none`.
+//! - History table: none (there is no tool).
+//! - Detection: the fallback, for a directory of `.sql` files no other format claims.
+//! - Out of order: reported.
+
+use super::{Detection, MigrationFormat, MigrationText, OutOfOrder};
+use crate::plan::format::{Format, NameInfo, Transaction, Version};
+
+pub struct Plain;
+
+#[allow(non_upper_case_globals)] // Spelled like the enum variant the handle replaced.
+impl Format {
+    pub const Plain: Format = Format::new(&Plain);
+}
+
+impl MigrationFormat for Plain {
+    fn name(&self) -> &'static str {
+        "plain"
+    }
+
+    fn detection(&self) -> Option<Detection> {
+        Some(Detection::Fallback)
+    }
+
+    fn parse_name(&self, name: &str) -> Option<NameInfo> {
+        let stem = name.strip_suffix(".sql")?;
+        Some(NameInfo {
+            version: Version::lexical(stem),
+            is_up: true,
+        })
+    }
+
+    fn transaction(&self, file: &MigrationText<'_>) -> Transaction {
+        if file.has_directive("--atlas:txmodenone") {
+            Transaction::None
+        } else {
+            Transaction::Wrapped
+        }
+    }
+
+    fn history_tables(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    fn out_of_order(&self) -> OutOfOrder {
+        OutOfOrder::Reported
+    }
+}
