@@ -285,7 +285,8 @@ mod tests {
         assert!(fx.ran_under_exclusive.is_empty());
         assert_eq!(
             fx.summary().unwrap(),
-            "took ACCESS EXCLUSIVE on public.orders (blocks all reads and writes); rewrote public.orders"
+            "took ACCESS EXCLUSIVE on public.orders (blocks all reads and \
+                writes); rewrote public.orders"
         );
 
         let later = effects(&base, &[(1, 11)].into(), &observed, &observed.locks);

@@ -29,13 +29,23 @@ pub struct BaseState {
 }
 
 pub fn base_state(dir: &Path, reference: &str) -> Result<BaseState> {
-    git(dir, &["rev-parse", "--verify", "--quiet", &format!("{reference}^{{commit}}")])
-        .map_err(|_| {
-            anyhow::anyhow!(
-                "base ref `{reference}` was not found in the git repository at {}; fetch it first (in GitHub Actions, check out with `fetch-depth: 0`)",
-                dir.display()
-            )
-        })?;
+    git(
+        dir,
+        &[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("{reference}^{{commit}}"),
+        ],
+    )
+    .map_err(|_| {
+        anyhow::anyhow!(
+            "base ref `{reference}` was not found in the git repository at \
+                    {}; fetch it first (in GitHub Actions, check out with \
+                    `fetch-depth: 0`)",
+            dir.display()
+        )
+    })?;
     let files = git(dir, &["ls-tree", "-r", "--name-only", reference, "--", "."])?
         .lines()
         .map(str::to_string)
@@ -93,7 +103,8 @@ pub fn export_dir(dir: &Path, reference: &str, into: &Path) -> Result<()> {
     let kind = git(&cwd, &["cat-file", "-t", &tree]).unwrap_or_default();
     if kind.trim() != "tree" {
         bail!(
-            "{} is not a directory at `{reference}`; name a migration directory that exists at that ref",
+            "{} is not a directory at `{reference}`; name a migration \
+                directory that exists at that ref",
             dir.display()
         );
     }

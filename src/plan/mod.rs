@@ -150,7 +150,9 @@ pub fn load_dir(path: &Path, format: Option<Format>) -> Result<MigrationDir> {
     }
     if dir.files.is_empty() && dir.issues.is_empty() {
         bail!(
-            "{}: no {} migrations found in this directory; pass the directory that holds the migration files, or set its format in drydock.toml",
+            "{}: no {} migrations found in this directory; pass the \
+                directory that holds the migration files, or set its format in \
+                drydock.toml",
             display(path),
             format
         );

@@ -98,7 +98,8 @@ pub fn headline(title: &str, verdict: &Verdict) -> String {
         "✅ Passed"
     };
     let mut line = format!(
-        "## {title}: {status}\n\n{} file(s), {} statement(s): **{errors}** error(s), **{warnings}** warning(s), {infos} info",
+        "## {title}: {status}\n\n{} file(s), {} statement(s): \
+            **{errors}** error(s), **{warnings}** warning(s), {infos} info",
         verdict.files, verdict.statements
     );
     if verdict.ignored > 0 {
@@ -108,7 +109,9 @@ pub fn headline(title: &str, verdict: &Verdict) -> String {
     match &verdict.approved_by {
         _ if blocking == 0 => {}
         None => line.push_str(&format!(
-            "\n\n**{blocking} destructive change(s)** need a maintainer's approval before this can merge: a maintainer adds the {} label to approve them.",
+            "\n\n**{blocking} destructive change(s)** need a maintainer's \
+                approval before this can merge: a maintainer adds the {} label \
+                to approve them.",
             label_span(&verdict.override_label)
         )),
         Some(label) => line.push_str(&format!(

@@ -68,7 +68,8 @@ pub fn summary_comment(
     }
     // Too long for GitHub: one line per finding, as many as fit.
     let mut short = format!(
-        "{marker}\n{}\n\nThis report is too long for a comment; the whole of it is in [the job summary]({full_report}).\n\n",
+        "{marker}\n{}\n\nThis report is too long for a comment; the \
+            whole of it is in [the job summary]({full_report}).\n\n",
         markdown::headline(&title, verdict)
     );
     let room = COMMENT_LIMIT - FOOTER.len() - 100;
@@ -102,11 +103,13 @@ pub fn summary_comment(
 /// longer changes its migrations.
 pub fn nothing_to_check_comment(marker: &str) -> String {
     format!(
-        "{marker}\n## Drydock: nothing to check\n\nThis pull request no longer changes migrations in this directory.\n{FOOTER}"
+        "{marker}\n## Drydock: nothing to check\n\nThis pull request no \
+            longer changes migrations in this directory.\n{FOOTER}"
     )
 }
 
-const FOOTER: &str = "\n<sub>Drydock applied these migrations to a throwaway Postgres. `drydock explain RULE` documents each rule.</sub>\n";
+const FOOTER: &str = "\n<sub>Drydock applied these migrations to a throwaway \
+    Postgres. `drydock explain RULE` documents each rule.</sub>\n";
 
 /// An inline comment's lines and text.
 pub struct InlineComment {
@@ -241,7 +244,10 @@ mod tests {
         );
         assert!(body.len() <= COMMENT_LIMIT, "{}", body.len());
         assert!(body.starts_with(&summary_marker("db/migrations")));
-        assert!(body.contains("the whole of it is in [the job summary](https://github.example/acme/shop/actions/runs/42)"));
+        assert!(body.contains(
+            "the whole of it is in [the job \
+            summary](https://github.example/acme/shop/actions/runs/42)"
+        ));
         assert!(
             body.contains(
                 "- **error** `drop-column` db/migrations/0000\\_drop.sql:1: drops column t0.c"

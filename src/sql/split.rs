@@ -107,7 +107,8 @@ mod tests {
 
     #[test]
     fn begin_atomic_bodies_stay_whole() {
-        let sql = "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT CASE WHEN true THEN 1 END; END; SELECT 3;";
+        let sql = "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC \
+            SELECT 1; SELECT CASE WHEN true THEN 1 END; END; SELECT 3;";
         let t = texts(sql);
         assert_eq!(t.len(), 2, "{t:?}");
         assert!(t[0].ends_with("END"));

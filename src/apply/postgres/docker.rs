@@ -111,7 +111,8 @@ pub async fn daemon_answers() -> bool {
 pub async fn start(image: &str) -> Result<Server> {
     if !daemon_answers().await {
         return Err(anyhow!(
-            "no Docker daemon answers (DOCKER_HOST={}): start Docker, or use --postgres local or a postgres:// URL",
+            "no Docker daemon answers (DOCKER_HOST={}): start Docker, or use \
+                --postgres local or a postgres:// URL",
             std::env::var("DOCKER_HOST").unwrap_or_else(|_| "unix:///var/run/docker.sock".into())
         ));
     }
@@ -140,13 +141,13 @@ pub async fn start(image: &str) -> Result<Server> {
         .start();
     // Meanwhile, clear away what killed runs left.
     let (container, ()) = tokio::join!(container, sweep_abandoned());
-    let container = container
-        .map_err(|e| anyhow!("{e}"))
-        .with_context(|| {
-            format!(
-                "cannot start a container from the image `{image}` (is the image present or can it be pulled? set postgres-image in drydock.toml or --postgres-image to one you have)"
-            )
-        })?;
+    let container = container.map_err(|e| anyhow!("{e}")).with_context(|| {
+        format!(
+            "cannot start a container from the image `{image}` (is the image \
+                    present or can it be pulled? set postgres-image in drydock.toml \
+                    or --postgres-image to one you have)"
+        )
+    })?;
     let host = container.get_host().await.map_err(|e| anyhow!("{e}"))?;
     let port = container
         .get_host_port_ipv4(5432)

@@ -155,7 +155,8 @@ fn unprivileged_user() -> Result<Option<(u32, u32)>> {
         }
     }
     bail!(
-        "running as root and there is no `postgres` or `nobody` user to run the local server as; create one, or use --postgres docker"
+        "running as root and there is no `postgres` or `nobody` user to \
+            run the local server as; create one, or use --postgres docker"
     )
 }
 
@@ -198,7 +199,10 @@ fn find_bindir_in(path: Option<&std::ffi::OsStr>, versioned_root: &Path) -> Resu
     versioned.sort();
     versioned.pop().map(|(_, bin)| bin).ok_or_else(|| {
         anyhow!(
-            "no PostgreSQL server binaries (initdb, postgres) on PATH, from `pg_config --bindir` or in {}/*/bin: install PostgreSQL (e.g. `apt-get install postgresql`), or use --postgres docker or a postgres:// URL",
+            "no PostgreSQL server binaries (initdb, postgres) on PATH, from \
+                `pg_config --bindir` or in {}/*/bin: install PostgreSQL (e.g. \
+                `apt-get install postgresql`), or use --postgres docker or a \
+                postgres:// URL",
             versioned_root.display()
         )
     })

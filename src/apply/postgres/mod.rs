@@ -89,7 +89,8 @@ impl Server {
                         Err(docker_error) => match local::start().await {
                             Ok(server) => {
                                 eprintln!(
-                                    "note: the docker provider failed ({docker_error:#}); using local PostgreSQL binaries instead"
+                                    "note: the docker provider failed ({docker_error:#}); using \
+                                        local PostgreSQL binaries instead"
                                 );
                                 server
                             }

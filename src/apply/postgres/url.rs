@@ -67,7 +67,8 @@ async fn drop_databases(admin: &Config, names: Vec<String>) {
         // Sessions left in it (a migration's own, after a timeout) must not keep it alive.
         let _ = client
             .execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE \
+                    datname = $1 AND pid <> pg_backend_pid()",
                 &[&name],
             )
             .await;

@@ -41,9 +41,11 @@ impl Rule for AtlasSumMismatch {
         };
         out.push(Hit::new(
             format!(
-                "atlas.sum no longer matches the migration directory: {detail}; `atlas migrate apply` will refuse to run"
+                "atlas.sum no longer matches the migration directory: {detail}; \
+                    `atlas migrate apply` will refuse to run"
             ),
-            "Run `atlas migrate hash` and commit the updated atlas.sum (after checking that no merged migration was edited).",
+            "Run `atlas migrate hash` and commit the updated atlas.sum \
+                (after checking that no merged migration was edited).",
         ));
     }
 }

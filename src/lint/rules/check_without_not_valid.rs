@@ -33,18 +33,30 @@ impl Rule for CheckWithoutNotValid {
         &Self::META
     }
     fn check(&self, cx: &Context, out: &mut Vec<Hit>) {
-        let Some((table, ops)) = existing_table_ops(cx) else { return };
+        let Some((table, ops)) = existing_table_ops(cx) else {
+            return;
+        };
         for op in ops {
-            let AlterTableOp::AddConstraint { constraint, not_valid: false } = op else { continue };
+            let AlterTableOp::AddConstraint {
+                constraint,
+                not_valid: false,
+            } = op
+            else {
+                continue;
+            };
             if !matches!(constraint.kind, ConstraintKind::Check { .. }) {
                 continue;
             }
             let hit = Hit::new(
-                format!("adds a CHECK constraint on {table} and scans every row under an ACCESS EXCLUSIVE lock: no reads or writes until the scan ends"),
+                format!(
+                    "adds a CHECK constraint on {table} and scans every row under an \
+                    ACCESS EXCLUSIVE lock: no reads or writes until the scan ends"
+                ),
                 "Add it with NOT VALID, then VALIDATE CONSTRAINT in a separate transaction.",
             );
             // Appending NOT VALID is only right when the statement adds nothing else.
-            let fix = (ops.len() == 1).then(|| cx.replace_statement(format!("{} NOT VALID", cx.text())));
+            let fix =
+                (ops.len() == 1).then(|| cx.replace_statement(format!("{} NOT VALID", cx.text())));
             out.push(hit.with_fix(fix));
         }
     }

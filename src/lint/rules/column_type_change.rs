@@ -62,30 +62,50 @@ impl Rule for ColumnTypeChange {
         &Self::META
     }
     fn check(&self, cx: &Context, out: &mut Vec<Hit>) {
-        let Some((table, ops)) = existing_table_ops(cx) else { return };
+        let Some((table, ops)) = existing_table_ops(cx) else {
+            return;
+        };
         for op in ops {
-            let AlterTableOp::AlterType { column, to, using } = op else { continue };
-            if cx.state.added_columns.contains(&(table.key(), column.clone())) {
+            let AlterTableOp::AlterType { column, to, using } = op else {
+                continue;
+            };
+            if cx
+                .state
+                .added_columns
+                .contains(&(table.key(), column.clone()))
+            {
                 continue;
             }
-            let from = cx.state.column_types.get(&table.key()).and_then(|t| t.get(column));
+            let from = cx
+                .state
+                .column_types
+                .get(&table.key())
+                .and_then(|t| t.get(column));
             let message = match from {
                 Some(from) if !using && is_binary_compatible(from, to) => continue,
                 Some(from) if from.base == "timestamp" && to.base == "timestamptz" => format!(
-                    "changes {table}.{column} from timestamp to timestamptz: unless the server's TimeZone is UTC, every row is rewritten under an ACCESS EXCLUSIVE lock"
+                    "changes {table}.{column} from timestamp to timestamptz: unless \
+                        the server's TimeZone is UTC, every row is rewritten under an \
+                        ACCESS EXCLUSIVE lock"
                 ),
                 Some(from) => format!(
-                    "changes {table}.{column} from {} to {}: every row is rewritten and every index rebuilt under an ACCESS EXCLUSIVE lock, blocking all reads and writes for a time that grows with the table",
+                    "changes {table}.{column} from {} to {}: every row is rewritten \
+                        and every index rebuilt under an ACCESS EXCLUSIVE lock, \
+                        blocking all reads and writes for a time that grows with the \
+                        table",
                     from.written, to.written
                 ),
                 None => format!(
-                    "changes the type of {table}.{column} to {}: unless the old type converts without a rewrite (e.g. a longer varchar), every row is rewritten under an ACCESS EXCLUSIVE lock",
+                    "changes the type of {table}.{column} to {}: unless the old type \
+                        converts without a rewrite (e.g. a longer varchar), every row \
+                        is rewritten under an ACCESS EXCLUSIVE lock",
                     to.written
                 ),
             };
             out.push(Hit::new(
                 message,
-                "Add a new column with the new type, backfill it in batches, move the code over, then drop the old column.",
+                "Add a new column with the new type, backfill it in batches, \
+                    move the code over, then drop the old column.",
             ));
         }
     }
@@ -100,8 +120,14 @@ mod tests {
     fn binary_compatible_changes() {
         assert!(is_binary_compatible(&t("varchar(20)"), &t("varchar(50)")));
         assert!(is_binary_compatible(&t("varchar(20)"), &t("text")));
-        assert!(is_binary_compatible(&t("numeric(10,2)"), &t("numeric(12,2)")));
-        assert!(!is_binary_compatible(&t("numeric(10,2)"), &t("numeric(12,3)")));
+        assert!(is_binary_compatible(
+            &t("numeric(10,2)"),
+            &t("numeric(12,2)")
+        ));
+        assert!(!is_binary_compatible(
+            &t("numeric(10,2)"),
+            &t("numeric(12,3)")
+        ));
         assert!(!is_binary_compatible(&t("varchar(50)"), &t("varchar(20)")));
         assert!(!is_binary_compatible(&t("integer"), &t("bigint")));
         assert!(!is_binary_compatible(&t("text"), &t("varchar(10)")));

@@ -39,12 +39,28 @@ impl Rule for ConcurrentlyInTransaction {
     }
     fn check(&self, cx: &Context, out: &mut Vec<Hit>) {
         let what = match cx.action() {
-            Action::CreateIndex { concurrently: true, .. } => "CREATE INDEX CONCURRENTLY",
-            Action::Drop { kind: ObjectKind::Index, concurrently: true, .. } => "DROP INDEX CONCURRENTLY",
-            Action::Reindex { concurrently: true, .. } => "REINDEX CONCURRENTLY",
+            Action::CreateIndex {
+                concurrently: true, ..
+            } => "CREATE INDEX CONCURRENTLY",
+            Action::Drop {
+                kind: ObjectKind::Index,
+                concurrently: true,
+                ..
+            } => "DROP INDEX CONCURRENTLY",
+            Action::Reindex {
+                concurrently: true, ..
+            } => "REINDEX CONCURRENTLY",
             Action::Vacuum { .. } => "VACUUM",
             Action::AlterTable { ops, .. }
-                if ops.iter().any(|op| matches!(op, AlterTableOp::DetachPartition { concurrently: true, .. })) =>
+                if ops.iter().any(|op| {
+                    matches!(
+                        op,
+                        AlterTableOp::DetachPartition {
+                            concurrently: true,
+                            ..
+                        }
+                    )
+                }) =>
             {
                 "DETACH PARTITION CONCURRENTLY"
             }
@@ -57,13 +73,22 @@ impl Rule for ConcurrentlyInTransaction {
             "it follows a BEGIN in this file".to_string()
         } else {
             match cx.transaction {
-                Transaction::Implicit => "the framework sends this file as one multi-statement query, which Postgres runs as one implicit transaction".to_string(),
+                Transaction::Implicit => {
+                    "the framework sends this file as one multi-statement query, \
+                    which Postgres runs as one implicit transaction"
+                        .to_string()
+                }
                 _ => format!("the framework runs this file {}", cx.transaction.describe()),
             }
         };
         out.push(Hit::new(
-            format!("{what} cannot run inside a transaction block, and {why}: Postgres will reject it and the deploy fails"),
-            "Move the statement into a migration of its own that runs without a transaction (see `drydock explain concurrently-in-transaction` for your framework's switch).",
+            format!(
+                "{what} cannot run inside a transaction block, and {why}: \
+                Postgres will reject it and the deploy fails"
+            ),
+            "Move the statement into a migration of its own that runs \
+                without a transaction (see `drydock explain \
+                concurrently-in-transaction` for your framework's switch).",
         ));
     }
 }

@@ -34,19 +34,34 @@ impl Rule for ConstraintWithoutUsingIndex {
         &Self::META
     }
     fn check(&self, cx: &Context, out: &mut Vec<Hit>) {
-        let Some((table, ops)) = existing_table_ops(cx) else { return };
+        let Some((table, ops)) = existing_table_ops(cx) else {
+            return;
+        };
         for op in ops {
-            let AlterTableOp::AddConstraint { constraint, .. } = op else { continue };
+            let AlterTableOp::AddConstraint { constraint, .. } = op else {
+                continue;
+            };
             let kind = match constraint.kind {
                 ConstraintKind::PrimaryKey => "PRIMARY KEY",
                 ConstraintKind::Unique => "UNIQUE",
                 _ => continue,
             };
             let columns = constraint.columns.join(", ");
-            let name = constraint.name.clone().unwrap_or_else(|| format!("{}_{}_key", table.name, constraint.columns.join("_")));
+            let name = constraint
+                .name
+                .clone()
+                .unwrap_or_else(|| format!("{}_{}_key", table.name, constraint.columns.join("_")));
             out.push(Hit::new(
-                format!("adds a {kind} constraint on {table} ({columns}) and builds its index under an ACCESS EXCLUSIVE lock: no reads or writes until it is built"),
-                format!("Build the index first with `CREATE UNIQUE INDEX CONCURRENTLY {name} ON {table} ({columns})`, then `ADD CONSTRAINT {name} {kind} USING INDEX {name}`."),
+                format!(
+                    "adds a {kind} constraint on {table} ({columns}) and builds its \
+                    index under an ACCESS EXCLUSIVE lock: no reads or writes until \
+                    it is built"
+                ),
+                format!(
+                    "Build the index first with `CREATE UNIQUE INDEX CONCURRENTLY \
+                    {name} ON {table} ({columns})`, then `ADD CONSTRAINT {name} \
+                    {kind} USING INDEX {name}`."
+                ),
             ));
         }
     }

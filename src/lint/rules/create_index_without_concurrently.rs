@@ -34,13 +34,23 @@ impl Rule for CreateIndexWithoutConcurrently {
         &Self::META
     }
     fn check(&self, cx: &Context, out: &mut Vec<Hit>) {
-        if let Action::CreateIndex { table, concurrently: false, .. } = cx.action()
-            && cx.is_existing_table(table) {
-                let hit = Hit::new(
-                    format!("builds an index on {table} under a SHARE lock: all writes to the table wait until the build finishes, which grows with the table's size"),
-                    "Use CREATE INDEX CONCURRENTLY, in a migration that runs outside a transaction.",
-                );
-                out.push(hit.with_fix(cx.insert_after_word("index", "CONCURRENTLY")));
-            }
+        if let Action::CreateIndex {
+            table,
+            concurrently: false,
+            ..
+        } = cx.action()
+            && cx.is_existing_table(table)
+        {
+            let hit = Hit::new(
+                format!(
+                    "builds an index on {table} under a SHARE lock: all writes to \
+                        the table wait until the build finishes, which grows with the \
+                        table's size"
+                ),
+                "Use CREATE INDEX CONCURRENTLY, in a migration that runs outside \
+                        a transaction.",
+            );
+            out.push(hit.with_fix(cx.insert_after_word("index", "CONCURRENTLY")));
+        }
     }
 }

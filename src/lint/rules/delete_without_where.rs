@@ -30,12 +30,20 @@ impl Rule for DeleteWithoutWhere {
         &Self::META
     }
     fn check(&self, cx: &Context, out: &mut Vec<Hit>) {
-        if let Action::Delete { table, filtered: false } = cx.action()
-            && cx.is_existing_table(table) {
-                out.push(Hit::new(
+        if let Action::Delete {
+            table,
+            filtered: false,
+        } = cx.action()
+            && cx.is_existing_table(table)
+        {
+            out.push(
+                Hit::new(
                     format!("deletes every row of {table}: there is no WHERE clause"),
-                    "Add a WHERE clause that selects the rows to delete; delete large sets in batches.",
-                ).about(table.subject(SubjectKind::Table)));
-            }
+                    "Add a WHERE clause that selects the rows to delete; delete \
+                        large sets in batches.",
+                )
+                .about(table.subject(SubjectKind::Table)),
+            );
+        }
     }
 }

@@ -67,11 +67,15 @@ impl Rule for DestructiveChange {
                 .map_or_else(|| Finding::for_file(cx.first_reviewed), |t| t.location());
             let hit = Hit::new(
                 format!(
-                    "applying the migrations removed {} {}, though no statement was recognised as dropping it (a DROP inside a DO block or a function?): its data is deleted for good",
+                    "applying the migrations removed {} {}, though no statement was \
+                        recognised as dropping it (a DROP inside a DO block or a \
+                        function?): its data is deleted for good",
                     change.kind.as_str(),
                     change.name
                 ),
-                "Make the drop explicit in the migration, after every use of it is gone from the code, and have a maintainer approve it with the override label.",
+                "Make the drop explicit in the migration, after every use of it \
+                    is gone from the code, and have a maintainer approve it with \
+                    the override label.",
             )
             .about(subject)
             .with_evidence(vec![Evidence::Diff {

@@ -33,11 +33,20 @@ impl Rule for DetachPartitionWithoutConcurrently {
         &Self::META
     }
     fn check(&self, cx: &Context, out: &mut Vec<Hit>) {
-        let Some((table, ops)) = existing_table_ops(cx) else { return };
+        let Some((table, ops)) = existing_table_ops(cx) else {
+            return;
+        };
         for op in ops {
-            if let AlterTableOp::DetachPartition { partition, concurrently: false } = op {
+            if let AlterTableOp::DetachPartition {
+                partition,
+                concurrently: false,
+            } = op
+            {
                 let hit = Hit::new(
-                    format!("detaches {partition} under an ACCESS EXCLUSIVE lock on {table}: all queries on the partitioned table wait"),
+                    format!(
+                        "detaches {partition} under an ACCESS EXCLUSIVE lock on {table}: \
+                        all queries on the partitioned table wait"
+                    ),
                     "Use DETACH PARTITION ... CONCURRENTLY (Postgres 14+), outside a transaction.",
                 );
                 let fix = (cx.settings.postgres_version >= 14)

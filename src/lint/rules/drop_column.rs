@@ -1,5 +1,5 @@
-use crate::finding::SubjectKind;
 use super::existing_table_ops;
+use crate::finding::SubjectKind;
 use crate::lint::{Context, Hit, Rule, RuleMeta};
 use crate::sql::model::AlterTableOp;
 
@@ -33,16 +33,29 @@ impl Rule for DropColumn {
         &Self::META
     }
     fn check(&self, cx: &Context, out: &mut Vec<Hit>) {
-        let Some((table, ops)) = existing_table_ops(cx) else { return };
+        let Some((table, ops)) = existing_table_ops(cx) else {
+            return;
+        };
         for op in ops {
             if let AlterTableOp::DropColumn { name } = op {
-                if cx.state.added_columns.contains(&(table.key(), name.clone())) {
+                if cx
+                    .state
+                    .added_columns
+                    .contains(&(table.key(), name.clone()))
+                {
                     continue;
                 }
-                out.push(Hit::new(
-                    format!("drops column {table}.{name}: its data is deleted, and code that still names the column fails"),
-                    "Remove every use of the column and deploy that first; then drop it in a change approved with the override label.",
-                ).about(table.member(SubjectKind::Column, name)));
+                out.push(
+                    Hit::new(
+                        format!(
+                            "drops column {table}.{name}: its data is deleted, and code that \
+                        still names the column fails"
+                        ),
+                        "Remove every use of the column and deploy that first; then drop \
+                        it in a change approved with the override label.",
+                    )
+                    .about(table.member(SubjectKind::Column, name)),
+                );
             }
         }
     }

@@ -30,12 +30,23 @@ impl Rule for DropDatabase {
         &Self::META
     }
     fn check(&self, cx: &Context, out: &mut Vec<Hit>) {
-        if let Action::Drop { kind: ObjectKind::Database, names, .. } = cx.action() {
+        if let Action::Drop {
+            kind: ObjectKind::Database,
+            names,
+            ..
+        } = cx.action()
+        {
             for db in names {
-                out.push(Hit::new(
-                    format!("drops database {}: every table and row in it is deleted", db.name),
-                    "Do not drop databases from migrations; do it by hand after a backup.",
-                ).about(Subject::new(SubjectKind::Database, None, &db.name)));
+                out.push(
+                    Hit::new(
+                        format!(
+                            "drops database {}: every table and row in it is deleted",
+                            db.name
+                        ),
+                        "Do not drop databases from migrations; do it by hand after a backup.",
+                    )
+                    .about(Subject::new(SubjectKind::Database, None, &db.name)),
+                );
             }
         }
     }

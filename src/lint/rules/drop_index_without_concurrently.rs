@@ -33,15 +33,32 @@ impl Rule for DropIndexWithoutConcurrently {
         &Self::META
     }
     fn check(&self, cx: &Context, out: &mut Vec<Hit>) {
-        let Action::Drop { kind: ObjectKind::Index, names, concurrently: false, .. } = cx.action() else {
+        let Action::Drop {
+            kind: ObjectKind::Index,
+            names,
+            concurrently: false,
+            ..
+        } = cx.action()
+        else {
             return;
         };
-        if names.iter().all(|n| cx.state.created_indexes.contains(&n.key())) {
+        if names
+            .iter()
+            .all(|n| cx.state.created_indexes.contains(&n.key()))
+        {
             return;
         }
-        let list = names.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(", ");
+        let list = names
+            .iter()
+            .map(|n| n.to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
         let hit = Hit::new(
-            format!("drops index {list} under an ACCESS EXCLUSIVE lock on its table: it waits for running queries, and all reads and writes queue behind it"),
+            format!(
+                "drops index {list} under an ACCESS EXCLUSIVE lock on its table: \
+                it waits for running queries, and all reads and writes queue \
+                behind it"
+            ),
             "Use DROP INDEX CONCURRENTLY, outside a transaction.",
         );
         out.push(hit.with_fix(cx.insert_after_word("index", "CONCURRENTLY")));

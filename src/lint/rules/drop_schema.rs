@@ -31,16 +31,34 @@ impl Rule for DropSchema {
         &Self::META
     }
     fn check(&self, cx: &Context, out: &mut Vec<Hit>) {
-        if let Action::Drop { kind: ObjectKind::Schema, names, cascade, .. } = cx.action() {
+        if let Action::Drop {
+            kind: ObjectKind::Schema,
+            names,
+            cascade,
+            ..
+        } = cx.action()
+        {
             for schema in names {
-                out.push(Hit::new(
-                    format!(
-                        "drops schema {}{}",
-                        schema.name,
-                        if *cascade { " and, with CASCADE, every object in it and its data" } else { "" }
-                    ),
-                    "Drop the schema's objects in reviewed steps; approve the final drop with the override label.",
-                ).about(Subject::new(SubjectKind::Schema, None, &schema.name)));
+                out.push(
+                    Hit::new(
+                        format!(
+                            "drops schema {}{}",
+                            schema.name,
+                            if *cascade {
+                                " and, with CASCADE, every object in it and its data"
+                            } else {
+                                ""
+                            }
+                        ),
+                        "Drop the schema's objects in reviewed steps; approve the final \
+                        drop with the override label.",
+                    )
+                    .about(Subject::new(
+                        SubjectKind::Schema,
+                        None,
+                        &schema.name,
+                    )),
+                );
             }
         }
     }

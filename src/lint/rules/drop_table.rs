@@ -33,15 +33,31 @@ impl Rule for DropTable {
         &Self::META
     }
     fn check(&self, cx: &Context, out: &mut Vec<Hit>) {
-        if let Action::Drop { kind: ObjectKind::Table, names, cascade, .. } = cx.action() {
+        if let Action::Drop {
+            kind: ObjectKind::Table,
+            names,
+            cascade,
+            ..
+        } = cx.action()
+        {
             for table in names.iter().filter(|t| cx.is_existing_table(t)) {
-                out.push(Hit::new(
-                    format!(
-                        "drops table {table}{}: its data is deleted for good, and code that still uses it fails",
-                        if *cascade { " and, with CASCADE, every view and foreign key that depends on it" } else { "" }
-                    ),
-                    "Remove all uses of the table in a deploy first; then drop it in a change approved with the override label.",
-                ).about(table.subject(SubjectKind::Table)));
+                out.push(
+                    Hit::new(
+                        format!(
+                            "drops table {table}{}: its data is deleted for good, and code \
+                            that still uses it fails",
+                            if *cascade {
+                                " and, with CASCADE, every view and foreign key that depends on \
+                            it"
+                            } else {
+                                ""
+                            }
+                        ),
+                        "Remove all uses of the table in a deploy first; then drop it in \
+                        a change approved with the override label.",
+                    )
+                    .about(table.subject(SubjectKind::Table)),
+                );
             }
         }
     }

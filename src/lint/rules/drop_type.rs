@@ -31,17 +31,30 @@ impl Rule for DropType {
         &Self::META
     }
     fn check(&self, cx: &Context, out: &mut Vec<Hit>) {
-        if let Action::Drop { kind: ObjectKind::Type, names, cascade, .. } = cx.action() {
-            for ty in names.iter().filter(|t| !cx.state.created_types.contains(&t.key())) {
+        if let Action::Drop {
+            kind: ObjectKind::Type,
+            names,
+            cascade,
+            ..
+        } = cx.action()
+        {
+            for ty in names
+                .iter()
+                .filter(|t| !cx.state.created_types.contains(&t.key()))
+            {
                 let effect = if *cascade {
                     "with CASCADE, every column of that type is dropped with its data"
                 } else {
                     "it fails while any column still uses the type"
                 };
-                out.push(Hit::new(
-                    format!("drops type {ty}: {effect}"),
-                    "Move columns off the type first, then drop it without CASCADE, approved with the override label.",
-                ).about(ty.subject(SubjectKind::Type)));
+                out.push(
+                    Hit::new(
+                        format!("drops type {ty}: {effect}"),
+                        "Move columns off the type first, then drop it without CASCADE, \
+                        approved with the override label.",
+                    )
+                    .about(ty.subject(SubjectKind::Type)),
+                );
             }
         }
     }

@@ -32,12 +32,24 @@ impl Rule for DropView {
         &Self::META
     }
     fn check(&self, cx: &Context, out: &mut Vec<Hit>) {
-        if let Action::Drop { kind: kind @ (ObjectKind::View | ObjectKind::MaterializedView), names, .. } = cx.action() {
+        if let Action::Drop {
+            kind: kind @ (ObjectKind::View | ObjectKind::MaterializedView),
+            names,
+            ..
+        } = cx.action()
+        {
             for view in names {
-                out.push(Hit::new(
-                    format!("drops {} {view}: code that still reads it fails", kind.describe()),
-                    "Use CREATE OR REPLACE VIEW when you can; otherwise move readers off the view in an earlier deploy.",
-                ).about(view.subject(SubjectKind::View)));
+                out.push(
+                    Hit::new(
+                        format!(
+                            "drops {} {view}: code that still reads it fails",
+                            kind.describe()
+                        ),
+                        "Use CREATE OR REPLACE VIEW when you can; otherwise move readers \
+                        off the view in an earlier deploy.",
+                    )
+                    .about(view.subject(SubjectKind::View)),
+                );
             }
         }
     }

@@ -35,7 +35,8 @@ impl Rule for DuplicateVersion {
         {
             out.push(Hit::new(
                 format!(
-                    "version {version} is used by both {first} and {second}; {format} will apply only one of them or refuse to run"
+                    "version {version} is used by both {first} and {second}; \
+                        {format} will apply only one of them or refuse to run"
                 ),
                 "Give the new migration a version of its own, after the newest one.",
             ));

@@ -30,7 +30,8 @@ impl Rule for EmptyMigration {
         let whitespace = cx.source.text.trim().is_empty();
         if whitespace || cx.statements == 0 && cx.unterminated.is_none() {
             out.push(Hit::new(
-                "the migration has no statements; the framework will record it as applied and do nothing",
+                "the migration has no statements; the framework will record it \
+                    as applied and do nothing",
                 "Add the intended statements, or delete the file if it was created by mistake.",
             ));
         }

@@ -38,7 +38,11 @@ impl Rule for EnumValueUsedInTransaction {
         if let Action::AlterTypeAddValue { type_name, .. } = cx.action() {
             if cx.settings.postgres_version < 12 && cx.in_transaction() {
                 out.push(Hit::new(
-                    format!("ALTER TYPE {type_name} ADD VALUE cannot run inside a transaction block on Postgres {}: the deploy fails", cx.settings.postgres_version),
+                    format!(
+                        "ALTER TYPE {type_name} ADD VALUE cannot run inside a \
+                        transaction block on Postgres {}: the deploy fails",
+                        cx.settings.postgres_version
+                    ),
                     "Put it in a migration that runs without a transaction.",
                 ));
             }
@@ -48,13 +52,27 @@ impl Rule for EnumValueUsedInTransaction {
             return;
         }
         let text = &cx.source.text;
-        for token in cx.statement.tokens.iter().filter(|t| t.kind == TokenKind::String) {
+        for token in cx
+            .statement
+            .tokens
+            .iter()
+            .filter(|t| t.kind == TokenKind::String)
+        {
             let literal = text[token.span.start..token.span.end].trim_matches('\'');
-            if let Some((type_name, value)) = cx.state.enum_values_added.iter().find(|(_, v)| v == literal) {
+            if let Some((type_name, value)) = cx
+                .state
+                .enum_values_added
+                .iter()
+                .find(|(_, v)| v == literal)
+            {
                 out.push(Hit {
                     span: Some(token.span),
                     ..Hit::new(
-                        format!("uses '{value}', which was added to {type_name} earlier in this transaction: Postgres rejects it until that transaction commits (unsafe use of new value)"),
+                        format!(
+                            "uses '{value}', which was added to {type_name} earlier in this \
+                            transaction: Postgres rejects it until that transaction commits \
+                            (unsafe use of new value)"
+                        ),
                         "Add the enum value in one migration and use it in a later one.",
                     )
                 });

@@ -32,15 +32,22 @@ impl Rule for ExclusionConstraint {
         &Self::META
     }
     fn check(&self, cx: &Context, out: &mut Vec<Hit>) {
-        let Some((table, ops)) = existing_table_ops(cx) else { return };
+        let Some((table, ops)) = existing_table_ops(cx) else {
+            return;
+        };
         for op in ops {
             if let AlterTableOp::AddConstraint { constraint, .. } = op
-                && constraint.kind == ConstraintKind::Exclusion {
-                    out.push(Hit::new(
-                        format!("adds an exclusion constraint on {table}: its index is built and every row checked under an ACCESS EXCLUSIVE lock, blocking all reads and writes"),
-                        "Add it in a maintenance window, or while the table is small.",
-                    ));
-                }
+                && constraint.kind == ConstraintKind::Exclusion
+            {
+                out.push(Hit::new(
+                    format!(
+                        "adds an exclusion constraint on {table}: its index is built and \
+                            every row checked under an ACCESS EXCLUSIVE lock, blocking all \
+                            reads and writes"
+                    ),
+                    "Add it in a maintenance window, or while the table is small.",
+                ));
+            }
         }
     }
 }

@@ -35,15 +35,28 @@ impl Rule for ForeignKeyWithoutIndex {
     fn check_file(&self, cx: &FileContext, out: &mut Vec<Hit>) {
         let state = cx.state;
         for (table, columns, span) in &state.foreign_keys {
-            let indexed = state.indexed_columns.get(&table.key()).is_some_and(|indexes| {
-                indexes.iter().any(|ix| ix.len() >= columns.len() && ix[..columns.len()] == columns[..])
-            });
+            let indexed = state
+                .indexed_columns
+                .get(&table.key())
+                .is_some_and(|indexes| {
+                    indexes
+                        .iter()
+                        .any(|ix| ix.len() >= columns.len() && ix[..columns.len()] == columns[..])
+                });
             if !indexed && !columns.is_empty() {
                 out.push(Hit {
                     span: Some(*span),
                     ..Hit::new(
-                        format!("foreign key {table} ({}) has no index on its columns in this change: deletes on the referenced table scan {table}", columns.join(", ")),
-                        format!("Add `CREATE INDEX CONCURRENTLY ON {table} ({})` unless one already exists.", columns.join(", ")),
+                        format!(
+                            "foreign key {table} ({}) has no index on its columns in this \
+                            change: deletes on the referenced table scan {table}",
+                            columns.join(", ")
+                        ),
+                        format!(
+                            "Add `CREATE INDEX CONCURRENTLY ON {table} ({})` unless one \
+                            already exists.",
+                            columns.join(", ")
+                        ),
                     )
                 });
             }

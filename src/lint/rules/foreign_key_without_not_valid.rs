@@ -35,16 +35,31 @@ impl Rule for ForeignKeyWithoutNotValid {
         &Self::META
     }
     fn check(&self, cx: &Context, out: &mut Vec<Hit>) {
-        let Some((table, ops)) = existing_table_ops(cx) else { return };
+        let Some((table, ops)) = existing_table_ops(cx) else {
+            return;
+        };
         for op in ops {
-            let AlterTableOp::AddConstraint { constraint, not_valid: false } = op else { continue };
-            let ConstraintKind::ForeignKey { references } = &constraint.kind else { continue };
+            let AlterTableOp::AddConstraint {
+                constraint,
+                not_valid: false,
+            } = op
+            else {
+                continue;
+            };
+            let ConstraintKind::ForeignKey { references } = &constraint.kind else {
+                continue;
+            };
             let hit = Hit::new(
-                format!("adds a foreign key on {table} and checks every existing row while holding SHARE ROW EXCLUSIVE on {table} and {references}: writes to both wait for the full scan"),
+                format!(
+                    "adds a foreign key on {table} and checks every existing row \
+                    while holding SHARE ROW EXCLUSIVE on {table} and {references}: \
+                    writes to both wait for the full scan"
+                ),
                 "Add it with NOT VALID, then VALIDATE CONSTRAINT in a separate transaction.",
             );
             // Appending NOT VALID is only right when the statement adds nothing else.
-            let fix = (ops.len() == 1).then(|| cx.replace_statement(format!("{} NOT VALID", cx.text())));
+            let fix =
+                (ops.len() == 1).then(|| cx.replace_statement(format!("{} NOT VALID", cx.text())));
             out.push(hit.with_fix(fix));
         }
     }

@@ -42,7 +42,11 @@ impl Rule for IdentifierTooLong {
                 out.push(Hit {
                     span: Some(token.span),
                     ..Hit::new(
-                        format!("`{ident}` is {} bytes; Postgres truncates identifiers to 63 bytes, so the object gets a different name than written", ident.len()),
+                        format!(
+                            "`{ident}` is {} bytes; Postgres truncates identifiers to 63 \
+                            bytes, so the object gets a different name than written",
+                            ident.len()
+                        ),
                         "Use a name of at most 63 bytes.",
                     )
                 });

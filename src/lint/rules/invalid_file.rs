@@ -39,7 +39,8 @@ impl Rule for InvalidFile {
                 offset,
             } => Hit::new(
                 format!(
-                    "the file is not valid UTF-8 (invalid byte at line {line}, column {column}, byte offset {offset}); it was not linted"
+                    "the file is not valid UTF-8 (invalid byte at line {line}, \
+                        column {column}, byte offset {offset}); it was not linted"
                 ),
                 "Save the file as UTF-8 (Postgres migrations tools read it as UTF-8 too).",
             ),
@@ -48,7 +49,10 @@ impl Rule for InvalidFile {
                 marker,
                 annotation,
             } => Hit::new(
-                format!("no `{marker}` annotation: {format} would not know which statements to run"),
+                format!(
+                    "no `{marker}` annotation: {format} would not know which \
+                    statements to run"
+                ),
                 format!("Start the up section with `{annotation}`."),
             ),
             _ => return,

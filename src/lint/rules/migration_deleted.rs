@@ -30,7 +30,8 @@ impl Rule for MigrationDeleted {
         if let IssueKind::Deleted { relative } = &issue.kind {
             out.push(Hit::new(
                 format!(
-                    "{relative} exists on the base branch and was deleted; databases that ran it keep its changes, new databases will not get them"
+                    "{relative} exists on the base branch and was deleted; databases \
+                        that ran it keep its changes, new databases will not get them"
                 ),
                 "Restore the file; undo its changes with a new migration instead.",
             ));

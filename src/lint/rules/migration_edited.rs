@@ -30,7 +30,9 @@ impl Rule for MigrationEdited {
         if let IssueKind::Edited { relative } = &issue.kind {
             out.push(Hit::new(
                 format!(
-                    "{relative} already exists on the base branch and was edited; databases that ran it will not run it again, so they will never see this change"
+                    "{relative} already exists on the base branch and was edited; \
+                        databases that ran it will not run it again, so they will never \
+                        see this change"
                 ),
                 "Revert the edit and put the change in a new migration.",
             ));

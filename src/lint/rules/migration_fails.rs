@@ -41,7 +41,8 @@ impl Rule for MigrationFails {
         out.push(match &failure.kind {
             ApplyFailureKind::Prepare { error } => Hit::new(
                 format!("could not prepare a database to apply the migrations: {error}"),
-                "Check that the Postgres server is reachable and that the user may create databases.",
+                "Check that the Postgres server is reachable and that the user \
+                    may create databases.",
             )
             .with_evidence(Vec::new()),
             ApplyFailureKind::Catalog { error } => {
@@ -89,7 +90,9 @@ impl Rule for MigrationFails {
     }
 }
 
-const BASE_HELP: &str = "This migration is already on the base branch, so the base state could not be built and nothing under review was applied. Fix the base migrations (or the provider's Postgres version) first.";
+const BASE_HELP: &str = "This migration is already on the base branch, so the base state \
+    could not be built and nothing under review was applied. Fix \
+    the base migrations (or the provider's Postgres version) first.";
 
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
@@ -116,7 +119,10 @@ fn describe(
                 what.push_str(&format!(" ({detail})"));
             }
             let help = hint.clone().unwrap_or_else(|| {
-                "Fix the statement so that it applies to the schema the earlier migrations produce; `drydock check` replays them in the same order.".into()
+                "Fix the statement so that it applies to the schema the earlier \
+                    migrations produce; `drydock check` replays them in the same \
+                    order."
+                    .into()
             });
             let evidence = Evidence::Apply {
                 sqlstate: sqlstate.clone(),
@@ -129,9 +135,14 @@ fn describe(
         }
         FailureCause::StatementTimeout { seconds } => (
             format!(
-                "the statement did not finish within the statement timeout of {seconds} s: it waits on a lock or runs too long, even on an empty database"
+                "the statement did not finish within the statement timeout of \
+                    {seconds} s: it waits on a lock or runs too long, even on an \
+                    empty database"
             ),
-            "Look for a loop that never ends, a sleep, or a wait on a lock held by another session; raise statement-timeout in drydock.toml only if the statement is legitimately slow.".into(),
+            "Look for a loop that never ends, a sleep, or a wait on a lock \
+                held by another session; raise statement-timeout in \
+                drydock.toml only if the statement is legitimately slow."
+                .into(),
             Some(Evidence::Apply {
                 sqlstate: "57014".into(),
                 message: "canceling statement due to statement timeout".into(),
@@ -141,15 +152,24 @@ fn describe(
             }),
         ),
         FailureCause::Deadline => (
-            "the check's overall time limit ran out while this statement was running; it was cancelled".into(),
-            "Raise the timeout in drydock.toml if the migrations legitimately take this long; otherwise look for a statement that loops or waits.".into(),
+            "the check's overall time limit ran out while this statement was \
+                running; it was cancelled"
+                .into(),
+            "Raise the timeout in drydock.toml if the migrations \
+                legitimately take this long; otherwise look for a statement \
+                that loops or waits."
+                .into(),
             None,
         ),
         FailureCause::ConnectionLost { reason } => (
             format!(
-                "the connection to Postgres was lost while this statement ran ({reason}): the statement ended its own session (pg_terminate_backend) or crashed the server"
+                "the connection to Postgres was lost while this statement ran \
+                    ({reason}): the statement ended its own session \
+                    (pg_terminate_backend) or crashed the server"
             ),
-            "A migration must not terminate backends or shut the server down; remove that statement.".into(),
+            "A migration must not terminate backends or shut the server \
+                down; remove that statement."
+                .into(),
             None,
         ),
     }

@@ -39,25 +39,31 @@ impl Rule for MissingLockTimeout {
         if cx.state.lock_timeout_set || cx.state.dangerous_lock_seen {
             return;
         }
-        let Some((mode, table)) = cx.action().dangerous_lock() else { return };
+        let Some((mode, table)) = cx.action().dangerous_lock() else {
+            return;
+        };
         if !cx.is_existing_table(table) {
             return;
         }
-        out.push(Hit::new(
-            format!(
-                "takes {} on {table} with no lock_timeout: while it waits for a running query, {} on {table} queue behind it",
-                mode.name(),
-                mode.blocks()
-            ),
-            "Put `SET lock_timeout = '5s';` at the top of the migration so it fails fast instead of stalling traffic, and retry it.",
-        ).with_fix(cx.replace_statement(format!("SET lock_timeout = '5s';\n{}", cx.text()))));
+        out.push(
+            Hit::new(
+                format!(
+                    "takes {} on {table} with no lock_timeout: while it waits for a \
+                    running query, {} on {table} queue behind it",
+                    mode.name(),
+                    mode.blocks()
+                ),
+                "Put `SET lock_timeout = '5s';` at the top of the migration so \
+                it fails fast instead of stalling traffic, and retry it.",
+            )
+            .with_fix(cx.replace_statement(format!("SET lock_timeout = '5s';\n{}", cx.text()))),
+        );
     }
     /// What the static check cannot see (a DO block, a function): the lock the statement really
     /// took. Once per file, like the static check.
     fn check_trace(&self, cx: &TraceContext, out: &mut Vec<Hit>) {
         let trace = cx.trace;
-        let (Some(evidence), Some(lock)) = (trace.evidence(), trace.effects.blocking_lock())
-        else {
+        let (Some(evidence), Some(lock)) = (trace.evidence(), trace.effects.blocking_lock()) else {
             return;
         };
         let reported_in_file = cx
@@ -70,12 +76,15 @@ impl Rule for MissingLockTimeout {
         out.push(
             Hit::new(
                 format!(
-                    "this statement took {} on {} with no lock_timeout set: if another session holds a conflicting lock it waits, and {} queue behind it",
+                    "this statement took {} on {} with no lock_timeout set: if \
+                        another session holds a conflicting lock it waits, and {} queue \
+                        behind it",
                     lock.mode.name(),
                     lock.relation,
                     lock.mode.blocks()
                 ),
-                "Set a lock timeout first (`SET lock_timeout = '5s';`) so the migration fails fast instead of stalling traffic, and retry it.",
+                "Set a lock timeout first (`SET lock_timeout = '5s';`) so the \
+                    migration fails fast instead of stalling traffic, and retry it.",
             )
             .about(Subject::relation(&lock.relation))
             .with_evidence(vec![evidence]),

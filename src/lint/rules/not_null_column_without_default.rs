@@ -33,17 +33,28 @@ impl Rule for NotNullColumnWithoutDefault {
         &Self::META
     }
     fn check(&self, cx: &Context, out: &mut Vec<Hit>) {
-        let Some((table, ops)) = existing_table_ops(cx) else { return };
+        let Some((table, ops)) = existing_table_ops(cx) else {
+            return;
+        };
         for op in ops {
-            let AlterTableOp::AddColumn(c) = op else { continue };
+            let AlterTableOp::AddColumn(c) = op else {
+                continue;
+            };
             let filled = c.default.is_some()
                 || c.identity
                 || c.generated_stored
-                || c.data_type.as_ref().is_some_and(|t| t.base.ends_with("serial"));
+                || c.data_type
+                    .as_ref()
+                    .is_some_and(|t| t.base.ends_with("serial"));
             if c.not_null && !filled {
                 out.push(Hit::new(
-                    format!("adds {table}.{} as NOT NULL without a default: it fails as soon as {table} has a row", c.name),
-                    "Give the column a DEFAULT, or add it nullable, backfill it, then set NOT NULL.",
+                    format!(
+                        "adds {table}.{} as NOT NULL without a default: it fails as soon \
+                        as {table} has a row",
+                        c.name
+                    ),
+                    "Give the column a DEFAULT, or add it nullable, backfill it, \
+                        then set NOT NULL.",
                 ));
             }
         }

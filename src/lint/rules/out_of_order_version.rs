@@ -36,9 +36,12 @@ impl Rule for OutOfOrderVersion {
         {
             out.push(Hit::new(
                 format!(
-                    "version {version} sorts before {newest}, the newest migration on the base branch; {format} will skip it or run it out of order on databases that are already up to date"
+                    "version {version} sorts before {newest}, the newest migration \
+                        on the base branch; {format} will skip it or run it out of \
+                        order on databases that are already up to date"
                 ),
-                "Rename the file so that its version comes after the newest migration on the base branch.",
+                "Rename the file so that its version comes after the newest \
+                    migration on the base branch.",
             ));
         }
     }

@@ -27,7 +27,11 @@ declare_rule! {
 
 column_type_rule!(
     PreferBigint,
-    |t| matches!(t.base.as_str(), "integer" | "smallint" | "serial" | "smallserial"),
-    "{table}.{column} is {ty}: a 32-bit or smaller integer can run out, and widening it later rewrites the table",
+    |t| matches!(
+        t.base.as_str(),
+        "integer" | "smallint" | "serial" | "smallserial"
+    ),
+    "{table}.{column} is {ty}: a 32-bit or smaller integer can run \
+        out, and widening it later rewrites the table",
     "Use bigint (or bigserial / bigint identity)."
 );

@@ -28,6 +28,7 @@ declare_rule! {
 column_type_rule!(
     PreferJsonb,
     |t| t.base == "json",
-    "{table}.{column} is {ty}: it is re-parsed on every access, cannot be GIN-indexed and has no equality operator",
+    "{table}.{column} is {ty}: it is re-parsed on every access, \
+        cannot be GIN-indexed and has no equality operator",
     "Use jsonb."
 );

@@ -29,6 +29,7 @@ declare_rule! {
 column_type_rule!(
     PreferText,
     |t| (t.base == "varchar" && !t.modifiers.is_empty()) || t.base == "char",
-    "{table}.{column} is {ty}: the length limit is stored like text but can only fail, and changing it later can rewrite the table",
+    "{table}.{column} is {ty}: the length limit is stored like text \
+        but can only fail, and changing it later can rewrite the table",
     "Use text, with a CHECK (length(...) <= n) constraint if the limit matters."
 );

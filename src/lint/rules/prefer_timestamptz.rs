@@ -28,6 +28,7 @@ declare_rule! {
 column_type_rule!(
     PreferTimestamptz,
     |t| t.base == "timestamp",
-    "{table}.{column} is {ty}: it stores wall-clock time without a zone, so values from different time zones cannot be compared",
+    "{table}.{column} is {ty}: it stores wall-clock time without a \
+        zone, so values from different time zones cannot be compared",
     "Use timestamptz."
 );

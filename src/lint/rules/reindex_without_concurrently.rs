@@ -32,9 +32,16 @@ impl Rule for ReindexWithoutConcurrently {
         &Self::META
     }
     fn check(&self, cx: &Context, out: &mut Vec<Hit>) {
-        if let Action::Reindex { target, concurrently: false } = cx.action() {
+        if let Action::Reindex {
+            target,
+            concurrently: false,
+        } = cx.action()
+        {
             let hit = Hit::new(
-                format!("REINDEX {target} blocks writes to the table (and reads through the index) until the rebuild finishes"),
+                format!(
+                    "REINDEX {target} blocks writes to the table (and reads through \
+                    the index) until the rebuild finishes"
+                ),
                 "Use REINDEX ... CONCURRENTLY (Postgres 12+), outside a transaction.",
             );
             let kind = target.split_whitespace().next().unwrap_or("index");

@@ -1,5 +1,5 @@
-use crate::finding::SubjectKind;
 use super::existing_table_ops;
+use crate::finding::SubjectKind;
 use crate::lint::{Context, Hit, Rule, RuleMeta};
 use crate::sql::model::AlterTableOp;
 
@@ -32,16 +32,29 @@ impl Rule for RenameColumn {
         &Self::META
     }
     fn check(&self, cx: &Context, out: &mut Vec<Hit>) {
-        let Some((table, ops)) = existing_table_ops(cx) else { return };
+        let Some((table, ops)) = existing_table_ops(cx) else {
+            return;
+        };
         for op in ops {
             if let AlterTableOp::RenameColumn { from, to } = op {
-                if cx.state.added_columns.contains(&(table.key(), from.clone())) {
+                if cx
+                    .state
+                    .added_columns
+                    .contains(&(table.key(), from.clone()))
+                {
                     continue;
                 }
-                out.push(Hit::new(
-                    format!("renames {table}.{from} to {to}: running code that still uses {from} fails until every instance is redeployed"),
-                    "Add the new column, write both, backfill, switch reads, and drop the old column later.",
-                ).about(table.member(SubjectKind::Column, from)));
+                out.push(
+                    Hit::new(
+                        format!(
+                            "renames {table}.{from} to {to}: running code that still uses \
+                        {from} fails until every instance is redeployed"
+                        ),
+                        "Add the new column, write both, backfill, switch reads, and \
+                        drop the old column later.",
+                    )
+                    .about(table.member(SubjectKind::Column, from)),
+                );
             }
         }
     }

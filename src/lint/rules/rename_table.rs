@@ -1,5 +1,5 @@
-use crate::finding::SubjectKind;
 use super::existing_table_ops;
+use crate::finding::SubjectKind;
 use crate::lint::{Context, Hit, Rule, RuleMeta};
 use crate::sql::model::AlterTableOp;
 
@@ -35,10 +35,19 @@ impl Rule for RenameTable {
         if let Some((table, ops)) = existing_table_ops(cx) {
             for op in ops {
                 if let AlterTableOp::RenameTable { to } = op {
-                    out.push(Hit::new(
-                        format!("renames {table} to {to}: running code that still uses {table} fails until every instance is redeployed"),
-                        format!("Keep the old name working during the deploy (e.g. `CREATE VIEW {table} AS SELECT * FROM {to}`), and drop it in a later change."),
-                    ).about(table.subject(SubjectKind::Table)));
+                    out.push(
+                        Hit::new(
+                            format!(
+                                "renames {table} to {to}: running code that still uses {table} \
+                            fails until every instance is redeployed"
+                            ),
+                            format!(
+                                "Keep the old name working during the deploy (e.g. `CREATE VIEW \
+                            {table} AS SELECT * FROM {to}`), and drop it in a later change."
+                            ),
+                        )
+                        .about(table.subject(SubjectKind::Table)),
+                    );
                 }
             }
         }

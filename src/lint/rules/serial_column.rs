@@ -31,17 +31,27 @@ impl Rule for SerialColumn {
         &Self::META
     }
     fn check(&self, cx: &Context, out: &mut Vec<Hit>) {
-        let Some((table, ops)) = existing_table_ops(cx) else { return };
+        let Some((table, ops)) = existing_table_ops(cx) else {
+            return;
+        };
         for op in ops {
-            let AlterTableOp::AddColumn(column) = op else { continue };
+            let AlterTableOp::AddColumn(column) = op else {
+                continue;
+            };
             let serial = column
                 .data_type
                 .as_ref()
                 .is_some_and(|t| t.base.ends_with("serial"));
             if serial || column.identity {
                 out.push(Hit::new(
-                    format!("adds {table}.{} with a sequence default: every existing row gets its own value, rewriting the table under an ACCESS EXCLUSIVE lock", column.name),
-                    "Add a nullable bigint column, attach a sequence default separately, and backfill in batches.",
+                    format!(
+                        "adds {table}.{} with a sequence default: every existing row \
+                        gets its own value, rewriting the table under an ACCESS \
+                        EXCLUSIVE lock",
+                        column.name
+                    ),
+                    "Add a nullable bigint column, attach a sequence default \
+                        separately, and backfill in batches.",
                 ));
             }
         }

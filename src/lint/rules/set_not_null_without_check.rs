@@ -37,9 +37,13 @@ impl Rule for SetNotNullWithoutCheck {
         &Self::META
     }
     fn check(&self, cx: &Context, out: &mut Vec<Hit>) {
-        let Some((table, ops)) = existing_table_ops(cx) else { return };
+        let Some((table, ops)) = existing_table_ops(cx) else {
+            return;
+        };
         for op in ops {
-            let AlterTableOp::SetNotNull { column } = op else { continue };
+            let AlterTableOp::SetNotNull { column } = op else {
+                continue;
+            };
             let key = (table.key(), column.clone());
             if cx.state.added_columns.contains(&key) {
                 continue;
@@ -48,8 +52,16 @@ impl Rule for SetNotNullWithoutCheck {
                 continue;
             }
             out.push(Hit::new(
-                format!("SET NOT NULL on {table}.{column} scans the whole table for NULLs under an ACCESS EXCLUSIVE lock: no reads or writes until the scan ends, which grows with the table's size"),
-                format!("First add `CHECK ({column} IS NOT NULL) NOT VALID` and VALIDATE it in a separate transaction; SET NOT NULL then skips the scan (Postgres 12+)."),
+                format!(
+                    "SET NOT NULL on {table}.{column} scans the whole table for \
+                    NULLs under an ACCESS EXCLUSIVE lock: no reads or writes until \
+                    the scan ends, which grows with the table's size"
+                ),
+                format!(
+                    "First add `CHECK ({column} IS NOT NULL) NOT VALID` and VALIDATE \
+                    it in a separate transaction; SET NOT NULL then skips the scan \
+                    (Postgres 12+)."
+                ),
             ));
         }
     }

@@ -36,7 +36,9 @@ impl Rule for StatementsWhileLocked {
         &Self::META
     }
     fn check(&self, cx: &Context, out: &mut Vec<Hit>) {
-        let Some(locked) = &cx.state.access_exclusive_held else { return };
+        let Some(locked) = &cx.state.access_exclusive_held else {
+            return;
+        };
         if !cx.in_transaction() {
             return;
         }
@@ -49,14 +51,25 @@ impl Rule for StatementsWhileLocked {
             Action::AlterTable { ops, .. } => ops.iter().any(|op| {
                 use crate::sql::model::AlterTableOp::*;
                 matches!(op, ValidateConstraint { .. } | SetNotNull { .. })
-                    || matches!(op, AddConstraint { not_valid: false, .. })
+                    || matches!(
+                        op,
+                        AddConstraint {
+                            not_valid: false,
+                            ..
+                        }
+                    )
             }),
             _ => false,
         };
         if slow {
             out.push(Hit::new(
-                format!("runs while this transaction still holds ACCESS EXCLUSIVE on {locked}: reads and writes on {locked} stay blocked until it and everything after it finish"),
-                "Commit right after the locking statement; do this work in a separate transaction or migration.",
+                format!(
+                    "runs while this transaction still holds ACCESS EXCLUSIVE on \
+                    {locked}: reads and writes on {locked} stay blocked until it \
+                    and everything after it finish"
+                ),
+                "Commit right after the locking statement; do this work in a \
+                    separate transaction or migration.",
             ));
         }
     }
@@ -79,7 +92,9 @@ impl Rule for StatementsWhileLocked {
         out.push(
             Hit::new(
                 format!(
-                    "this statement rewrote {} while ACCESS EXCLUSIVE on {} was held from earlier in the transaction: reads and writes on it stay blocked until the rewrite and the transaction finish",
+                    "this statement rewrote {} while ACCESS EXCLUSIVE on {} was held \
+                        from earlier in the transaction: reads and writes on it stay \
+                        blocked until the rewrite and the transaction finish",
                     fx.rewritten
                         .iter()
                         .chain(&fx.rebuilt_indexes)
@@ -88,7 +103,8 @@ impl Rule for StatementsWhileLocked {
                         .join(", "),
                     fx.ran_under_exclusive.join(", ")
                 ),
-                "Commit right after the locking statement; do the rewrite in a separate transaction or migration.",
+                "Commit right after the locking statement; do the rewrite in a \
+                    separate transaction or migration.",
             )
             .with_evidence(vec![evidence]),
         );

@@ -31,15 +31,23 @@ impl Rule for StoredGeneratedColumn {
         &Self::META
     }
     fn check(&self, cx: &Context, out: &mut Vec<Hit>) {
-        let Some((table, ops)) = existing_table_ops(cx) else { return };
+        let Some((table, ops)) = existing_table_ops(cx) else {
+            return;
+        };
         for op in ops {
             if let AlterTableOp::AddColumn(column) = op
-                && column.generated_stored {
-                    out.push(Hit::new(
-                        format!("adds the stored generated column {table}.{}: every row is rewritten under an ACCESS EXCLUSIVE lock", column.name),
-                        "Add a plain column and fill it with a trigger plus a batched backfill, or compute it in a view.",
-                    ));
-                }
+                && column.generated_stored
+            {
+                out.push(Hit::new(
+                    format!(
+                        "adds the stored generated column {table}.{}: every row is \
+                            rewritten under an ACCESS EXCLUSIVE lock",
+                        column.name
+                    ),
+                    "Add a plain column and fill it with a trigger plus a batched \
+                            backfill, or compute it in a view.",
+                ));
+            }
         }
     }
 }

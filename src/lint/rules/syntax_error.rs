@@ -36,10 +36,13 @@ impl Rule for SyntaxError {
         out.push(
             Hit::new(
                 format!(
-                    "unterminated {} starting at line {}, column {}: everything after it is one unfinished statement and Postgres will reject the file",
+                    "unterminated {} starting at line {}, column {}: everything \
+                        after it is one unfinished statement and Postgres will reject \
+                        the file",
                     unterminated.what, position.line, position.column
                 ),
-                "Close the literal or comment; for dollar quotes the closing tag must match the opening one exactly.",
+                "Close the literal or comment; for dollar quotes the closing tag \
+                    must match the opening one exactly.",
             )
             .at(Span::new(unterminated.start, unterminated.start)),
         );

@@ -31,15 +31,35 @@ impl Rule for TableWithoutPrimaryKey {
         &Self::META
     }
     fn check(&self, cx: &Context, out: &mut Vec<Hit>) {
-        let Action::CreateTable { table, columns, constraints, partition_of: None } = cx.action() else { return };
+        let Action::CreateTable {
+            table,
+            columns,
+            constraints,
+            partition_of: None,
+        } = cx.action()
+        else {
+            return;
+        };
         if !cx.statement.parsed || columns.is_empty() {
             return;
         }
         let has_pk = columns.iter().any(|c| c.primary_key)
-            || constraints.iter().any(|c| matches!(c.kind, ConstraintKind::PrimaryKey | ConstraintKind::UsingIndex { primary_key: true, .. }));
+            || constraints.iter().any(|c| {
+                matches!(
+                    c.kind,
+                    ConstraintKind::PrimaryKey
+                        | ConstraintKind::UsingIndex {
+                            primary_key: true,
+                            ..
+                        }
+                )
+            });
         if !has_pk {
             out.push(Hit::new(
-                format!("{table} has no primary key: logical replication cannot replicate its UPDATEs and DELETEs"),
+                format!(
+                    "{table} has no primary key: logical replication cannot \
+                    replicate its UPDATEs and DELETEs"
+                ),
                 "Add a primary key, e.g. `id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY`.",
             ));
         }

@@ -53,10 +53,13 @@ impl Rule for TracedTableRewrite {
         out.push(
             Hit::new(
                 format!(
-                    "this statement rewrote {} when applied: the table is copied under an ACCESS EXCLUSIVE lock, blocking all reads and writes for as long as the copy takes, which grows with its size",
+                    "this statement rewrote {} when applied: the table is copied \
+                        under an ACCESS EXCLUSIVE lock, blocking all reads and writes \
+                        for as long as the copy takes, which grows with its size",
                     trace.effects.rewritten.join(", ")
                 ),
-                "Make the change without a rewrite (add a column, backfill in batches, switch over), or schedule it in a maintenance window.",
+                "Make the change without a rewrite (add a column, backfill in \
+                    batches, switch over), or schedule it in a maintenance window.",
             )
             .about(Subject::relation(first))
             .with_evidence(vec![evidence]),

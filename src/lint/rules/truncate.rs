@@ -33,10 +33,17 @@ impl Rule for Truncate {
     fn check(&self, cx: &Context, out: &mut Vec<Hit>) {
         if let Action::Truncate { tables } = cx.action() {
             for table in tables.iter().filter(|t| cx.is_existing_table(t)) {
-                out.push(Hit::new(
-                    format!("truncates {table}: every row is deleted, under an ACCESS EXCLUSIVE lock that blocks all reads and writes"),
-                    "Delete only the rows you mean to, in batches; if emptying the table is intended, approve it with the override label.",
-                ).about(table.subject(SubjectKind::Table)));
+                out.push(
+                    Hit::new(
+                        format!(
+                            "truncates {table}: every row is deleted, under an ACCESS \
+                        EXCLUSIVE lock that blocks all reads and writes"
+                        ),
+                        "Delete only the rows you mean to, in batches; if emptying the \
+                        table is intended, approve it with the override label.",
+                    )
+                    .about(table.subject(SubjectKind::Table)),
+                );
             }
         }
     }

@@ -35,10 +35,16 @@ impl Rule for UnbalancedTransaction {
         &Self::META
     }
     fn check(&self, cx: &Context, out: &mut Vec<Hit>) {
-        if matches!(cx.action(), Action::Begin) && cx.transaction == Transaction::Wrapped && cx.state.explicit_depth == 0 {
+        if matches!(cx.action(), Action::Begin)
+            && cx.transaction == Transaction::Wrapped
+            && cx.state.explicit_depth == 0
+        {
             out.push(Hit::new(
-                "BEGIN inside the transaction the framework already opened for this file: Postgres only warns, and the matching COMMIT ends the framework's transaction early",
-                "Remove BEGIN/COMMIT and let the framework manage the transaction, or turn its transaction off for this file.",
+                "BEGIN inside the transaction the framework already opened for \
+                    this file: Postgres only warns, and the matching COMMIT ends \
+                    the framework's transaction early",
+                "Remove BEGIN/COMMIT and let the framework manage the \
+                    transaction, or turn its transaction off for this file.",
             ));
         }
     }
@@ -48,7 +54,9 @@ impl Rule for UnbalancedTransaction {
             out.push(Hit {
                 span: Some(span),
                 ..Hit::new(
-                    "this BEGIN is never committed in the file: the transaction stays open into whatever runs next, or is rolled back when the connection closes",
+                    "this BEGIN is never committed in the file: the transaction \
+                        stays open into whatever runs next, or is rolled back when the \
+                        connection closes",
                     "Add COMMIT at the end of the transaction.",
                 )
             });
@@ -57,7 +65,9 @@ impl Rule for UnbalancedTransaction {
             out.push(Hit {
                 span: Some(span),
                 ..Hit::new(
-                    "COMMIT/ROLLBACK without a BEGIN in this file: there is no transaction to end (Postgres warns and does nothing), so the statements before it were not protected by one",
+                    "COMMIT/ROLLBACK without a BEGIN in this file: there is no \
+                        transaction to end (Postgres warns and does nothing), so the \
+                        statements before it were not protected by one",
                     "Add the missing BEGIN, or remove the COMMIT.",
                 )
             });

@@ -33,11 +33,19 @@ impl Rule for UniqueOnExistingData {
     }
     fn check(&self, cx: &Context, out: &mut Vec<Hit>) {
         let (table, columns) = match cx.action() {
-            Action::CreateIndex { table, unique: true, columns, .. } => (table, columns.clone()),
+            Action::CreateIndex {
+                table,
+                unique: true,
+                columns,
+                ..
+            } => (table, columns.clone()),
             Action::AlterTable { table, ops } => {
                 let Some(columns) = ops.iter().find_map(|op| match op {
                     AlterTableOp::AddConstraint { constraint, .. }
-                        if matches!(constraint.kind, ConstraintKind::Unique | ConstraintKind::PrimaryKey) =>
+                        if matches!(
+                            constraint.kind,
+                            ConstraintKind::Unique | ConstraintKind::PrimaryKey
+                        ) =>
                     {
                         Some(constraint.columns.clone())
                     }
@@ -50,12 +58,18 @@ impl Rule for UniqueOnExistingData {
             _ => return,
         };
         if !cx.is_existing_table(table)
-            || columns.iter().all(|c| cx.state.added_columns.contains(&(table.key(), c.clone())))
+            || columns
+                .iter()
+                .all(|c| cx.state.added_columns.contains(&(table.key(), c.clone())))
         {
             return;
         }
         out.push(Hit::new(
-            format!("makes ({}) unique on {table}, which already has data: one duplicate in production makes this fail there", columns.join(", ")),
+            format!(
+                "makes ({}) unique on {table}, which already has data: one \
+                duplicate in production makes this fail there",
+                columns.join(", ")
+            ),
             "Look for duplicates in production first and remove them in an earlier deploy.",
         ));
     }

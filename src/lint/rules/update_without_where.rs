@@ -31,12 +31,22 @@ impl Rule for UpdateWithoutWhere {
         &Self::META
     }
     fn check(&self, cx: &Context, out: &mut Vec<Hit>) {
-        if let Action::Update { table, filtered: false } = cx.action()
-            && cx.is_existing_table(table) {
-                out.push(Hit::new(
-                    format!("updates every row of {table}: there is no WHERE clause, and the old values are lost"),
+        if let Action::Update {
+            table,
+            filtered: false,
+        } = cx.action()
+            && cx.is_existing_table(table)
+        {
+            out.push(
+                Hit::new(
+                    format!(
+                        "updates every row of {table}: there is no WHERE clause, and the \
+                        old values are lost"
+                    ),
                     "Add a WHERE clause; backfill large tables in batches outside the migration.",
-                ).about(table.subject(SubjectKind::Table)));
-            }
+                )
+                .about(table.subject(SubjectKind::Table)),
+            );
+        }
     }
 }

@@ -36,7 +36,11 @@ impl Rule for VacuumFullOrCluster {
             _ => return,
         };
         out.push(Hit::new(
-            format!("{what} rewrites the table under an ACCESS EXCLUSIVE lock: no reads or writes until it finishes, and it needs room for a full copy"),
+            format!(
+                "{what} rewrites the table under an ACCESS EXCLUSIVE lock: no \
+                reads or writes until it finishes, and it needs room for a full \
+                copy"
+            ),
             "Use plain VACUUM, or pg_repack outside the migration.",
         ));
     }

@@ -31,11 +31,16 @@ impl Rule for ValidateConstraint {
         &Self::META
     }
     fn check(&self, cx: &Context, out: &mut Vec<Hit>) {
-        let Some((table, ops)) = existing_table_ops(cx) else { return };
+        let Some((table, ops)) = existing_table_ops(cx) else {
+            return;
+        };
         for op in ops {
             if let AlterTableOp::ValidateConstraint { name } = op {
                 out.push(Hit::new(
-                    format!("validates {name} on {table}: it scans the table and fails if any existing row violates it"),
+                    format!(
+                        "validates {name} on {table}: it scans the table and fails if \
+                        any existing row violates it"
+                    ),
                     "Check production for violating rows before deploying.",
                 ));
             }

@@ -53,10 +53,16 @@ impl Rule for VolatileDefault {
         &Self::META
     }
     fn check(&self, cx: &Context, out: &mut Vec<Hit>) {
-        let Some((table, ops)) = existing_table_ops(cx) else { return };
+        let Some((table, ops)) = existing_table_ops(cx) else {
+            return;
+        };
         for op in ops {
-            let AlterTableOp::AddColumn(column) = op else { continue };
-            let Some(default) = &column.default else { continue };
+            let AlterTableOp::AddColumn(column) = op else {
+                continue;
+            };
+            let Some(default) = &column.default else {
+                continue;
+            };
             let volatile = default
                 .functions
                 .iter()
@@ -64,13 +70,25 @@ impl Rule for VolatileDefault {
             let reason = match volatile {
                 Some(f) => format!("its default calls the volatile function {f}()"),
                 None if cx.settings.postgres_version < 11 => {
-                    format!("Postgres {} rewrites the table for any default", cx.settings.postgres_version)
+                    format!(
+                        "Postgres {} rewrites the table for any default",
+                        cx.settings.postgres_version
+                    )
                 }
                 None => continue,
             };
             out.push(Hit::new(
-                format!("adds {table}.{} and {reason}: every row is rewritten under an ACCESS EXCLUSIVE lock, blocking all reads and writes for a time that grows with the table", column.name),
-                format!("Add the column without a default, then `ALTER COLUMN {} SET DEFAULT {}` and backfill existing rows in batches.", column.name, default.text),
+                format!(
+                    "adds {table}.{} and {reason}: every row is rewritten under an \
+                    ACCESS EXCLUSIVE lock, blocking all reads and writes for a time \
+                    that grows with the table",
+                    column.name
+                ),
+                format!(
+                    "Add the column without a default, then `ALTER COLUMN {} SET \
+                    DEFAULT {}` and backfill existing rows in batches.",
+                    column.name, default.text
+                ),
             ));
         }
     }

@@ -232,7 +232,8 @@ pub fn detect(path: &Path, entries: &[String]) -> Result<Format> {
     match fallback {
         Some(format) if !sql.is_empty() => Ok(format),
         _ => bail!(
-            "{}: no migrations found (no .sql files, and no <version>_name/up.sql or migration.sql sub-directories)",
+            "{}: no migrations found (no .sql files, and no \
+                <version>_name/up.sql or migration.sql sub-directories)",
             display(path)
         ),
     }
@@ -301,7 +302,9 @@ mod tests {
     fn unknown_names_list_every_format() {
         assert_eq!(
             "liquibase".parse::<Format>().unwrap_err(),
-            "unknown migration format `liquibase`; expected one of: plain, atlas, golang-migrate, goose, flyway, dbmate, sqlx, diesel, prisma"
+            "unknown migration format `liquibase`; expected one of: plain, \
+                atlas, golang-migrate, goose, flyway, dbmate, sqlx, diesel, \
+                prisma"
         );
         assert_eq!("Golang-Migrate".parse(), Ok(Format::GolangMigrate));
         assert_eq!(
