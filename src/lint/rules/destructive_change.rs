@@ -85,3 +85,95 @@ impl Rule for DestructiveChange {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::diff::{Change, ChangeType, ObjectKind};
+    use crate::finding::Evidence;
+    use crate::lint::{self, Input, LintSettings, RuleId, Scope};
+    use crate::plan::MigrationFile;
+    use crate::plan::format::{Transaction, Version};
+    use crate::source::{SourceFile, Span};
+    use crate::verdict;
+
+    fn removed(kind: ObjectKind, name: &str) -> Change {
+        Change {
+            kind,
+            name: name.into(),
+            change: ChangeType::Removed,
+            renamed_from: None,
+            probable_rename_of: None,
+            before: Some(String::new()),
+            after: None,
+            destructive: true,
+            diff: String::new(),
+        }
+    }
+
+    /// The static findings of `sql`, merged with `changes` the way the check pipeline does.
+    fn merged(sql: &str, changes: &[Change]) -> Vec<crate::finding::Finding> {
+        let file = MigrationFile {
+            source: SourceFile::new("m.sql", sql.to_string()),
+            relative: "m.sql".into(),
+            version: Version::lexical("m"),
+            up: Span::new(0, sql.len()),
+            transaction: Transaction::Wrapped,
+        };
+        let input = Input {
+            file: &file,
+            reviewed: true,
+        };
+        let mut findings =
+            lint::lint(&[input], Scope::ChangeSet, &LintSettings::default()).findings;
+        verdict::merge_schema_changes(&mut findings, changes);
+        lint::schema_diff_findings(&mut findings, changes, &[], "m.sql");
+        findings
+    }
+
+    fn diff_evidence(f: &crate::finding::Finding) -> usize {
+        f.evidence
+            .iter()
+            .filter(|e| matches!(e, Evidence::Diff { .. }))
+            .count()
+    }
+
+    #[test]
+    fn a_schema_qualified_drop_is_matched_to_its_removal_by_object() {
+        let findings = merged(
+            "DROP TABLE app.orders;\nALTER TABLE app.users DROP COLUMN email;",
+            &[
+                removed(ObjectKind::Table, "app.orders"),
+                removed(ObjectKind::Column, "app.orders.id"),
+                removed(ObjectKind::Column, "app.users.email"),
+            ],
+        );
+        assert!(
+            !findings.iter().any(|f| f.rule == RuleId::DestructiveChange),
+            "{findings:#?}"
+        );
+        for rule in [RuleId::DropTable, RuleId::DropColumn] {
+            let f = findings.iter().find(|f| f.rule == rule).unwrap();
+            assert_eq!(diff_evidence(f), 1, "{f:#?}");
+        }
+    }
+
+    #[test]
+    fn a_removal_no_statement_names_is_its_own_blocking_finding() {
+        // `orders` is dropped; `order_items` (a name that contains it) went in a DO block.
+        let findings = merged(
+            "DROP TABLE orders;\nDO $$ BEGIN EXECUTE 'DROP TABLE order_items'; END $$;",
+            &[
+                removed(ObjectKind::Table, "public.orders"),
+                removed(ObjectKind::Table, "public.order_items"),
+            ],
+        );
+        let hidden: Vec<_> = findings
+            .iter()
+            .filter(|f| f.rule == RuleId::DestructiveChange)
+            .collect();
+        assert_eq!(hidden.len(), 1, "{findings:#?}");
+        assert!(hidden[0].blocking);
+        assert!(hidden[0].message.contains("table public.order_items"));
+        assert_eq!(hidden[0].file, "m.sql");
+    }
+}
