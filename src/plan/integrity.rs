@@ -1,6 +1,7 @@
 //! Directory integrity: duplicate versions, and against a base ref, merged migrations that were
 //! edited or deleted and new files that sort before what is already deployed.
 
+use super::formats::OutOfOrder;
 use super::git::BaseState;
 use super::{Issue, IssueKind, MigrationDir, MigrationFile};
 use crate::finding::Finding;
@@ -45,7 +46,10 @@ pub fn against_base<'a>(
             });
             under_review.push(file);
         } else if !existed {
-            if let Some(newest) = newest_base.filter(|n| file.version < **n) {
+            let reported = match dir.format.out_of_order() {
+                OutOfOrder::Reported => true,
+            };
+            if let Some(newest) = newest_base.filter(|n| reported && file.version < **n) {
                 issues.push(Issue {
                     location: Finding::for_file(&file.source.display_path()),
                     kind: IssueKind::OutOfOrder {
