@@ -56,10 +56,6 @@ impl Pipeline {
         Pipeline { options }
     }
 
-    pub fn options(&self) -> &Options {
-        &self.options
-    }
-
     /// The targets the options name (see [`targets::load`]), and how many paths could not be
     /// read.
     pub fn load_targets(&self) -> Result<(Vec<Target>, usize)> {

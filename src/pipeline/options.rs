@@ -10,8 +10,9 @@ use anyhow::{Result, anyhow};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// What the caller asked for, as given; `None` (or empty) falls back to drydock.toml.
-#[derive(Debug, Clone, Default)]
+/// What the caller asked for, as given; `None` (or empty) falls back to drydock.toml. No `Debug`:
+/// `postgres` may be a URL with a password.
+#[derive(Clone, Default)]
 pub struct Overrides {
     /// Migration files or directories; empty: drydock.toml's directories, else the ones found
     /// in the repository.

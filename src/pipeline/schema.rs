@@ -81,7 +81,7 @@ impl SchemaSource {
 }
 
 /// How to reach a database that must not be written to: read-only, bounded in time.
-pub fn read_only_config(url: &str, application_name: &str) -> Result<tokio_postgres::Config> {
+fn read_only_config(url: &str, application_name: &str) -> Result<tokio_postgres::Config> {
     let mut config = tokio_postgres::Config::from_str(url)
         .map_err(|e| anyhow!("{e}"))
         .with_context(|| format!("invalid database URL {}", redact_url(url)))?;
@@ -97,7 +97,7 @@ pub fn read_only_config(url: &str, application_name: &str) -> Result<tokio_postg
 }
 
 /// The schema of a live database, read in a read-only session.
-pub async fn database_schema(
+async fn database_schema(
     config: &tokio_postgres::Config,
     ignore_tables: &[String],
 ) -> Result<Schema> {
