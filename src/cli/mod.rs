@@ -1,4 +1,6 @@
-//! The command line: `drydock lint`, `check`, `diff`, `drift`, `rules`, `explain`.
+//! The command line: `drydock lint`, `check`, `diff`, `drift`, `github`, `rules`, `explain`.
+//! Each command parses its arguments, calls the library (mostly [`crate::pipeline`], and
+//! [`crate::publish`] for `github`) and renders what it returns; none opens a database itself.
 
 mod check;
 mod drift;
@@ -6,15 +8,15 @@ mod github;
 mod lint;
 mod runtime;
 mod schema_diff;
-mod targets;
 
 use crate::lint::rules;
+use crate::pipeline::Overrides;
+use crate::pipeline::targets::{self, Target};
 use crate::report::{self, ApplyReport, OutputFormat};
 use crate::verdict::Verdict;
 use clap::{Parser, Subcommand};
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use targets::Target;
 
 #[derive(Parser)]
 #[command(
@@ -143,6 +145,45 @@ pub struct SchemaOptions {
     pub config: Option<PathBuf>,
     #[arg(long = "migration-format")]
     pub migration_format: Option<String>,
+}
+
+impl LintArgs {
+    fn overrides(&self) -> Overrides {
+        Overrides {
+            targets: self.paths.clone(),
+            base: self.base.clone(),
+            migration_format: self.migration_format.clone(),
+            ..Overrides::default()
+        }
+    }
+}
+
+impl CheckArgs {
+    fn overrides(&self) -> Overrides {
+        Overrides {
+            targets: self.dirs.clone(),
+            base: self.base.clone(),
+            changed: self.changed.clone(),
+            postgres: self.postgres.clone(),
+            postgres_image: self.postgres_image.clone(),
+            statement_timeout: self.statement_timeout,
+            timeout: self.timeout,
+            migration_format: self.migration_format.clone(),
+        }
+    }
+}
+
+impl SchemaOptions {
+    /// `targets`: the migration directories named (drift's), if any.
+    fn overrides(&self, targets: Vec<PathBuf>) -> Overrides {
+        Overrides {
+            targets,
+            postgres: self.postgres.clone(),
+            postgres_image: self.postgres_image.clone(),
+            migration_format: self.migration_format.clone(),
+            ..Overrides::default()
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -1,9 +1,7 @@
 //! What the database commands share: an async runtime whose work is aborted (and cleaned up)
-//! on Ctrl-C or SIGTERM, and the choice of Postgres provider.
+//! on Ctrl-C or SIGTERM. Process-level (signals, the exit code), so it stays with the CLI.
 
-use crate::apply::postgres::ProviderChoice;
-use crate::config::Config;
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 
 /// Runs `work` on a runtime; Ctrl-C or SIGTERM aborts it, which drops (and so removes) any
 /// server it started, and exits 130 or 143.
@@ -64,20 +62,4 @@ async fn interrupted() -> (&'static str, i32) {
         _ = tokio::signal::ctrl_c() => ("interrupted", 130),
         _ = terminated => ("terminated", 143),
     }
-}
-
-/// The provider and image: the command line's, else drydock.toml's [check].
-pub fn provider(
-    config: &Config,
-    postgres: Option<&str>,
-    image: Option<&str>,
-) -> Result<(ProviderChoice, String)> {
-    let choice = postgres
-        .unwrap_or(&config.check.postgres)
-        .parse()
-        .map_err(|e: String| anyhow!(e))?;
-    Ok((
-        choice,
-        image.unwrap_or(&config.check.postgres_image).to_string(),
-    ))
 }

@@ -1,9 +1,13 @@
 //! Publish: the only stage that talks to GitHub. It reads the pull request (labels, head and
 //! base commits, files and their diff hunks) and writes Drydock's sticky summary comments, its
 //! review with inline comments, and the dismissal of its own earlier blocking review.
+//! [`policy`] decides what to write and what to do when GitHub refuses; [`runner`] holds the
+//! other channel to GitHub, the Actions runner's annotations, step outputs and job summary.
 
 pub mod client;
+pub mod policy;
 pub mod pull_request;
+pub mod runner;
 
 use crate::report::pull_request::{InlineComment, is_summary};
 use client::{ApiError, GitHub};

@@ -1,11 +1,13 @@
-//! What the commands work on: the migration directories (from arguments, drydock.toml, or found
+//! What the pipeline works on: the migration directories (from arguments, drydock.toml, or found
 //! in the repository), which of their files are under review, and the static lint of them.
+//! Reads the directories, git (for the base state) and the config's exclusions; a path that
+//! cannot be read is reported on stderr and counted, so it does not hide the other findings.
 
 use crate::config::Config;
 use crate::finding::Finding;
 use crate::lint::{self, Input, LintSettings, Scope, Suppression};
 use crate::plan::{self, Issue, MigrationDir, format::Format, git, integrity};
-use anyhow::{Result, anyhow};
+use anyhow::{Context, Result, anyhow};
 use std::path::{Path, PathBuf};
 
 /// One migration directory (or a single file of one).
@@ -38,12 +40,9 @@ pub struct Linted {
 /// one bad path does not hide the findings of the others.
 pub fn load(
     paths: &[PathBuf],
-    migration_format: Option<&str>,
+    format_override: Option<Format>,
     config: &Config,
 ) -> Result<(Vec<Target>, usize)> {
-    let format_override = migration_format
-        .map(|f| f.parse::<Format>().map_err(|e| anyhow!(e)))
-        .transpose()?;
     let paths: Vec<(PathBuf, Option<Format>)> = if !paths.is_empty() {
         paths.iter().map(|p| (p.clone(), None)).collect()
     } else if !config.directories.is_empty() {
@@ -83,6 +82,23 @@ pub fn load(
         }
     }
     Ok((targets, input_errors))
+}
+
+/// The targets that hold one of the `changed` files (paths relative to the current directory,
+/// as a pull request names them).
+pub fn touched_by(targets: Vec<Target>, changed: &[&str]) -> Result<Vec<Target>> {
+    let root = std::env::current_dir()
+        .and_then(|d| d.canonicalize())
+        .context("cannot read the current directory")?;
+    Ok(targets
+        .into_iter()
+        .filter(|t| {
+            t.dir
+                .path
+                .canonicalize()
+                .is_ok_and(|dir| changed.iter().any(|f| root.join(f).starts_with(&dir)))
+        })
+        .collect())
 }
 
 fn repository_root() -> PathBuf {

@@ -1,0 +1,236 @@
+//! The pipeline: everything `drydock lint`, `check`, `diff`, `drift` and `github` do between
+//! parsing their arguments and rendering or publishing the result. One entry point,
+//! [`Pipeline`], built from resolved [`Options`]:
+//! - [`Pipeline::lint`]: load the targets, decide what is under review, run the static rules;
+//! - [`Pipeline::check`] (or [`Pipeline::check_targets`] on targets already chosen): that, then
+//!   apply the migrations to a throwaway Postgres, trace each statement and diff the schema;
+//! - [`Pipeline::diff`] and [`Pipeline::drift`] (in [`schema`]): compare schemas.
+//!
+//! Each returns plain data ([`Checked`], [`LintVerdict`], [`schema::SchemaDiff`],
+//! [`schema::Drift`]) for the caller to render or publish. It may touch the migration
+//! directories and git (read only), a Postgres it starts and removes (or databases it creates and
+//! drops on a given server), live databases in read-only sessions, and stderr for paths it
+//! cannot read. Never GitHub, never stdout.
+
+pub mod by_directory;
+pub mod options;
+pub mod schema;
+pub mod targets;
+
+pub use by_directory::DirectoryVerdict;
+pub use options::{Options, Overrides, UnderReview};
+
+use crate::apply::postgres::Server;
+use crate::apply::{self, DirInput, Settings};
+use crate::config::Config;
+use crate::finding::Finding;
+use crate::lint;
+use crate::report::{AppliedDir, ApplyReport};
+use crate::verdict::{self, Verdict};
+use anyhow::Result;
+use targets::{Linted, Review, Target};
+
+/// The one way into the pipeline: options in, plain results out.
+pub struct Pipeline {
+    options: Options,
+}
+
+/// What a check found: the verdict, the directories it covered and what applying them showed.
+pub struct Checked {
+    pub verdict: Verdict,
+    pub targets: Vec<Target>,
+    pub report: ApplyReport,
+    /// Paths that could not be read (already printed).
+    pub input_errors: usize,
+}
+
+/// What the static rules alone found.
+pub struct LintVerdict {
+    pub verdict: Verdict,
+    pub targets: Vec<Target>,
+    /// Paths that could not be read (already printed).
+    pub input_errors: usize,
+}
+
+impl Pipeline {
+    pub fn new(options: Options) -> Pipeline {
+        Pipeline { options }
+    }
+
+    /// The targets the options name (see [`targets::load`]), and how many paths could not be
+    /// read.
+    pub fn load_targets(&self) -> Result<(Vec<Target>, usize)> {
+        targets::load(
+            &self.options.targets,
+            self.options.migration_format,
+            &self.options.config,
+        )
+    }
+
+    /// The static rules over what is under review; no database.
+    pub fn lint(&self) -> Result<LintVerdict> {
+        let (targets, input_errors) = self.load_targets()?;
+        let reviews = self.reviews(&targets)?;
+        let linted = targets::lint_all(&targets, &reviews, &self.options.config);
+        let verdict = decide(
+            linted,
+            Vec::new(),
+            &targets,
+            &reviews,
+            &ApplyReport::default(),
+            &self.options.config,
+        );
+        Ok(LintVerdict {
+            verdict,
+            targets,
+            input_errors,
+        })
+    }
+
+    /// Lint, apply, trace and diff the targets the options name.
+    pub async fn check(&self) -> Result<Checked> {
+        let (targets, input_errors) = self.load_targets()?;
+        let mut checked = self.check_targets(targets).await?;
+        checked.input_errors = input_errors;
+        Ok(checked)
+    }
+
+    /// [`Pipeline::check`] on targets already loaded (`options.targets` is not read).
+    pub async fn check_targets(&self, targets: Vec<Target>) -> Result<Checked> {
+        let reviews = self.reviews(&targets)?;
+        let linted = targets::lint_all(&targets, &reviews, &self.options.config);
+        let (applied, report) = self.apply(&targets, &reviews).await?;
+        let verdict = decide(
+            linted,
+            applied,
+            &targets,
+            &reviews,
+            &report,
+            &self.options.config,
+        );
+        Ok(Checked {
+            verdict,
+            targets,
+            report,
+            input_errors: 0,
+        })
+    }
+
+    fn reviews(&self, targets: &[Target]) -> Result<Vec<Review>> {
+        let under_review = &self.options.under_review;
+        targets
+            .iter()
+            .map(|t| {
+                targets::review(
+                    t,
+                    under_review.base(),
+                    under_review.changed(),
+                    &self.options.config,
+                )
+            })
+            .collect()
+    }
+
+    /// Applies each target to one throwaway Postgres (started only when something is under
+    /// review, removed before returning): the findings applying raised, and what it showed.
+    async fn apply(
+        &self,
+        targets: &[Target],
+        reviews: &[Review],
+    ) -> Result<(Vec<Finding>, ApplyReport)> {
+        let options = &self.options;
+        let mut findings = Vec::new();
+        let mut report = ApplyReport::default();
+        if reviews.iter().any(|r| r.reviewed.contains(&true)) {
+            let server = Server::start(&options.provider, &options.image).await?;
+            report.postgres = server.description.clone();
+            let settings = Settings {
+                statement_timeout: options.statement_timeout,
+                deadline: tokio::time::Instant::now() + options.timeout,
+            };
+            for (t, review) in targets.iter().zip(reviews) {
+                let input = DirInput {
+                    dir: &t.dir,
+                    reviewed: review.reviewed.clone(),
+                    each_file: review.scope == crate::lint::Scope::EachFile,
+                    ignore_tables: options.config.diff.ignored_tables(),
+                };
+                let started = std::time::Instant::now();
+                let outcome = apply::apply_dir(&server, &input, &settings).await;
+                tracing::info!(
+                    dir = %t.dir.path.display(),
+                    statements = outcome.traces.len(),
+                    seconds = started.elapsed().as_secs_f64(),
+                    "applied"
+                );
+                findings.extend(lint::apply_failure_findings(&outcome.failures));
+                let schema_changes = match (&outcome.schema_before, &outcome.schema_after) {
+                    (Some(before), Some(after)) => crate::diff::diff(before, after),
+                    _ => Vec::new(),
+                };
+                report.directories.push(AppliedDir {
+                    path: crate::plan::display(&t.dir.path),
+                    format: t.dir.format.name(),
+                    files: outcome.files,
+                    traces: outcome.traces,
+                    schema_changes,
+                });
+            }
+            let started = std::time::Instant::now();
+            server.shutdown().await;
+            tracing::info!(
+                seconds = started.elapsed().as_secs_f64(),
+                "postgres removed"
+            );
+        }
+        Ok((findings, report))
+    }
+}
+
+/// Folds what applying showed (`applied`: its failures' findings; `report`: its traces and
+/// schema changes) into the static findings and decides: the rules' trace and schema-diff hooks
+/// raise what only applying could show, and the verdict merges evidence, configures and
+/// decides. Every merge happens here and only here; `lint` comes through with nothing applied.
+fn decide(
+    linted: Linted,
+    applied: Vec<Finding>,
+    targets: &[Target],
+    reviews: &[Review],
+    report: &ApplyReport,
+    config: &Config,
+) -> Verdict {
+    let mut findings = linted.findings;
+    findings.extend(applied);
+    let traces: Vec<_> = report
+        .directories
+        .iter()
+        .flat_map(|d| d.traces.iter().cloned())
+        .collect();
+    verdict::merge_failures(&mut findings);
+    lint::trace_findings(&mut findings, &traces);
+    verdict::merge_traces(&mut findings, &traces);
+    for ((t, review), dir) in targets.iter().zip(reviews).zip(&report.directories) {
+        let first_reviewed = t
+            .dir
+            .files
+            .iter()
+            .zip(&review.reviewed)
+            .find(|(_, reviewed)| **reviewed)
+            .map(|(f, _)| f.source.display_path())
+            .unwrap_or_else(|| dir.path.clone());
+        verdict::merge_schema_changes(&mut findings, &dir.schema_changes);
+        lint::schema_diff_findings(
+            &mut findings,
+            &dir.schema_changes,
+            &dir.traces,
+            &first_reviewed,
+        );
+    }
+    Verdict::build(
+        findings,
+        &linted.suppressions,
+        config,
+        linted.statements,
+        linted.files,
+    )
+}
