@@ -1,29 +1,59 @@
-//! Every statement rule against a positive fixture (it must fire) and its safe look-alike (it
-//! must not).
+//! Every rule against its fixture in tests/fixtures/rules (the README there describes the
+//! layout): a snapshot of what a user reads where the rule fires (message, code frame, help,
+//! fix) and look-alikes where it must not fire. The rules to test come from the registry, so a
+//! rule without a fixture fails `every_rule_has_a_fixture`.
 
+#[path = "support/git.rs"]
+mod git_support;
+
+use drydock::config::Config;
 use drydock::finding::Finding;
-use drydock::lint::{self, Input, LintSettings, Scope};
+use drydock::lint::{self, Input, LintOutput, LintSettings, RuleMeta, Scope, rules};
 use drydock::plan::MigrationFile;
 use drydock::plan::format::{Transaction, Version};
+use drydock::report::{Sources, text};
 use drydock::source::{SourceFile, Span};
+use drydock::verdict::Verdict;
+use git_support::git;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
-fn lint_sql(sql: &str, transaction: Transaction) -> Vec<Finding> {
-    let file = MigrationFile {
-        source: SourceFile::new("t.sql", sql.to_string()),
-        relative: "t.sql".into(),
-        version: Version::lexical("t"),
+/// As reports show fixture paths: relative to the crate root.
+const FIXTURES: &str = "tests/fixtures/rules";
+
+/// The fixture directory shared by the rules that `drydock check` raises.
+const APPLIED: &str = "check";
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(FIXTURES)
+        .join(name)
+}
+
+fn migration(path: &str, sql: &str, transaction: Transaction) -> MigrationFile {
+    MigrationFile {
+        source: SourceFile::new(path, sql.to_string()),
+        relative: path.into(),
+        version: Version::lexical(path),
         up: Span::new(0, sql.len()),
         transaction,
-    };
+    }
+}
+
+fn lint_file(file: &MigrationFile) -> LintOutput {
     lint::lint(
         &[Input {
-            file: &file,
+            file,
             reviewed: true,
         }],
         Scope::EachFile,
         &LintSettings::default(),
     )
-    .findings
+}
+
+fn lint_sql(sql: &str, transaction: Transaction) -> Vec<Finding> {
+    lint_file(&migration("t.sql", sql, transaction)).findings
 }
 
 fn rules_fired(sql: &str, transaction: Transaction) -> Vec<&'static str> {
@@ -33,286 +63,465 @@ fn rules_fired(sql: &str, transaction: Transaction) -> Vec<&'static str> {
         .collect()
 }
 
-/// (rule, fires on, does not fire on); files run without a framework transaction unless noted.
-const CASES: &[(&str, &str, &str)] = &[
-    (
-        "drop-table",
-        "DROP TABLE users;",
-        "CREATE TABLE tmp (id int); DROP TABLE tmp;",
-    ),
-    (
-        "drop-column",
-        "ALTER TABLE users DROP COLUMN email;",
-        "ALTER TABLE users ADD COLUMN x int; ALTER TABLE users DROP COLUMN x;",
-    ),
-    (
-        "drop-schema",
-        "DROP SCHEMA reporting CASCADE;",
-        "CREATE SCHEMA reporting;",
-    ),
-    (
-        "drop-database",
-        "DROP DATABASE analytics;",
-        "CREATE DATABASE analytics;",
-    ),
-    (
-        "truncate",
-        "TRUNCATE sessions;",
-        "CREATE TABLE s (id int); TRUNCATE s;",
-    ),
-    (
-        "drop-type",
-        "DROP TYPE mood;",
-        "CREATE TYPE mood AS ENUM ('a'); DROP TYPE mood;",
-    ),
-    (
-        "delete-without-where",
-        "DELETE FROM audit_log;",
-        "DELETE FROM audit_log WHERE created_at < now() - interval '1 year';",
-    ),
-    (
-        "update-without-where",
-        "UPDATE users SET plan = 'free';",
-        "UPDATE users SET plan = 'free' WHERE plan IS NULL;",
-    ),
-    (
-        "create-index-without-concurrently",
-        "CREATE INDEX i ON orders (user_id);",
-        "CREATE INDEX CONCURRENTLY i ON orders (user_id);",
-    ),
-    (
-        "create-index-without-concurrently",
-        "CREATE UNIQUE INDEX IF NOT EXISTS i ON public.orders (user_id);",
-        "CREATE TABLE t (a int); CREATE INDEX i ON t (a);",
-    ),
-    (
-        "drop-index-without-concurrently",
-        "DROP INDEX orders_status_idx;",
-        "DROP INDEX CONCURRENTLY IF EXISTS orders_status_idx;",
-    ),
-    (
-        "reindex-without-concurrently",
-        "REINDEX INDEX orders_status_idx;",
-        "REINDEX INDEX CONCURRENTLY orders_status_idx;",
-    ),
-    (
-        "detach-partition-without-concurrently",
-        "ALTER TABLE events DETACH PARTITION events_2023;",
-        "ALTER TABLE events DETACH PARTITION events_2023 CONCURRENTLY;",
-    ),
-    (
-        "foreign-key-without-not-valid",
-        "ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id);",
-        "ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;",
-    ),
-    (
-        "check-without-not-valid",
-        "ALTER TABLE orders ADD CONSTRAINT c CHECK (total >= 0);",
-        "ALTER TABLE orders ADD CONSTRAINT c CHECK (total >= 0) NOT VALID;",
-    ),
-    (
-        "constraint-without-using-index",
-        "ALTER TABLE users ADD CONSTRAINT u UNIQUE (email);",
-        "ALTER TABLE users ADD CONSTRAINT u UNIQUE USING INDEX users_email_idx;",
-    ),
-    (
-        "constraint-without-using-index",
-        "ALTER TABLE users ADD PRIMARY KEY (id);",
-        "ALTER TABLE users ADD CONSTRAINT pk PRIMARY KEY USING INDEX users_pkey_idx;",
-    ),
-    (
-        "set-not-null-without-check",
-        "ALTER TABLE users ALTER COLUMN email SET NOT NULL;",
-        "ALTER TABLE users ADD CONSTRAINT e CHECK (email IS NOT NULL) NOT VALID; ALTER TABLE users VALIDATE CONSTRAINT e; ALTER TABLE users ALTER COLUMN email SET NOT NULL;",
-    ),
-    (
-        "vacuum-full-or-cluster",
-        "VACUUM FULL orders;",
-        "VACUUM orders;",
-    ),
-    (
-        "vacuum-full-or-cluster",
-        "CLUSTER orders USING orders_pkey;",
-        "ANALYZE orders;",
-    ),
-    (
-        "exclusion-constraint",
-        "ALTER TABLE bookings ADD CONSTRAINT x EXCLUDE USING gist (room WITH =);",
-        "CREATE TABLE b2 (room int, EXCLUDE USING gist (room WITH =));",
-    ),
-    (
-        "missing-lock-timeout",
-        "ALTER TABLE users ADD COLUMN nickname text;",
-        "SET lock_timeout = '5s'; ALTER TABLE users ADD COLUMN nickname text;",
-    ),
-    (
-        "statements-while-locked",
-        "BEGIN; ALTER TABLE orders ADD COLUMN a boolean; UPDATE orders SET a = false WHERE id < 10; COMMIT;",
-        "BEGIN; ALTER TABLE orders ADD COLUMN a boolean; COMMIT; UPDATE orders SET a = false WHERE id < 10;",
-    ),
-    (
-        "statements-while-locked",
-        "BEGIN; ALTER TABLE orders ADD COLUMN a boolean; CREATE INDEX orders_a ON orders (a); COMMIT;",
-        "BEGIN; ALTER TABLE orders ADD COLUMN a boolean; CREATE TABLE t9 (id int); CREATE INDEX t9_id ON t9 (id); COMMIT;",
-    ),
-    (
-        "column-type-change",
-        "ALTER TABLE users ALTER COLUMN id TYPE bigint;",
-        "ALTER TABLE t3 ADD COLUMN z int; ALTER TABLE t3 ALTER COLUMN z TYPE bigint;",
-    ),
-    (
-        "volatile-default",
-        "ALTER TABLE orders ADD COLUMN public_id uuid DEFAULT gen_random_uuid();",
-        "ALTER TABLE orders ADD COLUMN created_at timestamptz DEFAULT now();",
-    ),
-    (
-        "stored-generated-column",
-        "ALTER TABLE orders ADD COLUMN c bigint GENERATED ALWAYS AS (total * 100) STORED;",
-        "CREATE TABLE o2 (total int, c bigint GENERATED ALWAYS AS (total * 100) STORED);",
-    ),
-    (
-        "serial-column",
-        "ALTER TABLE events ADD COLUMN seq bigserial;",
-        "ALTER TABLE events ADD COLUMN seq bigint;",
-    ),
-    (
-        "not-null-column-without-default",
-        "ALTER TABLE users ADD COLUMN country text NOT NULL;",
-        "ALTER TABLE users ADD COLUMN country text NOT NULL DEFAULT 'unknown';",
-    ),
-    (
-        "unique-on-existing-data",
-        "CREATE UNIQUE INDEX CONCURRENTLY u ON users (email);",
-        "ALTER TABLE users ADD COLUMN handle text; CREATE UNIQUE INDEX CONCURRENTLY u ON users (handle);",
-    ),
-    (
-        "validate-constraint",
-        "ALTER TABLE orders VALIDATE CONSTRAINT fk;",
-        "ALTER TABLE orders ADD CONSTRAINT c CHECK (total >= 0) NOT VALID;",
-    ),
-    (
-        "rename-table",
-        "ALTER TABLE customers RENAME TO accounts;",
-        "CREATE TABLE c (id int); ALTER TABLE c RENAME TO d;",
-    ),
-    (
-        "rename-column",
-        "ALTER TABLE users RENAME COLUMN name TO full_name;",
-        "ALTER TABLE users ADD COLUMN nm text; ALTER TABLE users RENAME COLUMN nm TO nick;",
-    ),
-    (
-        "drop-view",
-        "DROP VIEW active_users;",
-        "CREATE OR REPLACE VIEW active_users AS SELECT 1;",
-    ),
-    (
-        "concurrently-in-transaction",
-        "BEGIN; CREATE INDEX CONCURRENTLY i ON orders (a); COMMIT;",
-        "CREATE INDEX CONCURRENTLY i ON orders (a);",
-    ),
-    (
-        "unbalanced-transaction",
-        "BEGIN; ALTER TABLE users ADD COLUMN n text;",
-        "BEGIN; ALTER TABLE users ADD COLUMN n text; COMMIT;",
-    ),
-    (
-        "unbalanced-transaction",
-        "ALTER TABLE users ADD COLUMN n text; COMMIT;",
-        "SELECT 1;",
-    ),
-    (
-        "enum-value-used-in-transaction",
-        "BEGIN; ALTER TYPE s ADD VALUE 'refunded'; UPDATE o SET st = 'refunded' WHERE id = 1; COMMIT;",
-        "ALTER TYPE s ADD VALUE 'refunded'; UPDATE o SET st = 'refunded' WHERE id = 1;",
-    ),
-    (
-        "prefer-timestamptz",
-        "ALTER TABLE o ADD COLUMN shipped_at timestamp;",
-        "ALTER TABLE o ADD COLUMN shipped_at timestamptz;",
-    ),
-    (
-        "prefer-jsonb",
-        "CREATE TABLE e (payload json);",
-        "CREATE TABLE e (payload jsonb);",
-    ),
-    (
-        "prefer-bigint",
-        "CREATE TABLE e (id integer);",
-        "CREATE TABLE e (id bigint);",
-    ),
-    (
-        "prefer-text",
-        "CREATE TABLE e (name varchar(40));",
-        "CREATE TABLE e (name text);",
-    ),
-    (
-        "prefer-identity",
-        "CREATE TABLE e (id bigserial);",
-        "CREATE TABLE e (id bigint GENERATED ALWAYS AS IDENTITY);",
-    ),
-    (
-        "identifier-too-long",
-        "CREATE TABLE a_very_long_table_name_that_goes_on_and_on_past_the_limit_of_postgres_x (id int);",
-        "CREATE TABLE short_name (id int);",
-    ),
-    (
-        "foreign-key-without-index",
-        "CREATE TABLE o (id int, user_id int REFERENCES users (id));",
-        "CREATE TABLE o (id int, user_id int REFERENCES users (id)); CREATE INDEX o_u ON o (user_id);",
-    ),
-    (
-        "table-without-primary-key",
-        "CREATE TABLE page_views (url text);",
-        "CREATE TABLE page_views (id bigint PRIMARY KEY, url text);",
-    ),
-    (
-        "syntax-error",
-        "SELECT 'unterminated;",
-        "SELECT 'terminated';",
-    ),
-    ("empty-migration", "-- nothing here\n", "SELECT 1;"),
-    (
-        "unknown-rule-in-ignore",
-        "-- drydock:ignore drop-tabel\nDROP TABLE x;",
-        "-- drydock:ignore drop-table\nDROP TABLE x;",
-    ),
-];
+fn drydock(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_drydock"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
 
-#[test]
-fn every_rule_fires_on_its_fixture_and_not_on_the_safe_look_alike() {
-    let mut failures = Vec::new();
-    for (rule, bad, good) in CASES {
-        if !rules_fired(bad, Transaction::None).contains(rule) {
-            failures.push(format!("{rule} did not fire on: {bad}"));
-        }
-        if rules_fired(good, Transaction::None).contains(rule) {
-            failures.push(format!("{rule} fired on the safe: {good}"));
+fn missing(what: &str) -> bool {
+    if std::env::var_os("CI").is_some() {
+        panic!("{what} is required in CI (.ci/run installs it)");
+    }
+    eprintln!("skipping: {what} is not available on this machine");
+    true
+}
+
+fn no_local_postgres() -> bool {
+    let found = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .any(|e| e.path().join("bin/initdb").is_file());
+    !found && missing("PostgreSQL server binaries (initdb)")
+}
+
+/// Compares `report` with the snapshot `tests/snapshots/rules/<name>.snap`. A difference is
+/// collected rather than raised (insta prints it), so one run shows every rule that changed.
+fn compare_snapshot(name: &str, input: &str, report: &str, failures: &mut Vec<String>) {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("snapshots/rules");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_input_file(input);
+    settings.set_omit_expression(true);
+    let compared =
+        settings.bind(|| std::panic::catch_unwind(|| insta::assert_snapshot!(name, report)));
+    if compared.is_err() {
+        failures.push(format!(
+            "{name}: the report differs from tests/snapshots/rules/{name}.snap (diff above)"
+        ));
+    }
+}
+
+fn is_rule(name: &str) -> bool {
+    rules::all().iter().any(|r| r.meta().name == name)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Statement and file rules: tests/fixtures/rules/<rule>.sql, linted in-process.
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Expect {
+    Fires,
+    Safe,
+}
+
+impl Expect {
+    fn word(self) -> &'static str {
+        match self {
+            Expect::Fires => "fires",
+            Expect::Safe => "safe",
         }
     }
-    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+
+    /// `-- fires: why` or `-- safe: why` (the reason is optional).
+    fn of_marker(line: &str) -> Option<Expect> {
+        [Expect::Fires, Expect::Safe].into_iter().find(|e| {
+            line.strip_prefix("-- ")
+                .and_then(|l| l.strip_prefix(e.word()))
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with(':'))
+        })
+    }
+}
+
+/// One `-- fires:` or `-- safe:` part of a fixture, linted as a migration of its own.
+struct Section {
+    expect: Expect,
+    /// The marker line, as written.
+    marker: String,
+    /// The marker's line number in the fixture.
+    line: usize,
+    /// The part, preceded by blank lines so that reports show the fixture's line numbers.
+    sql: String,
+    transaction: Transaction,
+}
+
+fn transaction_named(name: &str, at: &str) -> Transaction {
+    match name.trim() {
+        "wrapped" => Transaction::Wrapped,
+        "implicit" => Transaction::Implicit,
+        "none" => Transaction::None,
+        other => panic!("{at}: unknown transaction `{other}`: wrapped, implicit or none"),
+    }
+}
+
+fn sections(path: &str, text: &str) -> Vec<Section> {
+    let mut sections: Vec<Section> = Vec::new();
+    // Before the first marker, a `-- transaction:` line applies to every part.
+    let mut default_transaction = Transaction::None;
+    for (index, line) in text.lines().enumerate() {
+        let at = format!("{path}:{}", index + 1);
+        if let Some(expect) = Expect::of_marker(line) {
+            sections.push(Section {
+                expect,
+                marker: line.to_string(),
+                line: index + 1,
+                sql: "\n".repeat(index + 1),
+                transaction: default_transaction,
+            });
+            continue;
+        }
+        let directive = line.strip_prefix("-- transaction:");
+        match sections.last_mut() {
+            Some(section) => {
+                if let Some(name) = directive {
+                    section.transaction = transaction_named(name, &at);
+                }
+                section.sql.push_str(line);
+                section.sql.push('\n');
+            }
+            None => match directive {
+                Some(name) => default_transaction = transaction_named(name, &at),
+                None => assert!(
+                    line.trim().is_empty() || line.starts_with("--"),
+                    "{at}: SQL before the first `-- fires:` or `-- safe:` marker is never linted"
+                ),
+            },
+        }
+    }
+    sections
+}
+
+/// What `drydock lint --format text` prints for `findings`, without the closing summary.
+fn text_report(
+    findings: Vec<Finding>,
+    output: &LintOutput,
+    source: &SourceFile,
+    config: &Config,
+) -> String {
+    let verdict = Verdict::build(findings, &output.suppressions, config, output.statements, 1);
+    let mut sources = Sources::default();
+    sources.add(source);
+    let report = text::render(&verdict, &sources, false, None);
+    let summary = format!("{}\n", text::summary(&verdict));
+    report
+        .strip_suffix(&summary)
+        .expect("the text report ends with its summary")
+        .trim_end()
+        .to_string()
+}
+
+/// The configuration of a user who has the rule on. Rules that are off by default are turned
+/// on as a warning, as `drydock.toml` would do it.
+fn config_enabling(rule: &RuleMeta) -> Config {
+    if rule.default_severity.is_some() {
+        return Config::default();
+    }
+    Config::parse(&format!("[rules]\n{} = \"warning\"\n", rule.name)).unwrap()
 }
 
 #[test]
-fn every_statement_rule_has_a_fixture() {
-    // Raised by the plan stage (tests/cli.rs) or by `drydock check` (tests/check.rs).
-    let plan_rules = [
-        "migration-fails",
-        "traced-table-rewrite",
-        "destructive-change",
-        "migration-edited",
-        "migration-deleted",
-        "out-of-order-version",
-        "duplicate-version",
-        "atlas-sum-mismatch",
-        "invalid-file",
-    ];
-    for rule in drydock::lint::rules::all() {
-        let name = rule.meta().name;
-        assert!(
-            plan_rules.contains(&name) || CASES.iter().any(|(r, _, _)| *r == name),
-            "{name} has no fixture"
-        );
+fn statement_and_file_rules_fire_on_their_fixture_and_not_on_the_safe_look_alike() {
+    let mut failures = Vec::new();
+    for rule in rules::all() {
+        let meta = rule.meta();
+        let name = meta.name;
+        let Ok(text) = fs::read_to_string(fixture(&format!("{name}.sql"))) else {
+            continue;
+        };
+        let path = format!("{FIXTURES}/{name}.sql");
+        let sections = sections(&path, &text);
+        for expect in [Expect::Fires, Expect::Safe] {
+            if !sections.iter().any(|s| s.expect == expect) {
+                failures.push(format!("{path}: no `-- {}:` part", expect.word()));
+            }
+        }
+        let config = config_enabling(meta);
+        let mut report = Vec::new();
+        for section in &sections {
+            let file = migration(&path, &section.sql, section.transaction);
+            let output = lint_file(&file);
+            let own: Vec<Finding> = output
+                .findings
+                .iter()
+                .filter(|f| f.rule == meta.id)
+                .cloned()
+                .collect();
+            let at = format!("{path}:{}", section.line);
+            match section.expect {
+                Expect::Fires => {
+                    let shown = text_report(own, &output, &file.source, &config);
+                    if shown.is_empty() {
+                        failures.push(format!("{at}: {name} did not fire on `{}`", section.marker));
+                    }
+                    let run = match section.transaction {
+                        Transaction::None => String::new(),
+                        t => format!("\n-- (the framework runs this file {})", t.describe()),
+                    };
+                    report.push(format!("{}{run}\n\n{shown}", section.marker));
+                }
+                // Even a finding an ignore comment would hide counts: the look-alike is safe.
+                Expect::Safe if !own.is_empty() => failures.push(format!(
+                    "{at}: {name} fired on the safe look-alike `{}`:\n{}",
+                    section.marker,
+                    text_report(own, &LintOutput::default(), &file.source, &config)
+                )),
+                Expect::Safe => {}
+            }
+        }
+        compare_snapshot(name, &path, &report.join("\n\n"), &mut failures);
     }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n\n"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rules about the plan and about applying: repositories run through the `drydock` binary.
+
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            fs::create_dir_all(&target).unwrap();
+            copy_tree(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// A repository whose `main` holds the fixture's `base/` (when it has one) and whose work tree
+/// is its `head/`: the pull request. Files of `base/` missing from `head/` are deleted.
+fn materialise(fixture: &Path) -> tempfile::TempDir {
+    let repo = tempfile::tempdir().unwrap();
+    let base = fixture.join("base");
+    if base.is_dir() {
+        copy_tree(&base, repo.path());
+        git(repo.path(), &["init", "-q", "-b", "main"]);
+        git(repo.path(), &["add", "."]);
+        git(repo.path(), &["commit", "-q", "-m", "base"]);
+        for entry in fs::read_dir(repo.path()).unwrap() {
+            let entry = entry.unwrap();
+            if entry.file_name() != ".git" {
+                fs::remove_dir_all(entry.path()).unwrap();
+            }
+        }
+    }
+    copy_tree(&fixture.join("head"), repo.path());
+    repo
+}
+
+/// The directories of the fixture's `head/`: the migration directories to lint.
+fn head_directories(fixture: &Path) -> Vec<String> {
+    let mut dirs: Vec<String> = fs::read_dir(fixture.join("head"))
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().unwrap().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+/// The code frames of `rule`'s findings in a text report, in order.
+fn finding_blocks(report: &str, rule: &str) -> Vec<String> {
+    let mut blocks: Vec<Vec<&str>> = Vec::new();
+    for line in report.lines() {
+        let header = ["error[", "warning[", "info["]
+            .iter()
+            .any(|level| line.starts_with(level));
+        // The summary ("2 file(s), 3 statement(s): ...") ends the findings.
+        if line.contains(" file(s), ") && line.starts_with(|c: char| c.is_ascii_digit()) {
+            break;
+        }
+        if header {
+            blocks.push(vec![line]);
+        } else if let Some(block) = blocks.last_mut() {
+            block.push(line);
+        }
+    }
+    blocks
+        .into_iter()
+        .filter(|b| b[0].contains(&format!("[{rule}]: ")))
+        .map(|b| b.join("\n").trim_end().to_string())
+        .collect()
+}
+
+/// The file a code frame points at (`  ╭▸ migrations/1.sql:2:1`).
+fn framed_file(block: &str) -> &str {
+    let location = block
+        .lines()
+        .find_map(|l| l.split_once("▸ ").map(|(_, rest)| rest))
+        .unwrap_or_else(|| panic!("no location in:\n{block}"));
+    location.split(':').next().unwrap()
+}
+
+fn output_text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[test]
+fn plan_rules_fire_on_their_repository_fixture() {
+    let mut failures = Vec::new();
+    for rule in rules::all() {
+        let name = rule.meta().name;
+        let dir = fixture(name);
+        if !dir.is_dir() {
+            continue;
+        }
+        let repo = materialise(&dir);
+        let mut args = vec!["lint", "--format", "text"];
+        if dir.join("base").is_dir() {
+            args.extend(["--base", "main"]);
+        }
+        let dirs = head_directories(&dir);
+        args.extend(dirs.iter().map(String::as_str));
+        let out = drydock(&args, repo.path());
+        let blocks = finding_blocks(&String::from_utf8_lossy(&out.stdout), name);
+        let path = format!("{FIXTURES}/{name}");
+        if blocks.is_empty() {
+            failures.push(format!(
+                "{path}: {name} did not fire on `drydock {}`:\n{}",
+                args.join(" "),
+                output_text(&out)
+            ));
+        }
+        // Files and directories named `safe` are look-alikes.
+        for block in blocks.iter().filter(|b| framed_file(b).contains("safe")) {
+            failures.push(format!(
+                "{path}: {name} fired on a safe look-alike:\n{block}"
+            ));
+        }
+        let report = format!("$ drydock {}\n\n{}", args.join(" "), blocks.join("\n\n"));
+        compare_snapshot(name, &path, &report, &mut failures);
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n\n"));
+}
+
+/// The files of the applied fixture under review (in `head/` but not `base/`), each
+/// `<version>_<rule>.sql`, with the rule it is for.
+fn applied_fixture_files() -> Vec<(String, String)> {
+    let dir = fixture(APPLIED);
+    let mut files: Vec<(String, String)> = fs::read_dir(dir.join("head/migrations"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|f| !dir.join("base/migrations").join(f).exists())
+        .map(|f| {
+            let rule = f
+                .strip_suffix(".sql")
+                .and_then(|stem| stem.split_once('_'))
+                .map_or("", |(_, rule)| rule)
+                .to_string();
+            (rule, f)
+        })
+        .collect();
+    files.sort_by(|a, b| a.1.cmp(&b.1));
+    files
+}
+
+#[test]
+fn check_rules_fire_when_drydock_check_applies_their_fixture() {
+    if no_local_postgres() {
+        return;
+    }
+    // One `drydock check` for all of them: starting Postgres is the slow part.
+    let repo = materialise(&fixture(APPLIED));
+    let args = [
+        "check",
+        "--postgres",
+        "local",
+        "--base",
+        "main",
+        "--format",
+        "text",
+        "migrations",
+    ];
+    let out = drydock(&args, repo.path());
+    let report = String::from_utf8_lossy(&out.stdout);
+    let mut failures = Vec::new();
+    for (rule, file) in applied_fixture_files() {
+        let path = format!("{FIXTURES}/{APPLIED}/head/migrations/{file}");
+        let blocks = finding_blocks(&report, &rule);
+        if blocks.is_empty() {
+            failures.push(format!(
+                "{path}: {rule} did not fire on `drydock {}`:\n{}",
+                args.join(" "),
+                output_text(&out)
+            ));
+        }
+        // The other files are its look-alikes.
+        for block in blocks
+            .iter()
+            .filter(|b| framed_file(b) != format!("migrations/{file}"))
+        {
+            failures.push(format!(
+                "{path}: {rule} fired outside its fixture file:\n{block}"
+            ));
+        }
+        // A rule with a statement fixture as well: this is the part the trace adds.
+        let snapshot = if fixture(&format!("{rule}.sql")).is_file() {
+            format!("{rule}.traced")
+        } else {
+            rule.clone()
+        };
+        let shown = format!("$ drydock {}\n\n{}", args.join(" "), blocks.join("\n\n"));
+        compare_snapshot(&snapshot, &path, &shown, &mut failures);
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n\n"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The fixtures themselves.
+
+#[test]
+fn every_rule_has_a_fixture() {
+    let applied = applied_fixture_files();
+    let missing: Vec<&str> = rules::all()
+        .iter()
+        .map(|r| r.meta().name)
+        .filter(|name| {
+            !fixture(&format!("{name}.sql")).is_file()
+                && !fixture(name).is_dir()
+                && !applied.iter().any(|(rule, _)| rule == name)
+        })
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "no fixture for {}: add {FIXTURES}/<rule>.sql (statement and file rules), \
+         {FIXTURES}/<rule>/ (plan rules) or {FIXTURES}/{APPLIED}/head/migrations/<version>_<rule>.sql \
+         (rules `drydock check` raises); {FIXTURES}/README.md describes them",
+        missing.join(", ")
+    );
+}
+
+#[test]
+fn every_fixture_is_named_after_a_rule() {
+    // A misspelt fixture would never run.
+    let mut strays = Vec::new();
+    for entry in fs::read_dir(fixture("")).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        let rule = name.strip_suffix(".sql").unwrap_or(&name);
+        if !is_rule(rule) && name != APPLIED && name != "README.md" {
+            strays.push(format!("{FIXTURES}/{name}"));
+        }
+    }
+    for (rule, file) in applied_fixture_files() {
+        if !is_rule(&rule) {
+            strays.push(format!("{FIXTURES}/{APPLIED}/head/migrations/{file}"));
+        }
+    }
+    assert!(
+        strays.is_empty(),
+        "named after no rule (`drydock rules` lists them): {}",
+        strays.join(", ")
+    );
 }
 
 #[test]
