@@ -208,7 +208,11 @@ fn alter_op(op: &AlterTableOperation) -> Option<AlterTableOp> {
             to: ident(new_column_name),
         },
         AlterTableOperation::RenameTable { table_name } => AlterTableOp::RenameTable {
-            to: table_name.to_string(),
+            // The kind's Display says "TO name"; the rule wants the name alone.
+            to: match table_name {
+                sqlparser::ast::RenameTableNameKind::To(name)
+                | sqlparser::ast::RenameTableNameKind::As(name) => name.to_string(),
+            },
         },
         AlterTableOperation::DetachPartition { .. }
         | AlterTableOperation::DetachPartitionOf { .. }
