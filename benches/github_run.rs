@@ -20,14 +20,22 @@ const FILES: usize = 300;
 fn migration(n: usize) -> String {
     match n % 3 {
         0 => format!(
-            "CREATE TABLE t{n} (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL, created_at timestamptz NOT NULL DEFAULT now());\nCREATE INDEX t{n}_created_idx ON t{n} (created_at);\n"
+            "CREATE TABLE t{n} (id bigint GENERATED ALWAYS AS IDENTITY \
+                PRIMARY KEY, name text NOT NULL, created_at timestamptz NOT \
+                NULL DEFAULT now());\nCREATE INDEX t{n}_created_idx ON t{n} \
+                (created_at);\n"
         ),
         1 => format!(
-            "ALTER TABLE t{p} ADD COLUMN note text;\nCOMMENT ON TABLE t{p} IS 'table {p}';\nINSERT INTO t{p} (name) SELECT 'n' || g FROM generate_series(1, 20) g;\n",
+            "ALTER TABLE t{p} ADD COLUMN note text;\nCOMMENT ON TABLE t{p} \
+                IS 'table {p}';\nINSERT INTO t{p} (name) SELECT 'n' || g FROM \
+                generate_series(1, 20) g;\n",
             p = n - 1
         ),
         _ => format!(
-            "CREATE TABLE c{n} (id bigint PRIMARY KEY, parent bigint REFERENCES t{p} (id), amount numeric(12,2) CHECK (amount >= 0));\nCREATE VIEW v{n} AS SELECT id, amount FROM c{n} WHERE amount > 0;\n",
+            "CREATE TABLE c{n} (id bigint PRIMARY KEY, parent bigint \
+                REFERENCES t{p} (id), amount numeric(12,2) CHECK (amount >= \
+                0));\nCREATE VIEW v{n} AS SELECT id, amount FROM c{n} WHERE \
+                amount > 0;\n",
             p = n - 2
         ),
     }
@@ -51,7 +59,10 @@ fn main() {
     git(repo.path(), &["commit", "-q", "-m", "base"]);
     let base = git(repo.path(), &["rev-parse", "HEAD"]);
     let new_file = format!("db/migrations/{:04}_orders.sql", FILES + 1);
-    let sql = "SET lock_timeout = '2s';\nCREATE TABLE orders (id bigint PRIMARY KEY, t0 bigint REFERENCES t0 (id));\nCREATE INDEX orders_t0_idx ON orders (t0);\nALTER TABLE t3 ADD COLUMN flag boolean NOT NULL DEFAULT false;\n";
+    let sql = "SET lock_timeout = '2s';\nCREATE TABLE orders (id bigint \
+        PRIMARY KEY, t0 bigint REFERENCES t0 (id));\nCREATE INDEX \
+        orders_t0_idx ON orders (t0);\nALTER TABLE t3 ADD COLUMN flag \
+        boolean NOT NULL DEFAULT false;\n";
     fs::write(repo.path().join(&new_file), sql).unwrap();
     let change = [(new_file.as_str(), sql)];
 
@@ -110,7 +121,8 @@ fn main() {
     assert_eq!(comments, runs, "each run posts its summary comment");
     times.sort();
     println!(
-        "drydock github, {} files + 1 new, local provider, mock GitHub: median {:.2} s of {runs} (target < 5 s)",
+        "drydock github, {} files + 1 new, local provider, mock GitHub: \
+            median {:.2} s of {runs} (target < 5 s)",
         FILES,
         times[times.len() / 2].as_secs_f64()
     );

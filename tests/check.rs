@@ -197,7 +197,9 @@ fn a_rejected_statement_is_a_finding_at_its_position_and_the_rest_is_not_applied
         &[
             (
                 "002_bad.sql",
-                "ALTER TABLE orders ADD COLUMN shipped boolean;\n\nUPDATE orders SET shipped = true,\n       weight = 1;\nALTER TABLE orders ADD COLUMN later int;\n",
+                "ALTER TABLE orders ADD COLUMN shipped boolean;\n\nUPDATE orders \
+                    SET shipped = true,\n       weight = 1;\nALTER TABLE orders ADD \
+                    COLUMN later int;\n",
             ),
             ("003_next.sql", "ALTER TABLE orders ADD COLUMN next int;\n"),
         ],
@@ -305,7 +307,8 @@ fn framework_transactions_are_honoured() {
         ("00001_orders.sql", &format!("-- +goose Up\n{ORDERS}")),
         (
             "00002_index.sql",
-            "-- +goose NO TRANSACTION\n-- +goose Up\nCREATE INDEX CONCURRENTLY orders_note_idx ON orders (note);\n",
+            "-- +goose NO TRANSACTION\n-- +goose Up\nCREATE INDEX \
+                CONCURRENTLY orders_note_idx ON orders (note);\n",
         ),
     ]);
     let out = check(
@@ -687,8 +690,21 @@ fn url_provider_works_in_its_own_database_and_drops_it() {
         .unwrap();
     wait_for("the lock to be held", || {
         let out = Command::new("psql")
-            .args(["-X", "-h", "127.0.0.1", "-p", &port.to_string(), "-U", "postgres", "-At", "-c"])
-            .arg("SELECT count(*) FROM pg_locks WHERE relation = 'pg_authid'::regclass AND mode = 'ExclusiveLock' AND granted")
+            .args([
+                "-X",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+                "-U",
+                "postgres",
+                "-At",
+                "-c",
+            ])
+            .arg(
+                "SELECT count(*) FROM pg_locks WHERE relation = \
+                'pg_authid'::regclass AND mode = 'ExclusiveLock' AND granted",
+            )
             .env("PGPASSWORD", "s3cret-pw")
             .output()
             .unwrap();
@@ -1080,11 +1096,13 @@ fn the_schema_diff_is_reported_and_a_hidden_drop_blocks() {
     let t = repo_with_change(
         &[(
             "001_base.sql",
-            "CREATE TABLE orders (id int PRIMARY KEY, name text);\nCREATE TABLE legacy (id int);\nCREATE TABLE old (id int);\n",
+            "CREATE TABLE orders (id int PRIMARY KEY, name text);\nCREATE \
+                TABLE legacy (id int);\nCREATE TABLE old (id int);\n",
         )],
         &[(
             "002_change.sql",
-            "ALTER TABLE orders RENAME COLUMN name TO title;\nDO $$ BEGIN EXECUTE 'DROP TABLE ' || 'legacy'; END $$;\nDROP TABLE old;\n",
+            "ALTER TABLE orders RENAME COLUMN name TO title;\nDO $$ BEGIN \
+                EXECUTE 'DROP TABLE ' || 'legacy'; END $$;\nDROP TABLE old;\n",
         )],
     );
     let out = check(t.path(), &["--base", "main", "--postgres", "local"]);
@@ -1164,7 +1182,8 @@ fn diff_compares_a_directory_at_a_git_ref_with_the_work_tree() {
         )],
         &[(
             "002_email.sql",
-            "ALTER TABLE users ADD COLUMN email text;\nALTER TABLE users DROP COLUMN name;\nCREATE TABLE schema_migrations (v int);\n",
+            "ALTER TABLE users ADD COLUMN email text;\nALTER TABLE users \
+                DROP COLUMN name;\nCREATE TABLE schema_migrations (v int);\n",
         )],
     );
     let diff = |from: &str, to: &str, format: &str| {
@@ -1296,7 +1315,8 @@ fn drift_compares_a_live_database_without_writing_to_it() {
         ),
         (
             "002_index.sql",
-            "CREATE INDEX orders_total_idx ON orders (total);\nCREATE TABLE schema_migrations (version bigint);\n",
+            "CREATE INDEX orders_total_idx ON orders (total);\nCREATE TABLE \
+                schema_migrations (version bigint);\n",
         ),
     ];
     let t = repo_with(&migrations);
@@ -1324,7 +1344,9 @@ fn drift_compares_a_live_database_without_writing_to_it() {
     let writes = || {
         live_psql(
             port,
-            "SELECT pg_stat_clear_snapshot(); SELECT tup_inserted + tup_updated + tup_deleted FROM pg_stat_database WHERE datname = 'postgres'",
+            "SELECT pg_stat_clear_snapshot(); SELECT tup_inserted + \
+                tup_updated + tup_deleted FROM pg_stat_database WHERE datname = \
+                'postgres'",
         )
     };
 

@@ -179,7 +179,8 @@ fn bad_input_is_reported_and_other_files_still_linted() {
 fn config_turns_rules_off_and_ignores_are_honoured() {
     let t = dir_with(&[(
         "1.sql",
-        b"-- squawk-ignore ban-drop-table\nDROP TABLE a;\n-- atlas:nolint DS103\nALTER TABLE b DROP COLUMN c;\nTRUNCATE d;\n",
+        b"-- squawk-ignore ban-drop-table\nDROP TABLE a;\n-- atlas:nolint DS103\n\
+          ALTER TABLE b DROP COLUMN c;\nTRUNCATE d;\n",
     )]);
     fs::write(
         t.path().join("drydock.toml"),
@@ -221,7 +222,12 @@ fn base_ref_reviews_only_new_files_and_checks_integrity() {
         "CREATE TABLE items (id bigint PRIMARY KEY, sku text);",
     )
     .unwrap();
-    fs::write(m.join("006_b.sql"), "SET lock_timeout = '1s';\nCREATE INDEX items_sku ON items (sku);\nCREATE INDEX users_x ON users (id);").unwrap();
+    fs::write(
+        m.join("006_b.sql"),
+        "SET lock_timeout = '1s';\nCREATE INDEX items_sku ON items \
+        (sku);\nCREATE INDEX users_x ON users (id);",
+    )
+    .unwrap();
     let out = drydock(
         &["lint", "--base", "main", "--format", "json", "migrations"],
         t.path(),

@@ -8,7 +8,8 @@ use drydock::diff::{self, introspect};
 const CASES: &[(&str, &str, &[&str])] = &[
     (
         "CREATE TABLE t (id int PRIMARY KEY, total numeric(10,2), note varchar(20));",
-        "ALTER TABLE t ALTER COLUMN total TYPE integer, ALTER COLUMN note SET DEFAULT 'x', ALTER COLUMN note SET NOT NULL;",
+        "ALTER TABLE t ALTER COLUMN total TYPE integer, ALTER COLUMN \
+            note SET DEFAULT 'x', ALTER COLUMN note SET NOT NULL;",
         &[
             "altered column public.t.note",
             "altered column public.t.total",
@@ -38,7 +39,9 @@ const CASES: &[(&str, &str, &[&str])] = &[
     ),
     (
         "CREATE TABLE t (id int, a int, b text, deleted boolean);",
-        "CREATE INDEX t_partial ON t (a) WHERE NOT deleted; CREATE INDEX t_expr ON t (lower(b)); CREATE UNIQUE INDEX t_incl ON t (id) INCLUDE (a);",
+        "CREATE INDEX t_partial ON t (a) WHERE NOT deleted; CREATE INDEX \
+            t_expr ON t (lower(b)); CREATE UNIQUE INDEX t_incl ON t (id) \
+            INCLUDE (a);",
         &[
             "added index public.t_expr",
             "added index public.t_incl",
@@ -46,13 +49,20 @@ const CASES: &[(&str, &str, &[&str])] = &[
         ],
     ),
     (
-        "CREATE TABLE p (id int PRIMARY KEY); CREATE TABLE c (id int, p_id int, CONSTRAINT c_p_fk FOREIGN KEY (p_id) REFERENCES p (id));",
-        "ALTER TABLE c DROP CONSTRAINT c_p_fk, ADD CONSTRAINT c_p_fk FOREIGN KEY (p_id) REFERENCES p (id) ON DELETE CASCADE DEFERRABLE NOT VALID;",
+        "CREATE TABLE p (id int PRIMARY KEY); CREATE TABLE c (id int, \
+            p_id int, CONSTRAINT c_p_fk FOREIGN KEY (p_id) REFERENCES p \
+            (id));",
+        "ALTER TABLE c DROP CONSTRAINT c_p_fk, ADD CONSTRAINT c_p_fk \
+            FOREIGN KEY (p_id) REFERENCES p (id) ON DELETE CASCADE \
+            DEFERRABLE NOT VALID;",
         &["altered constraint public.c.c_p_fk"],
     ),
     (
-        "CREATE TABLE t (id int, qty int, period tstzrange); CREATE EXTENSION IF NOT EXISTS btree_gist;",
-        "ALTER TABLE t ADD CONSTRAINT t_qty CHECK (qty > 0), ADD CONSTRAINT t_id UNIQUE (id), ADD CONSTRAINT t_no_overlap EXCLUDE USING gist (id WITH =, period WITH &&);",
+        "CREATE TABLE t (id int, qty int, period tstzrange); CREATE \
+            EXTENSION IF NOT EXISTS btree_gist;",
+        "ALTER TABLE t ADD CONSTRAINT t_qty CHECK (qty > 0), ADD \
+            CONSTRAINT t_id UNIQUE (id), ADD CONSTRAINT t_no_overlap \
+            EXCLUDE USING gist (id WITH =, period WITH &&);",
         &[
             "added constraint public.t.t_id",
             "added constraint public.t.t_no_overlap",
@@ -62,16 +72,24 @@ const CASES: &[(&str, &str, &[&str])] = &[
         ],
     ),
     (
-        "CREATE TABLE t (id int, a int); CREATE VIEW v AS SELECT id FROM t; CREATE MATERIALIZED VIEW m AS SELECT id FROM t;",
-        "CREATE OR REPLACE VIEW v AS SELECT id, a FROM t; DROP MATERIALIZED VIEW m; CREATE MATERIALIZED VIEW m AS SELECT a FROM t;",
+        "CREATE TABLE t (id int, a int); CREATE VIEW v AS SELECT id FROM \
+            t; CREATE MATERIALIZED VIEW m AS SELECT id FROM t;",
+        "CREATE OR REPLACE VIEW v AS SELECT id, a FROM t; DROP \
+            MATERIALIZED VIEW m; CREATE MATERIALIZED VIEW m AS SELECT a \
+            FROM t;",
         &[
             "altered materialized-view public.m",
             "altered view public.v",
         ],
     ),
     (
-        "CREATE TABLE t (id int, at timestamptz); CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.at := now(); RETURN NEW; END $$;",
-        "CREATE OR REPLACE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.at := clock_timestamp(); RETURN NEW; END $$; CREATE TRIGGER t_touch BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION touch();",
+        "CREATE TABLE t (id int, at timestamptz); CREATE FUNCTION \
+            touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.at := \
+            now(); RETURN NEW; END $$;",
+        "CREATE OR REPLACE FUNCTION touch() RETURNS trigger LANGUAGE \
+            plpgsql AS $$ BEGIN NEW.at := clock_timestamp(); RETURN NEW; \
+            END $$; CREATE TRIGGER t_touch BEFORE UPDATE ON t FOR EACH ROW \
+            EXECUTE FUNCTION touch();",
         &[
             "added trigger public.t.t_touch",
             "altered function public.touch()",
@@ -79,17 +97,21 @@ const CASES: &[(&str, &str, &[&str])] = &[
     ),
     (
         "CREATE TABLE t (id int);",
-        "ALTER TABLE t ADD COLUMN n bigint GENERATED ALWAYS AS IDENTITY, ADD COLUMN d int GENERATED ALWAYS AS (id * 2) STORED;",
+        "ALTER TABLE t ADD COLUMN n bigint GENERATED ALWAYS AS IDENTITY, \
+            ADD COLUMN d int GENERATED ALWAYS AS (id * 2) STORED;",
         &["added column public.t.d", "added column public.t.n"],
     ),
     (
-        "CREATE TABLE m (id int, at date) PARTITION BY RANGE (at); CREATE TABLE m_2025 PARTITION OF m FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');",
+        "CREATE TABLE m (id int, at date) PARTITION BY RANGE (at); \
+            CREATE TABLE m_2025 PARTITION OF m FOR VALUES FROM \
+            ('2025-01-01') TO ('2026-01-01');",
         "CREATE TABLE m_2026 PARTITION OF m FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');",
         &["added table public.m_2026"],
     ),
     (
         "CREATE TABLE t (id int, owner name);",
-        "ALTER TABLE t ENABLE ROW LEVEL SECURITY; CREATE POLICY own ON t FOR SELECT TO PUBLIC USING (owner = current_user);",
+        "ALTER TABLE t ENABLE ROW LEVEL SECURITY; CREATE POLICY own ON t \
+            FOR SELECT TO PUBLIC USING (owner = current_user);",
         &["added policy public.t.own", "altered table public.t"],
     ),
     (
@@ -109,12 +131,14 @@ const CASES: &[(&str, &str, &[&str])] = &[
     ),
     (
         "CREATE FUNCTION f(int) RETURNS int LANGUAGE sql AS 'SELECT 1';",
-        "REVOKE EXECUTE ON FUNCTION f(int) FROM PUBLIC; GRANT EXECUTE ON FUNCTION f(int) TO drydock_reader;",
+        "REVOKE EXECUTE ON FUNCTION f(int) FROM PUBLIC; GRANT EXECUTE ON \
+            FUNCTION f(int) TO drydock_reader;",
         &["added grant public.f(integer)"],
     ),
     (
         "CREATE TABLE schema_migrations (version bigint);",
-        "INSERT INTO schema_migrations VALUES (1); ALTER TABLE schema_migrations ADD COLUMN dirty boolean;",
+        "INSERT INTO schema_migrations VALUES (1); ALTER TABLE \
+            schema_migrations ADD COLUMN dirty boolean;",
         &[],
     ),
 ];

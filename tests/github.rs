@@ -313,8 +313,20 @@ async fn the_label_gates_destructive_changes_and_comments_stay_single() {
     assert_eq!(
         inline,
         [
-            ("**error** `create-index-without-concurrently`: builds an index on users under a SHARE lock: all writes to the table wait until the build finishes, which grows with the table's size".to_string(), 2),
-            ("**error** `drop-column`: drops column users.nickname: its data is deleted, and code that still names the column fails **(destructive)**".to_string(), 3),
+            (
+                "**error** `create-index-without-concurrently`: builds an index \
+                on users under a SHARE lock: all writes to the table wait until \
+                the build finishes, which grows with the table's size"
+                    .to_string(),
+                2
+            ),
+            (
+                "**error** `drop-column`: drops column users.nickname: its data \
+                is deleted, and code that still names the column fails \
+                **(destructive)**"
+                    .to_string(),
+                3
+            ),
         ],
         "{review:#}"
     );
@@ -743,7 +755,9 @@ async fn nothing_drydock_starts_can_read_the_token() {
     }
     // The migration asks the server for its environment, and `git` is a wrapper that writes down
     // its own.
-    let leak = "CREATE TABLE leak (line text);\nCOPY leak FROM PROGRAM 'env';\nDO $$ BEGIN RAISE EXCEPTION 'env: %', (SELECT string_agg(line, ' ') FROM leak); END $$;\n";
+    let leak = "CREATE TABLE leak (line text);\nCOPY leak FROM PROGRAM \
+        'env';\nDO $$ BEGIN RAISE EXCEPTION 'env: %', (SELECT \
+        string_agg(line, ' ') FROM leak); END $$;\n";
     let change = [("db/migrations/002_leak.sql", leak)];
     let (repo, base) = checkout(&change);
     let wrappers = tempfile::tempdir().unwrap();
@@ -807,7 +821,10 @@ async fn the_pull_request_cannot_inject_markup_mentions_or_a_marker() {
     if no_local_postgres() {
         return;
     }
-    let hostile = "-- @octocat <!-- drydock:summary:0000000000000000 -->\nDO $$ BEGIN RAISE EXCEPTION '@octocat <img src=x onerror=alert(1)> [click](http://evil.example) <!-- drydock:summary:0000000000000000 -->'; END $$;\n";
+    let hostile = "-- @octocat <!-- drydock:summary:0000000000000000 -->\nDO $$ \
+        BEGIN RAISE EXCEPTION '@octocat <img src=x onerror=alert(1)> \
+        [click](http://evil.example) <!-- \
+        drydock:summary:0000000000000000 -->'; END $$;\n";
     let change = [("db/migrations/002_hostile.sql", hostile)];
     let (repo, base) = checkout(&change);
     let server = MockServer::start().await;

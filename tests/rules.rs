@@ -564,7 +564,9 @@ fn binary_compatible_type_changes_use_the_type_from_earlier_files() {
         up: Span::new(0, 47),
         transaction: Transaction::Wrapped,
     };
-    let sql = "ALTER TABLE t ALTER COLUMN a TYPE varchar(50); ALTER TABLE t ALTER COLUMN n TYPE numeric(12,2); ALTER TABLE t ALTER COLUMN a TYPE varchar(10);";
+    let sql = "ALTER TABLE t ALTER COLUMN a TYPE varchar(50); ALTER TABLE t \
+        ALTER COLUMN n TYPE numeric(12,2); ALTER TABLE t ALTER COLUMN a \
+        TYPE varchar(10);";
     let later = MigrationFile {
         source: SourceFile::new("2.sql", sql.into()),
         relative: "2.sql".into(),

@@ -122,11 +122,15 @@ impl Action {
                 anyhow!("{name} is not set: `drydock github` runs inside a GitHub Actions job")
             })
         };
-        let token = input("github-token").or_else(|| var("GITHUB_TOKEN")).ok_or_else(|| {
-            anyhow!(
-                "no GitHub token: pass `github-token: ${{{{ secrets.GITHUB_TOKEN }}}}` (the default) or set GITHUB_TOKEN, and give the job `permissions: pull-requests: write`"
-            )
-        })?;
+        let token = input("github-token")
+            .or_else(|| var("GITHUB_TOKEN"))
+            .ok_or_else(|| {
+                anyhow!(
+                    "no GitHub token: pass `github-token: ${{{{ secrets.GITHUB_TOKEN \
+                    }}}}` (the default) or set GITHUB_TOKEN, and give the job \
+                    `permissions: pull-requests: write`"
+                )
+            })?;
         let fail_on = match input("fail-on").as_deref() {
             None | Some("error") => FailOn::Error,
             Some("warning") => FailOn::Warning,
@@ -183,7 +187,8 @@ impl Action {
         for dir in &self.directories {
             if !dir.is_dir() {
                 bail!(
-                    "input `directories`: {} is not a directory in the checkout; name migration directories relative to the repository root",
+                    "input `directories`: {} is not a directory in the checkout; \
+                        name migration directories relative to the repository root",
                     dir.display()
                 );
             }
@@ -209,7 +214,9 @@ impl Action {
             "pull_request" | "pull_request_target"
         ) {
             bail!(
-                "`drydock github` reviews pull requests, and this run is a `{}` event: trigger the workflow `on: pull_request` (or use `drydock check --base REF` for other events)",
+                "`drydock github` reviews pull requests, and this run is a `{}` \
+                    event: trigger the workflow `on: pull_request` (or use `drydock \
+                    check --base REF` for other events)",
                 self.event_name
             );
         }
@@ -277,7 +284,8 @@ fn validate_label(label: &str) -> Result<()> {
     let length = label.chars().count();
     if length == 0 || length > 50 || label.chars().any(char::is_control) {
         bail!(
-            "override label `{}`: a GitHub label name has 1 to 50 characters and no control characters",
+            "override label `{}`: a GitHub label name has 1 to 50 characters \
+                and no control characters",
             label.escape_debug()
         );
     }

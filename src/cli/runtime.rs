@@ -32,7 +32,8 @@ pub fn run_until_interrupted(
                     2
                 }
                 Err(e) => {
-                    eprintln!("error: {command} stopped unexpectedly ({e}); the throwaway Postgres was cleaned up");
+                    eprintln!("error: {command} stopped unexpectedly ({e}); the throwaway \
+                        Postgres was cleaned up");
                     2
                 }
             },

@@ -92,7 +92,8 @@ impl Options {
         let under_review = match (overrides.base, overrides.changed) {
             (Some(_), changed) if !changed.is_empty() => {
                 return Err(anyhow!(
-                    "give either --base or --changed, not both: --base finds the changed files itself"
+                    "give either --base or --changed, not both: --base finds the \
+                        changed files itself"
                 ));
             }
             (Some(base), _) => UnderReview::SinceBase(base),

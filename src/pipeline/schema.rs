@@ -63,7 +63,9 @@ impl FromStr for SchemaSource {
                 })
             }
             _ => bail!(
-                "`{text}`: no such directory; give a migration directory, REF:DIR for a directory at a git ref (main:db/migrations), or a postgres:// URL"
+                "`{text}`: no such directory; give a migration directory, \
+                    REF:DIR for a directory at a git ref (main:db/migrations), or a \
+                    postgres:// URL"
             ),
         }
     }
@@ -281,7 +283,8 @@ impl Pipeline {
         }
         let [target] = targets.as_slice() else {
             bail!(
-                "drift compares one migration directory with one database; {} were found: name the one this database runs",
+                "drift compares one migration directory with one database; {} \
+                    were found: name the one this database runs",
                 targets.len()
             );
         };

@@ -61,7 +61,9 @@ pub fn load(
         let found = plan::discover(&repository_root());
         if found.is_empty() {
             return Err(anyhow!(
-                "no migration directories given, none in drydock.toml ([[directories]]) and none found in the repository; name one, e.g. `drydock check db/migrations`"
+                "no migration directories given, none in drydock.toml \
+                    ([[directories]]) and none found in the repository; name one, \
+                    e.g. `drydock check db/migrations`"
             ));
         }
         found.into_iter().map(|p| (p, None)).collect()

@@ -291,7 +291,12 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert(
             http::header::LINK,
-            "<https://api.github.com/repositories/1/pulls/2/files?per_page=100&page=2>; rel=\"next\", <https://api.github.com/repositories/1/pulls/2/files?per_page=100&page=3>; rel=\"last\"".parse().unwrap(),
+            "<https://api.github.com/repositories/1/pulls/2/files?per_page=100&page=2>; \
+             rel=\"next\", \
+             <https://api.github.com/repositories/1/pulls/2/files?per_page=100&page=3>; \
+             rel=\"last\""
+                .parse()
+                .unwrap(),
         );
         assert_eq!(
             next_page(&headers).as_deref(),

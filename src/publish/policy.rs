@@ -78,7 +78,9 @@ impl Published {
                     "give the job `permissions: pull-requests: write`"
                 };
                 let notice = format!(
-                    "This pull request's token cannot write to it ({why}), so Drydock's findings are in the workflow annotations and this job summary instead of a comment and a review."
+                    "This pull request's token cannot write to it ({why}), so \
+                        Drydock's findings are in the workflow annotations and this job \
+                        summary instead of a comment and a review."
                 );
                 runner.warning(&notice);
                 self.notices.push(notice);
@@ -290,7 +292,9 @@ impl Policy<'_> {
             (
                 "REQUEST_CHANGES",
                 format!(
-                    "Drydock found {} destructive change(s). A maintainer can approve them by adding the `{label}` label; this review is then dismissed.",
+                    "Drydock found {} destructive change(s). A maintainer can \
+                        approve them by adding the `{label}` label; this review is then \
+                        dismissed.",
                     verdict.blocking()
                 ),
             )
@@ -298,7 +302,8 @@ impl Policy<'_> {
             (
                 "COMMENT",
                 format!(
-                    "Drydock: {} finding(s) on the changed lines; the summary comment has them all.",
+                    "Drydock: {} finding(s) on the changed lines; the summary \
+                        comment has them all.",
                     comments.len()
                 ),
             )
@@ -312,7 +317,8 @@ impl Policy<'_> {
                 // GitHub refused a line (the diff moved on since): keep the review, drop the
                 // lines.
                 self.runner.warning(&format!(
-                    "GitHub refused the inline comments ({e}); they are in the summary comment instead"
+                    "GitHub refused the inline comments ({e}); they are in the \
+                        summary comment instead"
                 ));
                 if let Err(e) = self
                     .publisher

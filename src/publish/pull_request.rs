@@ -115,7 +115,8 @@ mod tests {
 
     #[test]
     fn hunk_headers_give_the_commentable_lines() {
-        let patch = "@@ -0,0 +1,3 @@\n+a\n+b\n+c\n@@ -10,2 +12,4 @@ fn x\n ctx\n+d\n+e\n ctx\n@@ -30 +33,0 @@\n-gone";
+        let patch = "@@ -0,0 +1,3 @@\n+a\n+b\n+c\n@@ -10,2 +12,4 @@ fn x\n \
+            ctx\n+d\n+e\n ctx\n@@ -30 +33,0 @@\n-gone";
         assert_eq!(hunks(patch), vec![1..=3, 12..=15]);
         let lines = DiffLines::new(&[ChangedFile {
             filename: "db/1.sql".into(),

@@ -112,7 +112,8 @@ pub(super) async fn github(action: Action) -> Result<i32> {
     runner.set_outputs(&outputs(verdict, &action.report_path))?;
     if blocked {
         runner.error(&format!(
-            "{} destructive change(s) need the `{label}` label from a maintainer before this can merge",
+            "{} destructive change(s) need the `{label}` label from a \
+                maintainer before this can merge",
             verdict.blocking()
         ));
     }
