@@ -146,8 +146,9 @@ pub struct Finding {
     /// What to write instead.
     pub help: String,
     pub fix: Option<Fix>,
-    /// The object the finding is about, when it is about one.
-    pub subject: Option<Subject>,
+    /// The object the finding is about, when it is about one (boxed: most findings have none,
+    /// and a finding is copied through every stage).
+    pub subject: Option<Box<Subject>>,
     pub evidence: Vec<Evidence>,
 }
 

@@ -85,7 +85,7 @@ pub struct Hit {
     /// Narrower span than the statement, when the rule knows one.
     pub span: Option<Span>,
     /// The object the finding is about, so later stages match it by object, not by text.
-    pub subject: Option<Subject>,
+    pub subject: Option<Box<Subject>>,
     /// What the finding rests on; `None`: the SQL text (static evidence).
     pub evidence: Option<Vec<Evidence>>,
 }
@@ -107,7 +107,7 @@ impl Hit {
 
     /// Names the object the finding is about.
     pub fn about(mut self, subject: Subject) -> Self {
-        self.subject = Some(subject);
+        self.subject = Some(Box::new(subject));
         self
     }
 
