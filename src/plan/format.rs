@@ -96,6 +96,15 @@ pub enum Transaction {
 }
 
 impl Transaction {
+    /// The framework wraps the file in a transaction unless the file (or its config) turns it off.
+    pub fn wrapped_unless(off: bool) -> Transaction {
+        if off {
+            Transaction::None
+        } else {
+            Transaction::Wrapped
+        }
+    }
+
     pub fn describe(self) -> &'static str {
         match self {
             Transaction::Wrapped => "in a transaction",
@@ -190,4 +199,16 @@ pub struct NameInfo {
     pub version: Version,
     /// `false` for down/undo files, which are not migrations to apply.
     pub is_up: bool,
+}
+
+impl NameInfo {
+    /// `<number>_name`: the version is the number before the first `_` (golang-migrate, goose,
+    /// dbmate, sqlx).
+    pub fn numbered(stem: &str, is_up: bool) -> Option<NameInfo> {
+        let digits = stem.split('_').next()?;
+        Some(NameInfo {
+            version: Version::numeric(digits)?,
+            is_up,
+        })
+    }
 }

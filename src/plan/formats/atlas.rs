@@ -42,11 +42,7 @@ impl MigrationFormat for Atlas {
     }
 
     fn transaction(&self, file: &MigrationText<'_>) -> Transaction {
-        if file.has_directive("--atlas:txmodenone") {
-            Transaction::None
-        } else {
-            Transaction::Wrapped
-        }
+        Transaction::wrapped_unless(file.has_directive("--atlas:txmodenone"))
     }
 
     fn history_tables(&self) -> &'static [&'static str] {

@@ -11,7 +11,7 @@
 //!   so such a file runs after newer ones; `--strict` makes it fail instead.)
 
 use super::{Detection, MigrationFormat, MigrationText, OutOfOrder, Sections};
-use crate::plan::format::{Format, NameInfo, Transaction, Version};
+use crate::plan::format::{Format, NameInfo, Transaction};
 
 pub struct Dbmate;
 
@@ -30,12 +30,7 @@ impl MigrationFormat for Dbmate {
     }
 
     fn parse_name(&self, name: &str) -> Option<NameInfo> {
-        let stem = name.strip_suffix(".sql")?;
-        let digits = stem.split('_').next()?;
-        Some(NameInfo {
-            version: Version::numeric(digits)?,
-            is_up: true,
-        })
+        NameInfo::numbered(name.strip_suffix(".sql")?, true)
     }
 
     fn sections(&self) -> Option<Sections> {
@@ -47,11 +42,7 @@ impl MigrationFormat for Dbmate {
     }
 
     fn transaction(&self, file: &MigrationText<'_>) -> Transaction {
-        if file.has_directive("--migrate:uptransaction:false") {
-            Transaction::None
-        } else {
-            Transaction::Wrapped
-        }
+        Transaction::wrapped_unless(file.has_directive("--migrate:uptransaction:false"))
     }
 
     fn history_tables(&self) -> &'static [&'static str] {

@@ -51,11 +51,7 @@ impl MigrationFormat for Diesel {
         let off = std::fs::read_to_string(metadata)
             .map(|m| m.replace(' ', "").contains("run_in_transaction=false"))
             .unwrap_or(false);
-        if off {
-            Transaction::None
-        } else {
-            Transaction::Wrapped
-        }
+        Transaction::wrapped_unless(off)
     }
 
     fn history_tables(&self) -> &'static [&'static str] {

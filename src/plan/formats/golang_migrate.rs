@@ -12,7 +12,7 @@
 //!   the files above it: such a file is silently never run.)
 
 use super::{Detection, MigrationFormat, MigrationText, OutOfOrder};
-use crate::plan::format::{Format, NameInfo, Transaction, Version};
+use crate::plan::format::{Format, NameInfo, Transaction};
 
 pub struct GolangMigrate;
 
@@ -41,11 +41,7 @@ impl MigrationFormat for GolangMigrate {
         } else {
             return None;
         };
-        let digits = stem.split('_').next()?;
-        Some(NameInfo {
-            version: Version::numeric(digits)?,
-            is_up,
-        })
+        NameInfo::numbered(stem, is_up)
     }
 
     fn transaction(&self, _file: &MigrationText<'_>) -> Transaction {
@@ -64,6 +60,7 @@ impl MigrationFormat for GolangMigrate {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::format::Version;
 
     fn v(name: &str) -> Version {
         GolangMigrate.parse_name(name).unwrap().version

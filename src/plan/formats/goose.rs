@@ -11,7 +11,7 @@
 //!   migration unless `-allow-missing`; before, it skipped it.)
 
 use super::{Detection, MigrationFormat, MigrationText, OutOfOrder, Sections};
-use crate::plan::format::{Format, NameInfo, Transaction, Version};
+use crate::plan::format::{Format, NameInfo, Transaction};
 
 pub struct Goose;
 
@@ -30,12 +30,7 @@ impl MigrationFormat for Goose {
     }
 
     fn parse_name(&self, name: &str) -> Option<NameInfo> {
-        let stem = name.strip_suffix(".sql")?;
-        let digits = stem.split('_').next()?;
-        Some(NameInfo {
-            version: Version::numeric(digits)?,
-            is_up: true,
-        })
+        NameInfo::numbered(name.strip_suffix(".sql")?, true)
     }
 
     fn sections(&self) -> Option<Sections> {
@@ -47,11 +42,7 @@ impl MigrationFormat for Goose {
     }
 
     fn transaction(&self, file: &MigrationText<'_>) -> Transaction {
-        if file.has_directive("--+goosenotransaction") {
-            Transaction::None
-        } else {
-            Transaction::Wrapped
-        }
+        Transaction::wrapped_unless(file.has_directive("--+goosenotransaction"))
     }
 
     fn history_tables(&self) -> &'static [&'static str] {
@@ -66,6 +57,7 @@ impl MigrationFormat for Goose {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::format::Version;
 
     fn v(name: &str) -> Version {
         Goose.parse_name(name).unwrap().version

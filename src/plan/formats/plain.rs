@@ -37,11 +37,7 @@ impl MigrationFormat for Plain {
     }
 
     fn transaction(&self, file: &MigrationText<'_>) -> Transaction {
-        if file.has_directive("--atlas:txmodenone") {
-            Transaction::None
-        } else {
-            Transaction::Wrapped
-        }
+        Transaction::wrapped_unless(file.has_directive("--atlas:txmodenone"))
     }
 
     fn history_tables(&self) -> &'static [&'static str] {

@@ -11,7 +11,7 @@
 //! - Out of order: reported.
 
 use super::{Detection, MigrationFormat, MigrationText, OutOfOrder};
-use crate::plan::format::{Format, NameInfo, Transaction, Version};
+use crate::plan::format::{Format, NameInfo, Transaction};
 
 pub struct Sqlx;
 
@@ -37,20 +37,12 @@ impl MigrationFormat for Sqlx {
         } else {
             (name.strip_suffix(".sql")?, true)
         };
-        let digits = stem.split('_').next()?;
-        Some(NameInfo {
-            version: Version::numeric(digits)?,
-            is_up,
-        })
+        NameInfo::numbered(stem, is_up)
     }
 
     fn transaction(&self, file: &MigrationText<'_>) -> Transaction {
         let first = file.up.trim_start().lines().next().unwrap_or("").trim();
-        if first == "-- no-transaction" {
-            Transaction::None
-        } else {
-            Transaction::Wrapped
-        }
+        Transaction::wrapped_unless(first == "-- no-transaction")
     }
 
     fn history_tables(&self) -> &'static [&'static str] {
