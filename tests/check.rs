@@ -6,7 +6,10 @@
 
 #[path = "support/git.rs"]
 mod git_support;
+#[path = "support/prerequisites.rs"]
+mod prerequisites;
 use git_support::git;
+use prerequisites::{missing, no_local_postgres};
 use serde_json::Value;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -14,23 +17,6 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_drydock");
-
-fn missing(what: &str) -> bool {
-    if std::env::var_os("CI").is_some() {
-        panic!("{what} is required in CI (.ci/run installs it)");
-    }
-    eprintln!("skipping: {what} is not available on this machine");
-    true
-}
-
-fn no_local_postgres() -> bool {
-    let found = std::fs::read_dir("/usr/lib/postgresql")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .any(|e| e.path().join("bin/initdb").is_file());
-    !found && missing("PostgreSQL server binaries (initdb)")
-}
 
 /// The image for docker-provider tests, or `None` (skipped) when Docker or the image is absent.
 fn docker_image() -> Option<String> {

@@ -1,20 +1,13 @@
 //! The `drydock` binary as users run it: exit codes, output formats, bad input, --base.
 
+#[path = "support/bin.rs"]
+mod bin;
 #[path = "support/git.rs"]
 mod git_support;
+use bin::drydock;
 use git_support::git;
 use std::fs;
-use std::path::Path;
-use std::process::{Command, Output};
-
-fn drydock(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_drydock"))
-        .args(args)
-        .current_dir(cwd)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
-}
+use std::process::Output;
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).to_string()

@@ -3,8 +3,14 @@
 //! fix) and look-alikes where it must not fire. The rules to test come from the registry, so a
 //! rule without a fixture fails `every_rule_has_a_fixture`.
 
+#[path = "support/bin.rs"]
+mod bin;
 #[path = "support/git.rs"]
 mod git_support;
+#[path = "support/prerequisites.rs"]
+mod prerequisites;
+use bin::drydock;
+use prerequisites::no_local_postgres;
 
 use drydock::config::Config;
 use drydock::finding::Finding;
@@ -17,7 +23,7 @@ use drydock::verdict::Verdict;
 use git_support::git;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 /// As reports show fixture paths: relative to the crate root.
 const FIXTURES: &str = "tests/fixtures/rules";
@@ -61,32 +67,6 @@ fn rules_fired(sql: &str, transaction: Transaction) -> Vec<&'static str> {
         .iter()
         .map(|f| f.rule.name())
         .collect()
-}
-
-fn drydock(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_drydock"))
-        .args(args)
-        .current_dir(cwd)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
-}
-
-fn missing(what: &str) -> bool {
-    if std::env::var_os("CI").is_some() {
-        panic!("{what} is required in CI (.ci/run installs it)");
-    }
-    eprintln!("skipping: {what} is not available on this machine");
-    true
-}
-
-fn no_local_postgres() -> bool {
-    let found = std::fs::read_dir("/usr/lib/postgresql")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .any(|e| e.path().join("bin/initdb").is_file());
-    !found && missing("PostgreSQL server binaries (initdb)")
 }
 
 /// Compares `report` with the snapshot `tests/snapshots/rules/<name>.snap`. A difference is
