@@ -1405,3 +1405,101 @@ fn drift_compares_a_live_database_without_writing_to_it() {
     assert!(!report["to"].as_str().unwrap().contains("s3cret"));
     let _ = Command::new("docker").args(["rm", "-f", &id]).output();
 }
+
+/// Runs drydock and kills it after `limit`: a run that hangs fails the test instead of the suite.
+fn drydock_within(args: &[&str], cwd: &Path, env: &[(&str, &str)], limit: Duration) -> Output {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + limit;
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            child.kill().ok();
+            panic!("drydock {args:?} did not finish within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.wait_with_output().unwrap()
+}
+
+/// A hostile pull request commits migrations as links to the runner's secrets (a file outside
+/// the repository, `/proc/self/environ`), to `/dev/zero`, or as a FIFO: nothing is read through
+/// them (the canaries appear nowhere), each is an invalid-file finding, and the run ends.
+#[test]
+fn migrations_that_are_links_or_special_files_are_refused_not_read() {
+    if no_local_postgres() {
+        return;
+    }
+    let outside = tempfile::tempdir().unwrap();
+    let secret = outside.path().join("runner-secrets");
+    fs::write(&secret, "GITHUB_TOKEN=ghs_file_canary_4242\n").unwrap();
+    let t = repo_with_change(&[("001_orders.sql", ORDERS)], &[]);
+    let migrations = t.path().join("migrations");
+    let link = |target: &Path, name: &str| {
+        std::os::unix::fs::symlink(target, migrations.join(name)).unwrap();
+    };
+    link(&secret, "002_leak.sql");
+    link(Path::new("/proc/self/environ"), "003_environ.sql");
+    link(Path::new("/dev/zero"), "004_zero.sql");
+    let fifo = std::ffi::CString::new(migrations.join("005_fifo.sql").to_str().unwrap().as_bytes())
+        .unwrap();
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+    fs::write(migrations.join("006_ok.sql"), "CREATE TABLE ok (id int);\n").unwrap();
+
+    let env = [("DRYDOCK_TEST_CANARY", "env_canary_777")];
+    for args in [
+        &[
+            "check",
+            "migrations",
+            "--format",
+            "json",
+            "--base",
+            "main",
+            "--postgres",
+            "local",
+        ][..],
+        &["lint", "migrations", "--format", "json"][..],
+    ] {
+        let out = drydock_within(args, t.path(), &env, Duration::from_secs(120));
+        let everything = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for canary in ["ghs_file_canary_4242", "env_canary_777"] {
+            assert!(
+                !everything.contains(canary),
+                "{canary} leaked:\n{everything}"
+            );
+        }
+        assert_eq!(out.status.code(), Some(1), "{everything}");
+        let report = json(&out);
+        let findings = report.get("findings").unwrap_or(&report);
+        let refused: Vec<String> = findings
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "invalid-file")
+            .map(|f| f["file"].as_str().unwrap().to_string())
+            .collect();
+        for name in [
+            "002_leak.sql",
+            "003_environ.sql",
+            "004_zero.sql",
+            "005_fifo.sql",
+        ] {
+            assert!(
+                refused.iter().any(|f| f.ends_with(name)),
+                "{name} not refused: {everything}"
+            );
+        }
+        assert!(!refused.iter().any(|f| f.ends_with("006_ok.sql")));
+    }
+}

@@ -32,7 +32,10 @@ pub fn compute(files: &[(String, Vec<u8>)]) -> String {
 
 pub fn check(dir: &MigrationDir) -> Result<Vec<Issue>> {
     let sum_path = dir.path.join("atlas.sum");
-    let Ok(recorded) = std::fs::read_to_string(&sum_path) else {
+    let Some(recorded) = super::read::regular_file(&sum_path)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+    else {
         return Ok(Vec::new());
     };
     let mut names: Vec<String> = std::fs::read_dir(&dir.path)?
@@ -44,7 +47,7 @@ pub fn check(dir: &MigrationDir) -> Result<Vec<Issue>> {
     let files: Vec<(String, Vec<u8>)> = names
         .into_iter()
         .map(|n| {
-            let bytes = std::fs::read(dir.path.join(&n)).unwrap_or_default();
+            let bytes = super::read::regular_file(&dir.path.join(&n)).unwrap_or_default();
             (n, bytes)
         })
         .collect();

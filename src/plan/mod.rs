@@ -7,6 +7,7 @@ pub mod format;
 pub mod formats;
 pub mod git;
 pub mod integrity;
+pub mod read;
 
 use crate::finding::{Finding, FindingLocation};
 use crate::lint::RuleId;
@@ -28,6 +29,8 @@ pub struct Issue {
 pub enum IssueKind {
     /// The file cannot be read.
     Unreadable { error: String },
+    /// The file was not read: a symbolic link, not a regular file, or too large.
+    Refused { why: read::Refusal },
     /// The file is not UTF-8: where its first invalid byte is.
     NotUtf8 {
         line: usize,
@@ -76,6 +79,7 @@ impl Issue {
     pub fn rule(&self) -> RuleId {
         match self.kind {
             IssueKind::Unreadable { .. }
+            | IssueKind::Refused { .. }
             | IssueKind::NotUtf8 { .. }
             | IssueKind::MissingUpMarker { .. } => RuleId::InvalidFile,
             IssueKind::DuplicateVersion { .. } => RuleId::DuplicateVersion,
@@ -124,7 +128,10 @@ pub fn load_dir(path: &Path, format: Option<Format>) -> Result<MigrationDir> {
         let (relative, file_path) = match format.layout() {
             Layout::Subdirectory { up_file } => {
                 let candidate = path.join(name).join(up_file);
-                if !candidate.is_file() {
+                // A migration directory committed as a link could point anywhere.
+                if !read::is_real_dir(&path.join(name))
+                    || std::fs::symlink_metadata(&candidate).is_err()
+                {
                     continue;
                 }
                 (format!("{name}/{up_file}"), candidate)
@@ -134,7 +141,9 @@ pub fn load_dir(path: &Path, format: Option<Format>) -> Result<MigrationDir> {
         let Some(info) = format.parse_name(name) else {
             continue;
         };
-        if !info.is_up || !file_path.is_file() {
+        // Whatever has a migration's name is read (or refused, and said so), links included.
+        let is_dir = read::is_real_dir(&file_path);
+        if !info.is_up || is_dir || std::fs::symlink_metadata(&file_path).is_err() {
             continue;
         }
         match read_migration(&file_path, &relative, format, info.version) {
@@ -197,7 +206,16 @@ fn read_migration(
     format: Format,
     version: Version,
 ) -> Result<std::result::Result<MigrationFile, Issue>> {
-    let bytes = std::fs::read(path).with_context(|| display(path).to_string())?;
+    let bytes = match read::regular_file(path) {
+        Ok(bytes) => bytes,
+        Err(read::Refusal::Io(error)) => bail!("{error}"),
+        Err(why) => {
+            return Ok(Err(Issue {
+                location: Finding::for_file(&display(path)),
+                kind: IssueKind::Refused { why },
+            }));
+        }
+    };
     let text = match String::from_utf8(bytes) {
         Ok(text) => text,
         Err(e) => {

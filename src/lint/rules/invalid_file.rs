@@ -33,6 +33,14 @@ impl Rule for InvalidFile {
                 format!("cannot read the file: {error}"),
                 "Check the file's permissions.",
             ),
+            IssueKind::Refused { why } => Hit::new(
+                format!(
+                    "the file was not read: {why}; Drydock reads only regular files inside the \
+                     repository, so nothing in it was checked or applied"
+                ),
+                "Commit the migration as a regular file (not a link) of its framework's size; a \
+                 link in a pull request is how a migration would read the runner's files.",
+            ),
             IssueKind::NotUtf8 {
                 line,
                 column,

@@ -48,9 +48,8 @@ impl MigrationFormat for Diesel {
 
     fn transaction(&self, file: &MigrationText<'_>) -> Transaction {
         let metadata = file.path.with_file_name("metadata.toml");
-        let off = std::fs::read_to_string(metadata)
-            .map(|m| m.replace(' ', "").contains("run_in_transaction=false"))
-            .unwrap_or(false);
+        let off = MigrationText::beside(&metadata)
+            .is_some_and(|m| m.replace(' ', "").contains("run_in_transaction=false"));
         Transaction::wrapped_unless(off)
     }
 

@@ -63,9 +63,8 @@ impl MigrationFormat for Flyway {
 
     fn transaction(&self, file: &MigrationText<'_>) -> Transaction {
         let conf = PathBuf::from(format!("{}.conf", file.path.display()));
-        let off = std::fs::read_to_string(conf)
-            .map(|c| c.replace(' ', "").contains("executeInTransaction=false"))
-            .unwrap_or(false);
+        let off = MigrationText::beside(&conf)
+            .is_some_and(|c| c.replace(' ', "").contains("executeInTransaction=false"));
         if off {
             Transaction::None
         } else {

@@ -169,7 +169,7 @@ impl DirEntries<'_> {
     pub fn any_subdirectory_holds(&self, file: &str) -> bool {
         self.names
             .iter()
-            .any(|n| self.path.join(n).join(file).is_file())
+            .any(|n| crate::plan::read::is_regular_file(&self.path.join(n).join(file)))
     }
 }
 
@@ -183,6 +183,13 @@ pub struct MigrationText<'a> {
 }
 
 impl MigrationText<'_> {
+    /// The text of a file beside the migration (Flyway's `.sql.conf`, diesel's
+    /// `metadata.toml`), read like a migration: a regular file, not through a link, capped.
+    pub fn beside(path: &Path) -> Option<String> {
+        let bytes = crate::plan::read::regular_file(path).ok()?;
+        String::from_utf8(bytes).ok()
+    }
+
     /// Whether a comment line of the file holds `directive`, given lowercase and without spaces
     /// (so `-- +goose NO TRANSACTION` matches `--+goosenotransaction`).
     pub fn has_directive(&self, directive: &str) -> bool {
@@ -240,8 +247,8 @@ pub fn detect(path: &Path, entries: &[String]) -> Result<Format> {
 }
 
 fn read_head(path: &Path) -> String {
-    let bytes = std::fs::read(path).unwrap_or_default();
-    String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).to_string()
+    let bytes = crate::plan::read::head(path, 4096).unwrap_or_default();
+    String::from_utf8_lossy(&bytes).to_string()
 }
 
 /// History tables of tools Drydock does not read the directories of, left out of every schema
