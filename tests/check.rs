@@ -1503,3 +1503,40 @@ fn migrations_that_are_links_or_special_files_are_refused_not_read() {
         assert!(!refused.iter().any(|f| f.ends_with("006_ok.sql")));
     }
 }
+
+/// The local cluster trusts whoever reaches its socket: its directory, socket and log are
+/// private to the server's user (and root), not open to every local user.
+#[test]
+fn the_local_cluster_is_private_to_its_user() {
+    if no_local_postgres() {
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let t = repo_with(&[("001_slow.sql", "SELECT pg_sleep(60);")]);
+    let tmp = tempfile::tempdir().unwrap();
+    let mut modes = Vec::new();
+    let code = terminate_mid_run(t.path(), &["--postgres", "local"], tmp.path(), || {
+        let Some(cluster) = clusters_in(tmp.path())
+            .into_iter()
+            .find(|c| c.join("data/postmaster.pid").exists() && c.join(".s.PGSQL.5432").exists())
+        else {
+            return false;
+        };
+        let mode = |p: PathBuf| fs::metadata(&p).map_or(0, |m| m.permissions().mode() & 0o777);
+        modes = vec![
+            ("cluster directory", mode(cluster.clone())),
+            ("socket", mode(cluster.join(".s.PGSQL.5432"))),
+            ("server log", mode(cluster.join("server.log"))),
+        ];
+        true
+    });
+    assert_eq!(code, Some(143));
+    assert_eq!(
+        modes,
+        [
+            ("cluster directory", 0o700),
+            ("socket", 0o700),
+            ("server log", 0o600)
+        ]
+    );
+}

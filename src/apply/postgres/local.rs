@@ -4,6 +4,7 @@
 
 use super::{Guard, Server, wait_until_ready};
 use anyhow::{Context, Result, anyhow, bail};
+use std::os::unix::fs::OpenOptionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -48,6 +49,13 @@ pub async fn start() -> Result<Server> {
         .prefix("drydock-pg-")
         .tempdir()
         .context("cannot create a temp dir for the local cluster")?;
+    // Private to the server's user (and root): the cluster trusts whoever reaches its socket,
+    // and its log holds the migrations' errors.
+    std::fs::set_permissions(
+        dir.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o700),
+    )
+    .context("cannot make the local cluster's temp dir private")?;
     let data = dir.path().join("data");
     let log_path = dir.path().join("server.log");
     if let Some((uid, gid)) = run_as {
@@ -69,7 +77,12 @@ pub async fn start() -> Result<Server> {
         );
     }
 
-    let log = std::fs::File::create(&log_path).context("cannot create the server log")?;
+    let log = std::fs::File::options()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&log_path)
+        .context("cannot create the server log")?;
     if let Some((uid, gid)) = run_as {
         std::os::unix::fs::chown(&log_path, Some(uid), Some(gid))?;
     }
@@ -78,7 +91,12 @@ pub async fn start() -> Result<Server> {
         .arg(&data)
         .arg("-k")
         .arg(dir.path())
-        .args(["-c", "listen_addresses="])
+        .args([
+            "-c",
+            "listen_addresses=",
+            "-c",
+            "unix_socket_permissions=0700",
+        ])
         .args(["-c", "fsync=off", "-c", "synchronous_commit=off"])
         .args(["-c", "full_page_writes=off", "-c", "max_wal_senders=0"])
         .args(["-c", "wal_level=minimal", "-c", "TimeZone=UTC"])
