@@ -11,6 +11,28 @@ use std::path::{Path, PathBuf};
 
 pub const FILE_NAME: &str = "drydock.toml";
 
+/// Major versions `postgres-version` may name: those the rules know (10 and later), with room for
+/// releases to come.
+const SUPPORTED_POSTGRES: std::ops::RangeInclusive<u32> = 10..=30;
+
+/// The longest timeout Drydock takes (about 115 days): beyond, a deadline computed from it
+/// overflows.
+const MAX_TIMEOUT_SECONDS: f64 = 1e7;
+
+/// A timeout in seconds from the command line or drydock.toml: positive, at most
+/// [`MAX_TIMEOUT_SECONDS`], and at least a millisecond (Postgres counts in milliseconds, and 0
+/// means no timeout at all). `what` names the option in the error.
+pub fn timeout_seconds(what: &str, value: f64) -> Result<std::time::Duration> {
+    if !(value > 0.0) {
+        bail!("{what}: expected a positive number of seconds, got {value}");
+    }
+    if value > MAX_TIMEOUT_SECONDS {
+        // `{:e}`: not a thousand digits in an error message.
+        bail!("{what}: expected at most {MAX_TIMEOUT_SECONDS:e} seconds, got {value:e}");
+    }
+    Ok(std::time::Duration::from_secs_f64(value).max(std::time::Duration::from_millis(1)))
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RuleLevel {
@@ -195,9 +217,15 @@ impl Config {
             ("statement-timeout", config.check.statement_timeout),
             ("timeout", config.check.timeout),
         ] {
-            if !(seconds > 0.0 && seconds < 1e7) {
-                bail!("[check] {key}: expected a positive number of seconds, got {seconds}");
-            }
+            timeout_seconds(&format!("[check] {key}"), seconds)?;
+        }
+        if !SUPPORTED_POSTGRES.contains(&config.postgres_version) {
+            bail!(
+                "postgres-version: expected a PostgreSQL major version from {} to {}, got {}",
+                SUPPORTED_POSTGRES.start(),
+                SUPPORTED_POSTGRES.end(),
+                config.postgres_version
+            );
         }
         for dir in &config.directories {
             if let Some(format) = &dir.format {

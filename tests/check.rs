@@ -1540,3 +1540,48 @@ fn the_local_cluster_is_private_to_its_user() {
         ]
     );
 }
+
+/// A statement timeout under a millisecond still bounds the statement (Postgres counts in
+/// milliseconds, where 0 would mean no timeout), and what a migration raises is cut before it
+/// reaches a report: it chooses its own error messages.
+#[test]
+fn tiny_timeouts_hold_and_huge_error_messages_are_cut() {
+    if no_local_postgres() {
+        return;
+    }
+    let t = repo_with(&[("001_slow.sql", "SELECT pg_sleep(30);")]);
+    let started = Instant::now();
+    let out = check(
+        t.path(),
+        &["--postgres", "local", "--statement-timeout", "0.0004"],
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(25),
+        "the timeout did not hold"
+    );
+    let report = json(&out);
+    let failed = findings_of(&report, "migration-fails");
+    assert_eq!(failed.len(), 1, "{report:#}");
+    assert!(
+        failed[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("statement timeout")
+    );
+
+    let t = repo_with(&[(
+        "001_loud.sql",
+        "DO $$ BEGIN RAISE EXCEPTION '%', repeat('x', 200000); END $$;",
+    )]);
+    let out = check(t.path(), &["--postgres", "local"]);
+    assert!(
+        out.stdout.len() < 20_000,
+        "{} bytes of report",
+        out.stdout.len()
+    );
+    let report = json(&out);
+    let failed = findings_of(&report, "migration-fails");
+    assert_eq!(failed.len(), 1, "{report:#}");
+    let message = failed[0]["message"].as_str().unwrap();
+    assert!(message.contains("more bytes cut"), "{}", &message[..200]);
+}

@@ -275,3 +275,53 @@ fn rules_and_explain() {
         Some(2)
     );
 }
+
+/// Hostile or careless input gets a clear error or finding, never a panic or a silent hole:
+/// a timeout too large for a deadline, a Postgres version that does not exist, a NUL byte.
+#[test]
+fn out_of_range_options_and_nul_bytes_are_named() {
+    let t = dir_with(&[(
+        "1.sql",
+        b"CREATE TABLE a (id int);\nSELECT 'x\0';\nDROP TABLE users;\n",
+    )]);
+    let text = |o: &Output| format!("{}{}", stdout(o), String::from_utf8_lossy(&o.stderr));
+
+    let out = drydock(&["check", "migrations", "--timeout", "1e19"], t.path());
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("--timeout: expected at most 1e7 seconds, got 1e19"),
+        "{}",
+        text(&out)
+    );
+    assert!(!text(&out).contains("panic"), "{}", text(&out));
+
+    fs::write(t.path().join("drydock.toml"), "postgres-version = 99\n").unwrap();
+    let out = drydock(&["lint", "migrations"], t.path());
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("postgres-version: expected a PostgreSQL major version from 10"),
+        "{}",
+        text(&out)
+    );
+    fs::remove_file(t.path().join("drydock.toml")).unwrap();
+
+    let out = drydock(&["lint", "migrations", "--format", "json"], t.path());
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let findings: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let nul = findings
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "invalid-file")
+        .unwrap_or_else(|| panic!("no invalid-file finding: {findings:#}"));
+    assert_eq!(
+        (nul["line"].as_u64(), nul["column"].as_u64()),
+        (Some(2), Some(10))
+    );
+    assert!(
+        nul["message"]
+            .as_str()
+            .unwrap()
+            .contains("NUL byte at line 2, column 10")
+    );
+}

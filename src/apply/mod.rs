@@ -581,15 +581,17 @@ impl Run {
         let cause = match failure.kind {
             FailureKind::Rejected(db) => FailureCause::Rejected {
                 sqlstate: db.code().code().to_string(),
-                message: db.message().to_string(),
-                detail: db.detail().map(str::to_string),
-                hint: db.hint().map(str::to_string),
+                message: cut(db.message()),
+                detail: db.detail().map(cut),
+                hint: db.hint().map(cut),
             },
             FailureKind::StatementTimeout => FailureCause::StatementTimeout {
                 seconds: self.settings.statement_timeout.as_secs_f64(),
             },
             FailureKind::Deadline => FailureCause::Deadline,
-            FailureKind::ConnectionLost(reason) => FailureCause::ConnectionLost { reason },
+            FailureKind::ConnectionLost(reason) => FailureCause::ConnectionLost {
+                reason: cut(&reason),
+            },
         };
         self.outcome.failures.push(ApplyFailure {
             location: FindingLocation {
@@ -696,6 +698,24 @@ fn failure_kind(e: &tokio_postgres::Error) -> FailureKind {
         Some(db) => FailureKind::Rejected(Box::new(db.clone())),
         None => FailureKind::ConnectionLost(describe_error(e)),
     }
+}
+
+/// The most of one text from Postgres (an error's message, detail or hint) that Drydock keeps: a
+/// migration chooses what it raises, and a 150 MB `RAISE EXCEPTION` must not become a 150 MB
+/// comment.
+const MAX_SERVER_TEXT: usize = 2000;
+
+/// `text`, cut at [`MAX_SERVER_TEXT`] bytes (on a character boundary) with a note of how much
+/// was left out.
+fn cut(text: &str) -> String {
+    if text.len() <= MAX_SERVER_TEXT {
+        return text.to_string();
+    }
+    let mut end = MAX_SERVER_TEXT;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} more bytes cut)", &text[..end], text.len() - end)
 }
 
 /// Byte offset into `sql` of the error position Postgres reported (1-based, in characters).

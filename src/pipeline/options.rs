@@ -133,10 +133,7 @@ impl Options {
 }
 
 fn seconds(option: &str, value: f64) -> Result<Duration> {
-    Duration::try_from_secs_f64(value)
-        .ok()
-        .filter(|d| !d.is_zero())
-        .ok_or_else(|| anyhow!("{option}: expected a positive number of seconds, got {value}"))
+    crate::config::timeout_seconds(option, value)
 }
 
 #[cfg(test)]

@@ -37,6 +37,8 @@ pub enum IssueKind {
         column: usize,
         offset: usize,
     },
+    /// The file holds a NUL byte, which Postgres takes in no query.
+    NulByte { line: usize, column: usize },
     /// The format needs an up-section annotation and the file has none.
     MissingUpMarker {
         format: Format,
@@ -80,6 +82,7 @@ impl Issue {
         match self.kind {
             IssueKind::Unreadable { .. }
             | IssueKind::Refused { .. }
+            | IssueKind::NulByte { .. }
             | IssueKind::NotUtf8 { .. }
             | IssueKind::MissingUpMarker { .. } => RuleId::InvalidFile,
             IssueKind::DuplicateVersion { .. } => RuleId::DuplicateVersion,
@@ -236,6 +239,19 @@ fn read_migration(
             }));
         }
     };
+    if let Some(at) = text.find('\0') {
+        let position = SourceFile::new(path, text[..at].to_string()).position(at);
+        let mut location = Finding::for_file(&display(path));
+        location.start = position;
+        location.end = position;
+        return Ok(Err(Issue {
+            location,
+            kind: IssueKind::NulByte {
+                line: position.line,
+                column: position.column,
+            },
+        }));
+    }
     let source = SourceFile::new(display(path), text);
     let (up, sections_issue) = up_section(format, &source);
     if let Some(kind) = sections_issue {

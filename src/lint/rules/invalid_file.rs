@@ -41,6 +41,13 @@ impl Rule for InvalidFile {
                 "Commit the migration as a regular file (not a link) of its framework's size; a \
                  link in a pull request is how a migration would read the runner's files.",
             ),
+            IssueKind::NulByte { line, column } => Hit::new(
+                format!(
+                    "the file holds a NUL byte at line {line}, column {column}: Postgres takes \
+                     none in a query, so the migration cannot apply; it was not linted"
+                ),
+                "Remove the NUL byte (often a file saved as UTF-16, or binary data pasted in).",
+            ),
             IssueKind::NotUtf8 {
                 line,
                 column,
