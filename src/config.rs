@@ -23,7 +23,7 @@ const MAX_TIMEOUT_SECONDS: f64 = 1e7;
 /// [`MAX_TIMEOUT_SECONDS`], and at least a millisecond (Postgres counts in milliseconds, and 0
 /// means no timeout at all). `what` names the option in the error.
 pub fn timeout_seconds(what: &str, value: f64) -> Result<std::time::Duration> {
-    if !(value > 0.0) {
+    if value.is_nan() || value <= 0.0 {
         bail!("{what}: expected a positive number of seconds, got {value}");
     }
     if value > MAX_TIMEOUT_SECONDS {
