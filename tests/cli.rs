@@ -325,3 +325,23 @@ fn out_of_range_options_and_nul_bytes_are_named() {
             .contains("NUL byte at line 2, column 10")
     );
 }
+
+/// A migration that turns standard_conforming_strings off cannot hide a statement from the
+/// linter inside what would otherwise read as a string.
+#[test]
+fn statements_hidden_behind_backslash_escapes_are_still_linted() {
+    let t = dir_with(&[(
+        "1.sql",
+        b"SET standard_conforming_strings = off;\nSELECT 'a\\''; DROP TABLE users; --';\n",
+    )]);
+    let out = drydock(&["lint", "migrations", "--format", "json"], t.path());
+    let findings: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let drop = findings
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "drop-table")
+        .unwrap_or_else(|| panic!("the DROP TABLE was not seen: {findings:#}"));
+    assert_eq!(drop["line"], 2);
+    assert_eq!(out.status.code(), Some(1));
+}

@@ -46,10 +46,17 @@ pub struct Unterminated {
 }
 
 /// Tokenizes `text`. On an unterminated literal, returns the tokens before it and the error.
+///
+/// Follows `standard_conforming_strings` as the statements set it (`SET`, `RESET`,
+/// `set_config`): with it off, a backslash escapes in plain `'...'` strings too, as Postgres
+/// then reads them. A migration that turns it off would otherwise hide statements from the
+/// linter inside what looks like a string (`SELECT 'a\''; DROP TABLE users; --';`).
 pub fn lex(text: &str) -> (Vec<Token>, Option<Unterminated>) {
     let bytes = text.as_bytes();
     let mut tokens = Vec::with_capacity(text.len() / 4);
     let mut i = 0;
+    let mut standard_strings = true;
+    let mut statement_start = 0;
     while i < bytes.len() {
         let b = bytes[i];
         let start = i;
@@ -70,10 +77,14 @@ pub fn lex(text: &str) -> (Vec<Token>, Option<Unterminated>) {
                 None => return unterminated(tokens, "block comment /*", start),
             },
             b';' => {
+                if let Some(on) = sets_standard_strings(text, &tokens[statement_start..]) {
+                    standard_strings = on;
+                }
+                statement_start = tokens.len() + 1;
                 i += 1;
                 TokenKind::Semicolon
             }
-            b'\'' => match quoted_end(bytes, i, b'\'', false) {
+            b'\'' => match quoted_end(bytes, i, b'\'', !standard_strings) {
                 Some(end) => {
                     i = end;
                     TokenKind::String
@@ -126,7 +137,8 @@ pub fn lex(text: &str) -> (Vec<Token>, Option<Unterminated>) {
                 // E'..', B'..', X'..', U&'..' are strings with a prefix.
                 let prefix_string = match (b | 0x20, bytes.get(i + 1), bytes.get(i + 2)) {
                     (b'e', Some(b'\''), _) => Some((i + 1, true)),
-                    (b'b' | b'x' | b'n', Some(b'\''), _) => Some((i + 1, false)),
+                    (b'n', Some(b'\''), _) => Some((i + 1, !standard_strings)),
+                    (b'b' | b'x', Some(b'\''), _) => Some((i + 1, false)),
                     (b'u', Some(b'&'), Some(b'\'')) => Some((i + 2, false)),
                     _ => None,
                 };
@@ -169,6 +181,53 @@ pub fn lex(text: &str) -> (Vec<Token>, Option<Unterminated>) {
         });
     }
     (tokens, None)
+}
+
+/// What a statement (its tokens, up to its semicolon) sets `standard_conforming_strings` to:
+/// `SET [SESSION | LOCAL] standard_conforming_strings {= | TO} value`, `RESET
+/// standard_conforming_strings`, `RESET ALL`, or `set_config('standard_conforming_strings',
+/// 'value', ...)` anywhere in it. `None` when it does not set it.
+fn sets_standard_strings(text: &str, tokens: &[Token]) -> Option<bool> {
+    const NAME: &str = "standard_conforming_strings";
+    let (first, last) = (tokens.first()?, tokens.last()?);
+    let statement = &text.as_bytes()[first.span.start..last.span.end];
+    // Most statements do not name it: skip them without allocating.
+    let resets = statement.len() >= 5 && statement[..5].eq_ignore_ascii_case(b"reset");
+    if !resets
+        && !statement
+            .windows(NAME.len())
+            .any(|w| w.eq_ignore_ascii_case(NAME.as_bytes()))
+    {
+        return None;
+    }
+    let words: Vec<String> = tokens
+        .iter()
+        .filter(|t| !t.is_comment())
+        .map(|t| {
+            let raw = &text[t.span.start..t.span.end];
+            raw.trim_matches(|c| c == '\'' || c == '"')
+                .to_ascii_lowercase()
+        })
+        .collect();
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    let value = |v: &str| match v {
+        "on" | "true" | "1" | "yes" | "default" => Some(true),
+        "off" | "false" | "0" | "no" => Some(false),
+        _ => None,
+    };
+    match words.as_slice() {
+        ["set", "session" | "local", name, "=" | "to", v, ..]
+        | ["set", name, "=" | "to", v, ..]
+            if *name == NAME =>
+        {
+            value(v)
+        }
+        ["reset", name] if *name == NAME || *name == "all" => Some(true),
+        _ => words.windows(5).find_map(|w| match w {
+            ["set_config", "(", name, ",", v] if *name == NAME => value(v),
+            _ => None,
+        }),
+    }
 }
 
 fn unterminated(
@@ -325,6 +384,30 @@ mod tests {
                 TokenKind::LineComment
             ]
         );
+    }
+
+    #[test]
+    fn backslashes_escape_in_plain_strings_once_standard_conforming_strings_is_off() {
+        let semicolons = |text: &str| {
+            kinds(text)
+                .iter()
+                .filter(|(k, _)| *k == TokenKind::Semicolon)
+                .count()
+        };
+        let hidden = "SELECT 'a\\''; DROP TABLE users; --';\n";
+        // Standard strings: `'a\''` goes on past the doubled quote to the last `'`: one
+        // statement, and only its final semicolon.
+        assert_eq!(semicolons(hidden), 1);
+        for off in [
+            "SET standard_conforming_strings = off;",
+            "SET SESSION standard_conforming_strings TO 'off';",
+            "SELECT pg_catalog.set_config('standard_conforming_strings', 'off', false);",
+        ] {
+            // Off: `'a\''` ends at the escaped quote; SELECT; DROP TABLE; a comment.
+            assert_eq!(semicolons(&format!("{off}\n{hidden}")), 1 + 2, "{off}");
+        }
+        let back_on = "SET standard_conforming_strings = off;\nRESET standard_conforming_strings;";
+        assert_eq!(semicolons(&format!("{back_on}\n{hidden}")), 2 + 1);
     }
 
     #[test]
