@@ -1,9 +1,11 @@
 //! `drydock.toml`: directories and formats, rule severities, excluded paths, the production
-//! Postgres version, the override label. Unknown keys are errors that name the key.
+//! Postgres version, the override label. Unknown keys are errors that name the key. Read from
+//! the working tree ([`Config::load`], the CLI on a developer's machine) or from a base commit
+//! ([`Config::load_at`], `drydock github`: a pull request does not set its own policy).
 
 use crate::finding::Severity;
 use crate::lint::{RuleId, rules};
-use crate::plan::format::Format;
+use crate::plan::{self, format::Format, git};
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
@@ -40,6 +42,15 @@ pub enum RuleLevel {
     Info,
     Warning,
     Error,
+}
+
+/// How a pull request changes the configuration file it is reviewed under (named as shown to
+/// the user): the change takes effect only once merged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigChange {
+    Added(String),
+    Changed(String),
+    Deleted(String),
 }
 
 impl RuleLevel {
@@ -190,13 +201,75 @@ impl Config {
         };
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("{}: cannot read the config file", path.display()))?;
-        let mut config =
+        let config =
             Config::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-        config.root = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        if config.root.as_os_str().is_empty() {
-            config.root = PathBuf::from(".");
+        Ok(config.rooted_at(&path))
+    }
+
+    /// The configuration as the commit `base` has it: `path`, or `drydock.toml` in the current
+    /// directory or at the repository root, read from git and not from the checkout; the
+    /// defaults when `base` has none. A pull request's checkout holds its own drydock.toml, so
+    /// reading that would let the pull request set the policy it is reviewed under. Also says
+    /// whether the checkout's file differs from the base commit's (the change that takes effect
+    /// once merged). Paths in the configuration stay relative to the file's directory in the
+    /// checkout, where the migrations under review are.
+    pub fn load_at(path: Option<&Path>, base: &str) -> Result<(Config, Option<ConfigChange>)> {
+        let at_base = match path {
+            Some(p) => git::file_at(base, p)?.map(|bytes| (p.to_path_buf(), bytes)),
+            None => {
+                let mut found = None;
+                for candidate in default_candidates() {
+                    if let Some(bytes) = git::file_at(base, &candidate)? {
+                        found = Some((candidate, bytes));
+                        break;
+                    }
+                }
+                found
+            }
+        };
+        let in_checkout = match path {
+            Some(p) => p.is_file().then(|| p.to_path_buf()),
+            None => find_default(),
         }
-        Ok(config)
+        // Unreadable counts as different: the notice is then shown, never wrongly left out.
+        .map(|p| {
+            let bytes = std::fs::read(&p).ok();
+            (p, bytes)
+        });
+        let change = match (&at_base, &in_checkout) {
+            (None, None) => {
+                if let Some(p) = path {
+                    bail!(
+                        "{}: cannot read the config file: it is neither in the checkout nor \
+                            at the base commit {base}",
+                        p.display()
+                    );
+                }
+                None
+            }
+            (None, Some((p, _))) => Some(ConfigChange::Added(plan::display(p))),
+            (Some((p, _)), None) => Some(ConfigChange::Deleted(plan::display(p))),
+            (Some((base_path, base_bytes)), Some((path, bytes))) => (base_path != path
+                || bytes.as_ref() != Some(base_bytes))
+            .then(|| ConfigChange::Changed(plan::display(path))),
+        };
+        let Some((path, bytes)) = at_base else {
+            return Ok((Config::default(), change));
+        };
+        let shown = plan::display(&path);
+        let text = String::from_utf8(bytes)
+            .map_err(|_| anyhow::anyhow!("{shown} at {base}: the config file is not UTF-8"))?;
+        let config = Config::parse(&text).map_err(|e| anyhow::anyhow!("{shown} at {base}: {e}"))?;
+        Ok((config.rooted_at(&path), change))
+    }
+
+    /// Paths in the config are relative to the directory of its file, `path`.
+    fn rooted_at(mut self, path: &Path) -> Config {
+        self.root = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        if self.root.as_os_str().is_empty() {
+            self.root = PathBuf::from(".");
+        }
+        self
     }
 
     pub fn parse(text: &str) -> Result<Config> {
@@ -258,17 +331,22 @@ impl Config {
 }
 
 fn find_default() -> Option<PathBuf> {
-    let cwd = PathBuf::from(FILE_NAME);
-    if cwd.is_file() {
-        return Some(cwd);
-    }
-    let output = std::process::Command::new("git")
+    default_candidates().into_iter().find(|p| p.is_file())
+}
+
+/// Where drydock.toml is looked for, first found wins: the current directory, then the
+/// repository root.
+fn default_candidates() -> Vec<PathBuf> {
+    let mut candidates = vec![PathBuf::from(FILE_NAME)];
+    let root = std::process::Command::new("git")
         .args(["rev-parse", "--show-toplevel"])
         .output()
-        .ok()?;
-    let root = String::from_utf8(output.stdout).ok()?;
-    let candidate = Path::new(root.trim()).join(FILE_NAME);
-    candidate.is_file().then_some(candidate)
+        .ok()
+        .and_then(|output| String::from_utf8(output.stdout).ok());
+    if let Some(root) = root {
+        candidates.push(Path::new(root.trim()).join(FILE_NAME));
+    }
+    candidates
 }
 
 #[cfg(test)]

@@ -39,6 +39,11 @@ ALTER TABLE users DROP COLUMN nickname;
 /// A checkout: `main` has the base migrations, the work tree adds the pull request's one.
 /// Returns the repository and the base commit.
 fn checkout(change: &[(&str, &str)]) -> (tempfile::TempDir, String) {
+    checkout_on(&[], change)
+}
+
+/// As [`checkout`], with `base` files (a drydock.toml, say) committed on `main` too.
+fn checkout_on(base: &[(&str, &str)], change: &[(&str, &str)]) -> (tempfile::TempDir, String) {
     let t = tempfile::tempdir().unwrap();
     let dir = t.path().join("db/migrations");
     fs::create_dir_all(&dir).unwrap();
@@ -48,6 +53,10 @@ fn checkout(change: &[(&str, &str)]) -> (tempfile::TempDir, String) {
     )
     .unwrap();
     fs::write(t.path().join("README.md"), "shop\n").unwrap();
+    for (name, text) in base {
+        fs::create_dir_all(t.path().join(name).parent().unwrap()).unwrap();
+        fs::write(t.path().join(name), text).unwrap();
+    }
     git(t.path(), &["init", "-q", "-b", "main"]);
     git(t.path(), &["add", "."]);
     git(t.path(), &["commit", "-q", "-m", "base"]);
@@ -937,6 +946,221 @@ async fn each_migration_directory_gets_its_own_comment() {
     assert!(
         analytics.contains("added** table public.events"),
         "{analytics}"
+    );
+}
+
+const DROP_USERS: &str = "DROP TABLE users;\n";
+
+/// The bodies of the summary comments a run posted or updated.
+fn summary_comments(run: &Run) -> Vec<String> {
+    run.writes()
+        .into_iter()
+        .filter(|(_, path, _)| path.contains("/issues/"))
+        .map(|(_, _, body)| body["body"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The events of the reviews a run posted.
+fn review_events(run: &Run) -> Vec<String> {
+    run.writes()
+        .into_iter()
+        .filter(|(_, path, _)| path.ends_with("/pulls/7/reviews"))
+        .map(|(_, _, body)| body["event"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The pull request's own drydock.toml is not its policy: the review uses the base commit's
+/// (here none, so the defaults), and says the change waits for the merge.
+async fn still_blocked_with_the_pull_requests_config(config: &str, inputs: &[(&str, &str)]) {
+    let change = [
+        ("drydock.toml", config),
+        ("db/migrations/002_drop.sql", DROP_USERS),
+    ];
+    let (repo, base) = checkout(&change);
+    let server = MockServer::start().await;
+    mount(&server, State::new(&base, files(&change))).await;
+    let run = run(&server, repo.path(), "pull_request", "opened", inputs).await;
+    assert_eq!(
+        run.code(),
+        Some(1),
+        "{config}: {}\n{}",
+        run.stdout(),
+        run.stderr()
+    );
+    assert_eq!(review_events(&run), ["REQUEST_CHANGES"], "{config}");
+    let comments = summary_comments(&run);
+    assert_eq!(comments.len(), 1, "{config}: {comments:?}");
+    let body = &comments[0];
+    assert!(
+        body.contains("## Drydock · db/migrations: 🛑 Blocked"),
+        "{body}"
+    );
+    assert!(body.contains("`drop-table`"), "{body}");
+    let notice = "This pull request adds drydock.toml; it takes effect after it is merged: this \
+        review used the default configuration, as the base branch has none.";
+    assert!(body.contains(notice), "{body}");
+    assert!(run.summary.contains(notice), "{}", run.summary);
+    assert!(run.outputs.contains("blocked=true\n"), "{}", run.outputs);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pull_request_cannot_turn_off_the_rule_that_blocks_it() {
+    if no_local_postgres() {
+        return;
+    }
+    still_blocked_with_the_pull_requests_config("[rules]\ndrop-table = \"off\"\n", &[]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pull_request_cannot_exclude_its_own_migration() {
+    if no_local_postgres() {
+        return;
+    }
+    // Named, so that the glob (relative to drydock.toml) matches the directory's paths.
+    let inputs = [("directories", "db/migrations")];
+    still_blocked_with_the_pull_requests_config("exclude = [\"db/migrations/**\"]\n", &inputs)
+        .await;
+}
+
+/// The base commit's drydock.toml is the policy, whatever the pull request makes of it: a rule
+/// the base turns off stays off when the pull request turns it back on, or deletes the file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_base_commits_configuration_applies() {
+    if no_local_postgres() {
+        return;
+    }
+    let base_config = [("drydock.toml", "[rules]\ndrop-table = \"off\"\n")];
+    let change = [
+        ("drydock.toml", "[rules]\ndrop-table = \"error\"\n"),
+        ("db/migrations/002_drop.sql", DROP_USERS),
+    ];
+    let (repo, base) = checkout_on(&base_config, &change);
+    let server = MockServer::start().await;
+    mount(&server, State::new(&base, files(&change))).await;
+    let changed = run(&server, repo.path(), "pull_request", "opened", &[]).await;
+    assert_eq!(
+        changed.code(),
+        Some(0),
+        "{}\n{}",
+        changed.stdout(),
+        changed.stderr()
+    );
+    // A COMMENT review for the warnings at most, no REQUEST_CHANGES.
+    assert!(
+        review_events(&changed).iter().all(|e| e == "COMMENT"),
+        "{:?}",
+        changed.writes()
+    );
+    let comments = summary_comments(&changed);
+    assert_eq!(comments.len(), 1, "{comments:?}");
+    assert!(!comments[0].contains("`drop-table`"), "{}", comments[0]);
+    let notice = "This pull request changes drydock.toml; the change takes effect after it is \
+        merged: this review used the base branch's configuration.";
+    assert!(comments[0].contains(notice), "{}", comments[0]);
+    assert!(changed.summary.contains(notice), "{}", changed.summary);
+    assert!(
+        changed.outputs.contains("blocked=false\n"),
+        "{}",
+        changed.outputs
+    );
+
+    // The pull request deletes drydock.toml: the base's still applies until the merge.
+    fs::remove_file(repo.path().join("drydock.toml")).unwrap();
+    let change = [("db/migrations/002_drop.sql", DROP_USERS)];
+    mount(&server, State::new(&base, files(&change))).await;
+    let deleted = run(&server, repo.path(), "pull_request", "synchronize", &[]).await;
+    assert_eq!(deleted.code(), Some(0), "{}", deleted.stderr());
+    let comments = summary_comments(&deleted);
+    assert!(
+        comments[0].contains("This pull request deletes drydock.toml"),
+        "{}",
+        comments[0]
+    );
+}
+
+/// The `config` input names a file that is read at the base commit too: its override label
+/// is the one that approves, and the pull request's edit of it waits for the merge.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_config_input_is_read_at_the_base_commit() {
+    if no_local_postgres() {
+        return;
+    }
+    let base_config = [("ci/drydock.toml", "override-label = \"ok-to-drop\"\n")];
+    let change = [
+        (
+            "ci/drydock.toml",
+            "override-label = \"ok-to-drop\"\n[rules]\ndrop-table = \"off\"\n",
+        ),
+        ("db/migrations/002_drop.sql", DROP_USERS),
+    ];
+    let (repo, base) = checkout_on(&base_config, &change);
+    let server = MockServer::start().await;
+    mount(&server, State::new(&base, files(&change))).await;
+    let inputs = [("config", "ci/drydock.toml")];
+    let blocked = run(&server, repo.path(), "pull_request", "opened", &inputs).await;
+    assert_eq!(blocked.code(), Some(1), "{}", blocked.stderr());
+    assert_eq!(review_events(&blocked), ["REQUEST_CHANGES"]);
+    let comments = summary_comments(&blocked);
+    assert!(
+        comments[0].contains("This pull request changes ci/drydock.toml"),
+        "{}",
+        comments[0]
+    );
+    assert!(
+        blocked.stdout().contains("need the `ok-to-drop` label"),
+        "{}",
+        blocked.stdout()
+    );
+}
+
+/// A drydock.toml at the base commit that does not parse stops the run (exit 2), naming the
+/// file and the commit, even when the pull request fixes it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_configuration_at_the_base_commit_is_an_input_error() {
+    let base_config = [("drydock.toml", "[rules]\ndrop-tabel = \"off\"\n")];
+    let change = [
+        ("drydock.toml", "[rules]\ndrop-table = \"off\"\n"),
+        ("db/migrations/002_drop.sql", DROP_USERS),
+    ];
+    let (repo, base) = checkout_on(&base_config, &change);
+    let server = MockServer::start().await;
+    mount(&server, State::new(&base, files(&change))).await;
+    let run = run(&server, repo.path(), "pull_request", "opened", &[]).await;
+    assert_eq!(run.code(), Some(2), "{}\n{}", run.stdout(), run.stderr());
+    assert!(
+        run.stderr().contains(&format!("drydock.toml at {base}")),
+        "{}",
+        run.stderr()
+    );
+    assert!(run.stderr().contains("drop-tabel"), "{}", run.stderr());
+    assert!(run.writes().is_empty(), "{:?}", run.writes());
+}
+
+/// A pull request that changes drydock.toml and no migrations: nothing to check, and the job
+/// summary says the change waits for the merge.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_configuration_change_alone_is_announced_in_the_job_summary() {
+    let base_config = [("drydock.toml", "postgres-version = 15\n")];
+    let change = [("drydock.toml", "postgres-version = 16\n")];
+    let (repo, base) = checkout_on(&base_config, &change);
+    let server = MockServer::start().await;
+    mount(&server, State::new(&base, files(&change))).await;
+    let run = run(&server, repo.path(), "pull_request", "opened", &[]).await;
+    assert_eq!(run.code(), Some(0), "{}", run.stderr());
+    assert!(
+        run.summary.starts_with(
+            "> [!NOTE]\n> This pull request changes drydock.toml; the change takes effect \
+                after it is merged"
+        ),
+        "{}",
+        run.summary
+    );
+    assert!(run.summary.contains("nothing to check"), "{}", run.summary);
+    assert!(
+        run.stdout()
+            .contains("::notice title=Drydock::This pull request changes drydock.toml"),
+        "{}",
+        run.stdout()
     );
 }
 

@@ -1,5 +1,6 @@
-//! The little Drydock needs from git: which files a directory held at a base ref, and which of
-//! them differ now. Uses the `git` command, which every CI checkout has.
+//! The little Drydock needs from git: which files a directory held at a base ref, which of them
+//! differ now, and one file as a base commit has it (drydock.toml). Uses the `git` command, which
+//! every CI checkout has.
 
 use anyhow::{Context, Result, bail};
 use std::collections::BTreeSet;
@@ -7,6 +8,11 @@ use std::path::Path;
 use std::process::Command;
 
 fn git(dir: &Path, args: &[&str]) -> Result<String> {
+    Ok(String::from_utf8_lossy(&git_bytes(dir, args)?).to_string())
+}
+
+/// As [`git`], its output as it is (a file's content need not be UTF-8).
+fn git_bytes(dir: &Path, args: &[&str]) -> Result<Vec<u8>> {
     let output = Command::new("git")
         .arg("-C")
         .arg(dir)
@@ -16,7 +22,57 @@ fn git(dir: &Path, args: &[&str]) -> Result<String> {
     if !output.status.success() {
         bail!("{}", String::from_utf8_lossy(&output.stderr).trim());
     }
-    Ok(String::from_utf8_lossy(&output.stdout).to_string())
+    Ok(output.stdout)
+}
+
+/// `reference:path` as git names the object: a relative `path` is taken from the current
+/// directory (`./`), an absolute one from the repository's top.
+fn object_name(cwd: &Path, reference: &str, path: &Path) -> Result<String> {
+    if path.is_absolute() {
+        let top = git(cwd, &["rev-parse", "--show-toplevel"])?;
+        let inside = path.strip_prefix(top.trim()).map_err(|_| {
+            anyhow::anyhow!(
+                "{} is outside the git repository at {}",
+                path.display(),
+                top.trim()
+            )
+        })?;
+        Ok(format!("{reference}:{}", inside.display()))
+    } else {
+        Ok(format!("{reference}:./{}", path.display()))
+    }
+}
+
+/// The content of the file `path` (relative to the current directory, or absolute inside the
+/// repository) at the commit `reference`; `None` when that commit has no file there. For what
+/// must come from the base commit and not from the pull request's checkout (its policy).
+pub fn file_at(reference: &str, path: &Path) -> Result<Option<Vec<u8>>> {
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    git(
+        &cwd,
+        &[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("{reference}^{{commit}}"),
+        ],
+    )
+    .map_err(|_| {
+        anyhow::anyhow!(
+            "base commit `{reference}` was not found in the git repository at {}; \
+                fetch it first (in GitHub Actions, check out with `fetch-depth: 0`)",
+            cwd.display()
+        )
+    })?;
+    let object = object_name(&cwd, reference, path)?;
+    // `cat-file -t` fails for a path the commit does not have: no file there.
+    let Ok(kind) = git(&cwd, &["cat-file", "-t", &object]) else {
+        return Ok(None);
+    };
+    if kind.trim() != "blob" {
+        bail!("{} is not a file at `{reference}`", path.display());
+    }
+    git_bytes(&cwd, &["cat-file", "blob", &object]).map(Some)
 }
 
 /// What a migration directory looked like at the base ref, relative to the directory.
@@ -87,19 +143,7 @@ pub fn export_dir(dir: &Path, reference: &str, into: &Path) -> Result<()> {
             cwd.display()
         )
     })?;
-    let tree = if dir.is_absolute() {
-        let top = git(&cwd, &["rev-parse", "--show-toplevel"])?;
-        let inside = dir.strip_prefix(top.trim()).map_err(|_| {
-            anyhow::anyhow!(
-                "{} is outside the git repository at {}",
-                dir.display(),
-                top.trim()
-            )
-        })?;
-        format!("{reference}:{}", inside.display())
-    } else {
-        format!("{reference}:./{}", dir.display())
-    };
+    let tree = object_name(&cwd, reference, dir)?;
     let kind = git(&cwd, &["cat-file", "-t", &tree]).unwrap_or_default();
     if kind.trim() != "tree" {
         bail!(

@@ -9,6 +9,9 @@
 //! - A review with inline comments on the changed lines (each once), and a REQUEST_CHANGES
 //!   review while destructive changes lack the override label; Drydock's earlier blocking
 //!   review is dismissed once they are approved or gone.
+//! - Notices about the review as a whole (the pull request changes the configuration, which
+//!   takes effect once merged) go under the headline of every summary comment and atop the job
+//!   summary.
 //! - A 403 means a read-only token (a fork's pull request): stop writing and say so in the
 //!   annotations and the job summary. A 422 on the review (a line outside the current diff) is
 //!   retried without the lines. Any other API error is reported and fails the run.
@@ -17,6 +20,7 @@ use super::Publisher;
 use super::client::ApiError;
 use super::pull_request::{ChangedFile, DiffLines, PullRequest};
 use super::runner::Runner;
+use crate::config::ConfigChange;
 use crate::finding::Severity;
 use crate::pipeline::DirectoryVerdict;
 use crate::report::pull_request::{
@@ -43,6 +47,9 @@ pub struct Policy<'a> {
     pub override_label: &'a str,
     /// The workflow run, linked from the summary comments.
     pub run_url: &'a str,
+    /// What every summary comment and the job summary say about the review as a whole (plain
+    /// text): that the pull request's configuration change waits for the merge.
+    pub notices: &'a [String],
 }
 
 /// What publishing found out, for the job summary and the exit code.
@@ -52,9 +59,29 @@ pub struct Published {
     pub from_fork: bool,
     /// GitHub refused a write with 403: write nothing more.
     pub read_only: bool,
+    /// The policy's notices, then what could not be written; for the job summary.
     pub notices: Vec<String>,
     /// An API error other than a fork's read-only token.
     pub failed: bool,
+}
+
+/// The notice that the pull request changes the configuration it is reviewed under: the review
+/// used the base commit's, and the change takes effect once merged.
+pub fn config_notice(change: &ConfigChange) -> String {
+    match change {
+        ConfigChange::Added(file) => format!(
+            "This pull request adds {file}; it takes effect after it is merged: this review \
+                used the default configuration, as the base branch has none."
+        ),
+        ConfigChange::Changed(file) => format!(
+            "This pull request changes {file}; the change takes effect after it is merged: \
+                this review used the base branch's configuration."
+        ),
+        ConfigChange::Deleted(file) => format!(
+            "This pull request deletes {file}; the deletion takes effect after it is merged: \
+                this review used the base branch's configuration."
+        ),
+    }
 }
 
 /// The override label on the pull request approves the verdict's destructive changes.
@@ -106,6 +133,7 @@ impl Policy<'_> {
     ) -> Published {
         let mut published = Published {
             from_fork: pr.from_fork(),
+            notices: self.notices.to_vec(),
             ..Published::default()
         };
         if self.comment {
@@ -155,7 +183,10 @@ impl Policy<'_> {
             }
             Err(e) => published.write_failed(self.runner, "read the pull request's reviews", &e),
         }
-        self.runner.append_summary(&format!("{NOTHING_TO_CHECK}\n"));
+        self.runner.append_summary(&format!(
+            "{}{NOTHING_TO_CHECK}\n",
+            report::markdown::notes(self.notices)
+        ));
         published
     }
 
@@ -178,6 +209,7 @@ impl Policy<'_> {
                 &dir.verdict,
                 sources,
                 &dir.apply,
+                self.notices,
                 self.run_url,
             );
             if let Err(e) = self
@@ -340,13 +372,7 @@ fn job_summary(
     per_directory: &[DirectoryVerdict],
     sources: &Sources<'_>,
 ) -> String {
-    let mut summary = String::new();
-    for notice in &published.notices {
-        summary.push_str(&format!(
-            "> [!NOTE]\n> {}\n\n",
-            report::markdown::escape(notice)
-        ));
-    }
+    let mut summary = report::markdown::notes(&published.notices);
     for dir in per_directory {
         let title = format!("Drydock · {}", report::markdown::escape(&dir.directory));
         summary.push_str(&report::markdown::render_titled(

@@ -1,9 +1,9 @@
 //! The GitHub Actions runner's channels, behind one type: workflow commands on stdout
-//! (`::warning title=Drydock::...`, `::error ...`, the findings' file annotations, plain log
-//! lines), the step outputs (`GITHUB_OUTPUT`) and the job summary (`GITHUB_STEP_SUMMARY`, cut at
-//! GitHub's 1 MiB). Takes the two file paths the runner gives; writes stdout and appends to those
-//! files, nothing else. Which outputs exist is the action's business (`src/cli/github.rs`, next
-//! to action.yml's inputs); this only writes them.
+//! (`::warning title=Drydock::...`, `::notice ...`, `::error ...`, the findings' file
+//! annotations, plain log lines), the step outputs (`GITHUB_OUTPUT`) and the job summary
+//! (`GITHUB_STEP_SUMMARY`, cut at GitHub's 1 MiB). Takes the two file paths the runner gives;
+//! writes stdout and appends to those files, nothing else. Which outputs exist is the action's
+//! business (`src/cli/github.rs`, next to action.yml's inputs); this only writes them.
 //!
 //! It lives in `publish`, not in the CLI, because these are the other way Drydock's result
 //! reaches GitHub: the runner forwards them to the pull request's checks and the run's page.
@@ -43,6 +43,11 @@ impl Runner {
     /// The findings as annotations on their files and lines.
     pub fn annotate(&self, verdict: &Verdict) {
         print!("{}", report::github::render(verdict));
+    }
+
+    /// A notice annotation on the run, titled Drydock.
+    pub fn notice(&self, message: &str) {
+        println!("{}", command("notice", message));
     }
 
     /// A warning annotation on the run, titled Drydock.

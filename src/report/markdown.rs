@@ -21,9 +21,17 @@ pub fn render_titled(
     sources: &Sources,
     apply: Option<&ApplyReport>,
 ) -> String {
+    format!(
+        "{}\n\n{}",
+        headline(title, verdict),
+        details(verdict, sources, apply)
+    )
+}
+
+/// What follows the headline of [`render_titled`]: the apply summary, the schema changes, and
+/// each file's findings.
+pub fn details(verdict: &Verdict, sources: &Sources, apply: Option<&ApplyReport>) -> String {
     let mut out = String::new();
-    out.push_str(&headline(title, verdict));
-    out.push_str("\n\n");
     if let Some(apply) = apply {
         out.push_str(&escape(&apply.summary()));
         out.push_str("\n\n");
@@ -160,6 +168,15 @@ fn finding(f: &Finding, sources: &Sources) -> String {
     }
     out.push('\n');
     out
+}
+
+/// Each notice as a GitHub note (a quoted paragraph headed NOTE), escaped: notices may name
+/// files of the pull request.
+pub fn notes(notices: &[String]) -> String {
+    notices
+        .iter()
+        .map(|n| format!("> [!NOTE]\n> {}\n\n", escape(n)))
+        .collect()
 }
 
 /// A fenced block that its content cannot close: the fence is longer than any run of backticks

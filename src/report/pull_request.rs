@@ -47,30 +47,32 @@ pub fn finding_marker(finding: &Finding, sources: &Sources) -> String {
     )
 }
 
-/// The summary comment of one directory. `full_report` says where the rest is when the comment
-/// had to be shortened (a link to the job summary).
+/// The summary comment of one directory, with `notices` (plain text, about the whole review)
+/// under its headline. `full_report` says where the rest is when the comment had to be
+/// shortened (a link to the job summary).
 pub fn summary_comment(
     directory: &str,
     verdict: &Verdict,
     sources: &Sources,
     apply: &ApplyReport,
+    notices: &[String],
     full_report: &str,
 ) -> String {
     let marker = summary_marker(directory);
     let title = format!("Drydock · {}", escape(directory));
+    let headline = markdown::headline(&title, verdict);
+    let notes = markdown::notes(notices);
     let full = format!(
-        "{marker}\n{}{}",
-        markdown::render_titled(&title, verdict, sources, Some(apply)),
-        FOOTER
+        "{marker}\n{headline}\n\n{notes}{}{FOOTER}",
+        markdown::details(verdict, sources, Some(apply)),
     );
     if full.len() <= COMMENT_LIMIT {
         return full;
     }
     // Too long for GitHub: one line per finding, as many as fit.
     let mut short = format!(
-        "{marker}\n{}\n\nThis report is too long for a comment; the \
+        "{marker}\n{headline}\n\n{notes}This report is too long for a comment; the \
             whole of it is in [the job summary]({full_report}).\n\n",
-        markdown::headline(&title, verdict)
     );
     let room = COMMENT_LIMIT - FOOTER.len() - 100;
     let mut shown = 0;
@@ -240,10 +242,19 @@ mod tests {
             &verdict,
             &Sources::default(),
             &ApplyReport::default(),
+            &["This pull request changes drydock.toml; see <below>".to_string()],
             "https://github.example/acme/shop/actions/runs/42",
         );
         assert!(body.len() <= COMMENT_LIMIT, "{}", body.len());
         assert!(body.starts_with(&summary_marker("db/migrations")));
+        // The notice survives the shortening, escaped.
+        assert!(
+            body.contains(
+                "> [!NOTE]\n> This pull request changes drydock.toml; see &lt;below&gt;\n"
+            ),
+            "{}",
+            &body[..600]
+        );
         assert!(body.contains(
             "the whole of it is in [the job \
             summary](https://github.example/acme/shop/actions/runs/42)"

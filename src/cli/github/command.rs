@@ -1,10 +1,12 @@
 //! The run of `drydock github`: takes the [`Action`] read from the environment, reads the pull
-//! request (through the API, so a re-run sees today's labels), runs the pipeline on the
-//! migration directories the pull request changes against its base commit, and hands the
-//! result to the publishing policy ([`crate::publish::policy`]): a sticky summary comment per
-//! directory, a review with inline comments, a REQUEST_CHANGES review while destructive changes
-//! lack the override label (dismissed once approved or fixed). Annotations, the JSON report,
-//! the job summary and the step outputs go to the runner ([`Runner`]). Returns the exit code.
+//! request (through the API, so a re-run sees today's labels), reads drydock.toml as the base
+//! commit has it (the pull request's own change to it takes effect once merged, and is
+//! announced), runs the pipeline on the migration directories the pull request changes against
+//! its base commit, and hands the result to the publishing policy ([`crate::publish::policy`]):
+//! a sticky summary comment per directory, a review with inline comments, a REQUEST_CHANGES
+//! review while destructive changes lack the override label (dismissed once approved or fixed).
+//! Annotations, the JSON report, the job summary and the step outputs go to the runner
+//! ([`Runner`]). Returns the exit code.
 
 use super::{Action, Event, nothing_to_check_outputs, outputs, validate_label};
 use crate::config::Config;
@@ -33,12 +35,6 @@ pub(super) async fn github(action: Action) -> Result<i32> {
         std::env::set_current_dir(workspace)
             .with_context(|| format!("cannot enter GITHUB_WORKSPACE {workspace}"))?;
     }
-    let config = Config::load(action.config.as_deref())?;
-    let label = action
-        .override_label
-        .clone()
-        .unwrap_or_else(|| config.override_label.clone());
-    validate_label(&label).context("drydock.toml override-label")?;
     action.check_directories()?;
 
     let github = GitHub::new(&action.api_url, &action.token, RetryPolicy::default())?;
@@ -46,6 +42,19 @@ pub(super) async fn github(action: Action) -> Result<i32> {
     let pr = pull_request::get(&github, repo, number)
         .await
         .with_context(|| format!("cannot read pull request #{number}"))?;
+    // The policy (rule levels, exclusions, the override label, directories, how to apply) is
+    // the base commit's: the checkout is the pull request's, and a pull request that could
+    // turn off the rule that blocks it would never be blocked. Its own change is announced.
+    let (config, config_change) = Config::load_at(action.config.as_deref(), &pr.base.sha)?;
+    let notices: Vec<String> = config_change.iter().map(policy::config_notice).collect();
+    for notice in &notices {
+        runner.notice(notice);
+    }
+    let label = action
+        .override_label
+        .clone()
+        .unwrap_or_else(|| config.override_label.clone());
+    validate_label(&label).context("drydock.toml override-label")?;
     let files = pull_request::files(&github, repo, number)
         .await
         .with_context(|| format!("cannot list the files of pull request #{number}"))?;
@@ -63,6 +72,7 @@ pub(super) async fn github(action: Action) -> Result<i32> {
         request_changes: action.request_changes,
         override_label: &label,
         run_url: &action.run_url,
+        notices: &notices,
     };
 
     // The directories this pull request touches. Chosen before the pipeline's options are
