@@ -1585,3 +1585,80 @@ fn tiny_timeouts_hold_and_huge_error_messages_are_cut() {
     let message = failed[0]["message"].as_str().unwrap();
     assert!(message.contains("more bytes cut"), "{}", &message[..200]);
 }
+
+/// A hostile migration, as root runs the local provider in CI, tries every route out of the
+/// server: the network, the checkout's files (where actions/checkout keeps the token), the
+/// runner's processes, and a process left behind. The sandbox holds each, and says it is on.
+#[test]
+fn the_local_sandbox_holds_against_a_hostile_migration() {
+    if no_local_postgres() {
+        return;
+    }
+    if unsafe { libc::geteuid() } != 0 {
+        missing("root (the local sandbox needs it; CI runs as root)");
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let t = repo_with(&[]);
+    fs::set_permissions(t.path(), fs::Permissions::from_mode(0o755)).unwrap();
+    fs::write(t.path().join("secret.txt"), "file_canary_3141\n").unwrap();
+    let checkout = t.path().canonicalize().unwrap();
+    let migration = format!(
+        "CREATE TABLE leak (line text);
+COPY leak FROM PROGRAM 'bash -c \"(exec 3<>/dev/tcp/127.0.0.1/{port}) 2>/dev/null && echo connected || echo no-network\"';
+COPY leak FROM PROGRAM 'cat {checkout}/secret.txt 2>&1; cat /proc/*/environ 2>/dev/null | tr ''\\000'' ''\\n''';
+COPY (SELECT 1) TO PROGRAM 'setsid sleep 6011 >/dev/null 2>&1 < /dev/null &';
+DO $$ BEGIN INSERT INTO leak VALUES (pg_read_file('{checkout}/secret.txt'));
+EXCEPTION WHEN others THEN INSERT INTO leak VALUES ('read refused'); END $$;
+DO $$ BEGIN RAISE EXCEPTION 'leak: %', (SELECT string_agg(line, ' | ') FROM leak
+  WHERE line ~ 'canary|connected|no-network|refused'); END $$;
+",
+        checkout = checkout.display()
+    );
+    write_migrations(t.path(), &[("001_hostile.sql", &migration)]);
+    let out = drydock_within(
+        &[
+            "check",
+            "migrations",
+            "--format",
+            "json",
+            "--postgres",
+            "local",
+        ],
+        t.path(),
+        &[("DRYDOCK_TEST_CANARY", "env_canary_2718")],
+        Duration::from_secs(120),
+    );
+    let report = json(&out);
+    assert!(
+        report["postgres"]
+            .as_str()
+            .unwrap()
+            .contains("sandbox: own pid, network and mount namespaces"),
+        "{report:#}"
+    );
+    let failed = findings_of(&report, "migration-fails");
+    assert_eq!(failed.len(), 1, "{report:#}");
+    let message = failed[0]["message"].as_str().unwrap();
+    assert!(message.contains("no-network"), "{message}");
+    assert!(message.contains("read refused"), "{message}");
+    assert!(
+        !message.split(" | ").any(|l| l.ends_with("connected")),
+        "{message}"
+    );
+    for leaked in ["file_canary_3141", "env_canary_2718"] {
+        assert!(!message.contains(leaked), "{leaked}: {message}");
+    }
+    assert!(listener.accept().is_err(), "the server reached the network");
+    let left = Command::new("pgrep")
+        .args(["-f", "sleep 6011"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&left.stdout).trim().is_empty(),
+        "a process the migration started outlived the run"
+    );
+}

@@ -2,7 +2,7 @@
 //! unix socket inside that dir. As root (CI jobs, container actions) the server runs as the
 //! `postgres` user (or `nobody`), since Postgres refuses to run as root.
 
-use super::{Guard, Server, wait_until_ready};
+use super::{Guard, Server, sandbox, wait_until_ready};
 use anyhow::{Context, Result, anyhow, bail};
 use std::os::unix::fs::OpenOptionsExt;
 use std::os::unix::process::CommandExt;
@@ -13,13 +13,31 @@ use tokio_postgres::Config;
 
 /// A running cluster: stopped and deleted on drop.
 pub struct Cluster {
+    /// The postmaster, or in the sandbox the `unshare` process that is its parent.
     child: Child,
+    sandboxed: bool,
+    data: PathBuf,
     // Dropped after the server has stopped (field order is drop order).
     dir: tempfile::TempDir,
 }
 
 impl Drop for Cluster {
     fn drop(&mut self) {
+        if self.sandboxed {
+            // Killing `unshare` sends the postmaster SIGQUIT (its parent-death signal); when it
+            // exits, its pid namespace and everything a migration started go with it. Wait
+            // for it to remove its lock file before the directory is deleted.
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+            let pid_file = self.data.join("postmaster.pid");
+            for _ in 0..500 {
+                if !pid_file.exists() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            return;
+        }
         // SIGQUIT: immediate shutdown; nothing in a throwaway cluster needs a checkpoint.
         unsafe {
             libc::kill(self.child.id() as libc::pid_t, libc::SIGQUIT);
@@ -86,25 +104,54 @@ pub async fn start() -> Result<Server> {
     if let Some((uid, gid)) = run_as {
         std::os::unix::fs::chown(&log_path, Some(uid), Some(gid))?;
     }
-    let child = server_command(&bin.join("postgres"), dir.path(), run_as)
-        .arg("-D")
-        .arg(&data)
-        .arg("-k")
-        .arg(dir.path())
-        .args([
-            "-c",
-            "listen_addresses=",
-            "-c",
-            "unix_socket_permissions=0700",
-        ])
-        .args(["-c", "fsync=off", "-c", "synchronous_commit=off"])
-        .args(["-c", "full_page_writes=off", "-c", "max_wal_senders=0"])
-        .args(["-c", "wal_level=minimal", "-c", "TimeZone=UTC"])
+    let mut server_args: Vec<String> = vec![
+        "-D".into(),
+        data.display().to_string(),
+        "-k".into(),
+        dir.path().display().to_string(),
+    ];
+    for setting in [
+        "listen_addresses=",
+        "unix_socket_permissions=0700",
+        "fsync=off",
+        "synchronous_commit=off",
+        "full_page_writes=off",
+        "max_wal_senders=0",
+        "wal_level=minimal",
+        "TimeZone=UTC",
+    ] {
+        server_args.extend(["-c".to_string(), setting.to_string()]);
+    }
+    let postgres = bin.join("postgres");
+    let sandbox = match run_as {
+        Some(user) => sandbox::available().map(|()| user),
+        None => Err("Drydock does not run as root, which the namespaces need".to_string()),
+    };
+    let (mut command, sandbox_said) = match &sandbox {
+        Ok(user) => {
+            let hidden = sandbox::hidden_directories(dir.path(), &bin);
+            let mut command = sandbox::command(&postgres, &server_args, *user, &hidden);
+            // `unshare` ignores SIGQUIT; killed, it takes the server with it.
+            guard_command(&mut command, dir.path(), None, libc::SIGKILL);
+            (command, sandbox::DESCRIPTION.to_string())
+        }
+        Err(why) => {
+            let mut command = server_command(&postgres, dir.path(), run_as);
+            command.args(&server_args);
+            (command, format!("no sandbox: {why}"))
+        }
+    };
+    let child = command
         .stdout(log.try_clone()?)
         .stderr(log)
         .spawn()
-        .with_context(|| format!("cannot start {}", bin.join("postgres").display()))?;
-    let mut cluster = Cluster { child, dir };
+        .with_context(|| format!("cannot start {}", postgres.display()))?;
+    let mut cluster = Cluster {
+        child,
+        sandboxed: sandbox.is_ok(),
+        data: data.clone(),
+        dir,
+    };
 
     let mut config = Config::new();
     config
@@ -126,7 +173,10 @@ pub async fn start() -> Result<Server> {
     .await?;
     let version = version_of(&bin);
     Ok(Server::new(
-        format!("local PostgreSQL {version} ({})", bin.display()),
+        format!(
+            "local PostgreSQL {version} ({}; {sandbox_said})",
+            bin.display()
+        ),
         config,
         Guard::Local(cluster),
     ))
@@ -136,6 +186,19 @@ pub async fn start() -> Result<Server> {
 /// user (`COPY ... TO PROGRAM`), so nothing of Drydock's environment (tokens) may reach it.
 fn server_command(program: &Path, cwd: &Path, run_as: Option<(u32, u32)>) -> Command {
     let mut command = Command::new(program);
+    // SIGQUIT: the postmaster's immediate shutdown.
+    guard_command(&mut command, cwd, run_as, libc::SIGQUIT);
+    command
+}
+
+/// Clears `command`'s environment, runs it as `run_as` (when given), and has it die with
+/// Drydock.
+fn guard_command(
+    command: &mut Command,
+    cwd: &Path,
+    run_as: Option<(u32, u32)>,
+    death_signal: libc::c_int,
+) {
     command
         .env_clear()
         .env("PATH", "/usr/local/bin:/usr/bin:/bin")
@@ -153,11 +216,10 @@ fn server_command(program: &Path, cwd: &Path, run_as: Option<(u32, u32)>) -> Com
             }
             // If Drydock is killed outright, the server goes with it (set after the uid
             // change, which would clear it).
-            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGQUIT);
+            libc::prctl(libc::PR_SET_PDEATHSIG, death_signal);
             Ok(())
         });
     }
-    command
 }
 
 /// `None` when not root; else the uid and gid to run the server as.

@@ -5,6 +5,7 @@
 
 mod docker;
 mod local;
+mod sandbox;
 mod url;
 
 use anyhow::{Context, Result, anyhow, bail};
