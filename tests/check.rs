@@ -374,6 +374,63 @@ fn the_overall_timeout_cancels_a_statement_that_ignores_the_statement_timeout() 
     );
 }
 
+/// A statement that catches `query_canceled` outlives both the statement timeout and the cancel
+/// sent at the deadline: Drydock must end its session and still report, not wait forever.
+#[test]
+fn the_overall_timeout_ends_a_statement_that_catches_its_cancellation() {
+    if no_local_postgres() {
+        return;
+    }
+    const STUBBORN: &str = "DO $$ BEGIN LOOP BEGIN PERFORM pg_sleep(0.1); \
+        EXCEPTION WHEN query_canceled THEN NULL; END; END LOOP; END $$;\n";
+    // Alone (run bare, then read) and after another statement (in the framework's implicit
+    // transaction, so rolled back).
+    let cases = [
+        STUBBORN.to_string(),
+        format!("SET lock_timeout = '1s';\n{STUBBORN}"),
+    ];
+    for sql in cases {
+        let t = repo_with(&[("001_x.sql", &sql)]);
+        let tmp = tempfile::tempdir().unwrap();
+        let child = Command::new(BIN)
+            .args([
+                "check",
+                "migrations",
+                "--format",
+                "json",
+                "--postgres",
+                "local",
+            ])
+            .args(["--timeout", "5", "--statement-timeout", "2"])
+            .current_dir(t.path())
+            .env("NO_COLOR", "1")
+            .env("TMPDIR", tmp.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let pid = child.id() as libc::pid_t;
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || done.send(child.wait_with_output()));
+        let out = match finished.recv_timeout(Duration::from_secs(60)) {
+            Ok(out) => out.unwrap(),
+            Err(_) => {
+                unsafe {
+                    libc::kill(pid, libc::SIGKILL);
+                }
+                panic!("{sql}: still running 60 s after a 5 s timeout");
+            }
+        };
+        let report = json(&out);
+        let failed = findings_of(&report, "migration-fails");
+        assert_eq!(failed.len(), 1, "{sql}: {report:#}");
+        let message = failed[0]["message"].as_str().unwrap();
+        assert!(message.contains("overall time limit"), "{sql}: {message}");
+        assert_eq!(out.status.code(), Some(1), "{sql}");
+        assert_eq!(clusters_in(tmp.path()), Vec::<PathBuf>::new(), "{sql}");
+    }
+}
+
 const LEAK_PROBE: &str = "CREATE TABLE leak (line text);
 COPY leak FROM PROGRAM 'env';
 DO $$ BEGIN RAISE EXCEPTION 'server environment: %', (SELECT string_agg(line, ' ') FROM leak); END $$;
@@ -1137,6 +1194,119 @@ fn the_schema_diff_is_reported_and_a_hidden_drop_blocks() {
         evidence(explicit[0], "diff").unwrap()["summary"],
         "table public.old removed"
     );
+}
+
+/// A drop that only the schema diff sees.
+const HIDDEN_DROP: &str = "DO $$ BEGIN EXECUTE 'DROP TABLE ' || 'legacy'; END $$;\n";
+
+/// What `check` says of `change` on top of the tables `orders` and `legacy`.
+fn check_on_orders_and_legacy(change: &str) -> (Output, Value) {
+    let t = repo_with_change(
+        &[(
+            "001_base.sql",
+            "CREATE TABLE orders (id int PRIMARY KEY);\nCREATE TABLE legacy (id int);\n",
+        )],
+        &[("002_change.sql", change)],
+    );
+    let out = check(t.path(), &["--base", "main", "--postgres", "local"]);
+    let report = json(&out);
+    (out, report)
+}
+
+/// Migration SQL shadows the catalog for unqualified names (the session's temp schema is searched
+/// before pg_catalog, and a migration may set its own search_path): the probe and the schema
+/// diff must still see what it did.
+#[test]
+fn catalog_shadowing_does_not_blind_the_trace_or_the_schema_diff() {
+    if no_local_postgres() {
+        return;
+    }
+    let rewrite = "DO $$ BEGIN EXECUTE 'ALTER TABLE orders ALTER COLUMN id TYPE bigint'; END $$;\n";
+    let cases = [
+        ("CREATE TEMP TABLE pg_class (oid int);\n".to_string(), false),
+        (
+            format!(
+                "CREATE TEMP VIEW pg_locks AS SELECT * FROM pg_catalog.pg_locks WHERE false;\n\
+                 {rewrite}"
+            ),
+            true,
+        ),
+        // Its own schema ahead of pg_catalog, with an `=` that is never true.
+        (
+            format!(
+                "CREATE SCHEMA shadow;\n\
+                 CREATE FUNCTION shadow.never(int, int) RETURNS bool LANGUAGE sql AS 'SELECT false';\n\
+                 CREATE OPERATOR shadow.= (LEFTARG = int, RIGHTARG = int, FUNCTION = shadow.never);\n\
+                 CREATE VIEW shadow.pg_namespace AS SELECT * FROM pg_catalog.pg_namespace WHERE false;\n\
+                 SET search_path = shadow, pg_catalog, public;\n\
+                 {rewrite}"
+            ),
+            true,
+        ),
+    ];
+    for (change, rewrites) in cases {
+        let (out, report) = check_on_orders_and_legacy(&format!("{change}{HIDDEN_DROP}"));
+        assert_eq!(out.status.code(), Some(1), "{change}: {report:#}");
+        assert!(
+            findings_of(&report, "migration-fails").is_empty(),
+            "{change}: {report:#}"
+        );
+        let dropped = findings_of(&report, "destructive-change");
+        assert_eq!(dropped.len(), 1, "{change}: {report:#}");
+        assert_eq!(dropped[0]["blocking"], true);
+        assert!(
+            dropped[0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("table public.legacy"),
+            "{change}: {:#}",
+            dropped[0]
+        );
+        if rewrites {
+            let rewritten = findings_of(&report, "traced-table-rewrite");
+            assert_eq!(rewritten.len(), 1, "{change}: {report:#}");
+            assert!(
+                rewritten[0]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("rewrote public.orders"),
+                "{change}: {:#}",
+                rewritten[0]
+            );
+        }
+    }
+}
+
+/// A catalog that cannot be read, after a statement (to trace it) or after the migrations (for
+/// the schema diff), is an error of the run, never "no changes".
+#[test]
+fn an_unreadable_catalog_is_an_error_of_the_run() {
+    if no_local_postgres() {
+        return;
+    }
+    // The catalog is readable by every role until a superuser revokes it; the session then
+    // continues as a role that may no longer read what the probe or the introspection reads.
+    let cases = [
+        ("pg_proc", "could not be read after the migrations"),
+        ("pg_locks", "could not be read after it to trace"),
+    ];
+    for (catalog, expected) in cases {
+        let (out, report) = check_on_orders_and_legacy(&format!(
+            "{HIDDEN_DROP}CREATE ROLE blind;\nREVOKE SELECT ON pg_catalog.{catalog} FROM PUBLIC;\n\
+             SET SESSION AUTHORIZATION blind;\n"
+        ));
+        assert_eq!(out.status.code(), Some(1), "{catalog}: {report:#}");
+        let failed = findings_of(&report, "migration-fails");
+        assert_eq!(failed.len(), 1, "{catalog}: {report:#}");
+        assert_eq!(failed[0]["severity"], "error");
+        let message = failed[0]["message"].as_str().unwrap();
+        assert!(message.contains(expected), "{catalog}: {message}");
+        assert!(
+            message.contains(&format!("permission denied for view {catalog}"))
+                || message.contains(&format!("permission denied for table {catalog}")),
+            "{catalog}: {message}"
+        );
+    }
 }
 
 /// `kind name: change` for each change of a `diff` or `drift` JSON report.

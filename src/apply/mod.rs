@@ -16,10 +16,15 @@ use anyhow::Result;
 use postgres::{Server, describe_error};
 use serde::Serialize;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::time::Instant;
 use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
 use trace::{Effects, Probe};
+
+/// How long a cancelled statement gets to end before its backend is terminated; and how long
+/// what must still be sent once the deadline has passed (a ROLLBACK, the schema read) may take.
+const GRACE: Duration = Duration::from_secs(2);
 
 #[derive(Debug, Clone, Copy)]
 pub struct Settings {
@@ -122,6 +127,10 @@ pub enum ApplyFailureKind {
     Prepare { error: String },
     /// The catalog could not be read after the base migrations.
     Catalog { error: String },
+    /// The schema could not be read after the migrations under review (which may have made it
+    /// unreadable: revoked access to the catalog, changed the session's role): what they
+    /// changed is unknown, which must not pass for "no changes".
+    SchemaAfter { error: String },
     /// A statement of a migration failed.
     Statement {
         cause: FailureCause,
@@ -150,7 +159,13 @@ pub enum FailureCause {
     /// It ran (or waited on a lock) longer than the statement timeout.
     StatementTimeout { seconds: f64 },
     /// The whole check's time limit ran out.
-    Deadline,
+    Deadline {
+        /// It did not end when cancelled (it catches the cancel), so its session was ended.
+        session_ended: bool,
+    },
+    /// It ran, but the catalog could not be read after it to trace it (the migration may have
+    /// shadowed or hidden what the probe reads): what it did is unknown.
+    Untraced { error: String },
     /// The session ended (pg_terminate_backend, a crash).
     ConnectionLost { reason: String },
 }
@@ -162,7 +177,7 @@ pub struct DirOutcome {
     pub schema_after: Option<Schema>,
     pub files: Vec<FileOutcome>,
     pub traces: Vec<StatementTrace>,
-    /// Statements Postgres rejected, timeouts, lost connections.
+    /// Statements Postgres rejected, timeouts, lost connections, a catalog that could not be read.
     pub failures: Vec<ApplyFailure>,
 }
 
@@ -171,6 +186,9 @@ pub async fn apply_dir(server: &Server, input: &DirInput<'_>, settings: &Setting
     let mut run = Run {
         outcome: DirOutcome::default(),
         settings: *settings,
+        server,
+        backend: None,
+        session_ended: AtomicBool::new(false),
     };
     let connected = async {
         let config = server.create_database().await?;
@@ -181,11 +199,15 @@ pub async fn apply_dir(server: &Server, input: &DirInput<'_>, settings: &Setting
                 settings.statement_timeout.as_millis()
             ))
             .await?;
+        let pid: i32 = client
+            .query_one("SELECT pg_catalog.pg_backend_pid()", &[])
+            .await?
+            .get(0);
         let probe = Probe::prepare(&client).await?;
-        anyhow::Ok((client, probe))
+        anyhow::Ok((client, pid, probe))
     }
     .await;
-    let (client, probe) = match connected {
+    let (client, pid, probe) = match connected {
         Ok(c) => c,
         Err(e) => {
             run.outcome.failures.push(ApplyFailure {
@@ -198,6 +220,7 @@ pub async fn apply_dir(server: &Server, input: &DirInput<'_>, settings: &Setting
             return run.outcome;
         }
     };
+    run.backend = Some(pid);
 
     let files: Vec<(&MigrationFile, bool)> = input
         .dir
@@ -219,21 +242,36 @@ pub async fn apply_dir(server: &Server, input: &DirInput<'_>, settings: &Setting
         };
         run.applied(file, false, statements);
     }
-    let base_state = match probe.snapshot(&client).await {
-        Ok(s) => s,
-        Err(e) => {
+    let dir_location = || Finding::for_file(&input.dir.path.display().to_string());
+    let snapshot = run
+        .bounded(&client, run.settings.deadline, probe.snapshot(&client))
+        .await;
+    let base_state = match snapshot {
+        Some(Ok(s)) => s,
+        failed => {
+            let error = match failed {
+                Some(Err(e)) => describe_error(&e),
+                _ => OUT_OF_TIME.to_string(),
+            };
             run.outcome.failures.push(ApplyFailure {
-                location: Finding::for_file(&input.dir.path.display().to_string()),
-                kind: ApplyFailureKind::Catalog {
-                    error: describe_error(&e),
-                },
+                location: dir_location(),
+                kind: ApplyFailureKind::Catalog { error },
             });
             return run.outcome;
         }
     };
-    run.outcome.schema_before = introspect::introspect(&client, &input.ignore_tables)
+    // Without the schema before there is no diff, so the destructive gate would see nothing:
+    // an error, not "no changes".
+    match run
+        .read_schema(&client, &input.ignore_tables, run.settings.deadline)
         .await
-        .ok();
+    {
+        Ok(schema) => run.outcome.schema_before = Some(schema),
+        Err(error) => run.outcome.failures.push(ApplyFailure {
+            location: dir_location(),
+            kind: ApplyFailureKind::Catalog { error },
+        }),
+    }
     let mut tracer = Tracer {
         client: &client,
         probe: &probe,
@@ -260,15 +298,34 @@ pub async fn apply_dir(server: &Server, input: &DirInput<'_>, settings: &Setting
             break;
         }
     }
-    // What was applied (up to a failure): a migration that ended its own session leaves no
-    // connection to read it with.
-    if !client.is_closed() {
-        run.outcome.schema_after = introspect::introspect(&client, &input.ignore_tables)
+    if reviewed.is_empty() {
+        // Nothing ran since.
+        run.outcome.schema_after = run.outcome.schema_before.clone();
+        return run.outcome;
+    }
+    // What was applied (up to a failure). A migration that ended its own session, or whose
+    // session was ended at the deadline, leaves no connection to read it with.
+    let after = if run.session_ended.load(Ordering::Relaxed) || client.is_closed() {
+        Err("the migrations' session has ended".to_string())
+    } else {
+        run.read_schema(&client, &input.ignore_tables, run.cleanup_until())
             .await
-            .ok();
+    };
+    match after {
+        Ok(schema) => run.outcome.schema_after = Some(schema),
+        // A failure already recorded makes the run an error, and explains an unreadable schema
+        // (a lost session); otherwise this is the one thing that keeps it from passing.
+        Err(error) if run.outcome.failures.is_empty() => run.outcome.failures.push(ApplyFailure {
+            location: dir_location(),
+            kind: ApplyFailureKind::SchemaAfter { error },
+        }),
+        Err(_) => {}
     }
     run.outcome
 }
+
+/// Why a read of the catalog did not finish.
+const OUT_OF_TIME: &str = "the check's time limit ran out";
 
 /// Why a file stopped.
 struct Failure {
@@ -281,13 +338,23 @@ struct Failure {
 enum FailureKind {
     Rejected(Box<tokio_postgres::error::DbError>),
     StatementTimeout,
-    Deadline,
+    Deadline {
+        session_ended: bool,
+    },
     ConnectionLost(String),
+    /// The trace probe after the statement failed, with the error.
+    Untraced(String),
 }
 
-struct Run {
+struct Run<'s> {
     outcome: DirOutcome,
     settings: Settings,
+    server: &'s Server,
+    /// The migrations' session's backend, to terminate when a cancel does not end a statement.
+    backend: Option<i32>,
+    /// That session was terminated (or given up on) at the deadline: nothing more is sent on it.
+    /// (Atomic only so that the futures holding a `&Run` stay `Send`.)
+    session_ended: AtomicBool,
 }
 
 /// Tracing state across the reviewed files of one directory.
@@ -306,7 +373,7 @@ struct Tracer<'a> {
     seen: std::collections::HashSet<u32>,
 }
 
-impl Run {
+impl Run<'_> {
     /// Runs a deployed migration the way its framework does. Statement by statement, so that a
     /// failure points at its statement even when Postgres gives no position.
     /// Returns how many statements it ran.
@@ -323,7 +390,7 @@ impl Run {
                 .await
             {
                 if transaction {
-                    let _ = client.simple_query("ROLLBACK").await;
+                    self.cleanup(client, "ROLLBACK").await;
                 }
                 return Err(failure);
             }
@@ -337,16 +404,16 @@ impl Run {
     /// Sends `sql` (which starts at `span.start` of the file) and maps a failure back into the
     /// file.
     async fn query(&self, client: &Client, sql: &str, span: Span) -> Result<(), Failure> {
-        let result = tokio::time::timeout_at(self.settings.deadline, client.simple_query(sql))
+        let result = match self
+            .bounded(client, self.settings.deadline, client.simple_query(sql))
             .await
-            .map_err(|_| FailureKind::Deadline)
-            .and_then(|r| r.map_err(|e| failure_kind(&e)));
+        {
+            None => Err(self.deadline()),
+            Some(r) => r.map_err(|e| failure_kind(&e)),
+        };
         match result {
             Ok(_) => Ok(()),
             Err(kind) => {
-                if matches!(kind, FailureKind::Deadline) {
-                    let _ = client.cancel_token().cancel_query(NoTls).await;
-                }
                 let offset = match &kind {
                     FailureKind::Rejected(db) => {
                         error_offset(sql, db).map_or(span.start, |o| span.start + o)
@@ -383,7 +450,7 @@ impl Run {
                 let started = std::time::Instant::now();
                 self.query(tracer.client, sql, *span)
                     .await
-                    .map(|()| untraced(started))
+                    .map(|()| timed_only(started))
             } else if in_transaction {
                 self.traced_in_transaction(tracer, sql, *span, &held).await
             } else {
@@ -393,7 +460,7 @@ impl Run {
                 Ok(step) => step,
                 Err(failure) => {
                     if in_transaction {
-                        let _ = tracer.client.simple_query("ROLLBACK").await;
+                        self.cleanup(tracer.client, "ROLLBACK").await;
                     }
                     return Err(failure);
                 }
@@ -452,11 +519,11 @@ impl Run {
                 span,
             )
             .await?;
-        let observed = probed.map_err(|e| self.failure_at(sql, span, &e))?;
+        let observed = probed.map_err(|e| untraced(span, &e))?;
         tracer
             .step(duration, observed, held)
             .await
-            .map_err(|e| self.failure_at(sql, span, &e))
+            .map_err(|e| untraced(span, &e))
     }
 
     /// A statement in autocommit mode: wrapped in a transaction of our own so that its locks
@@ -474,22 +541,20 @@ impl Run {
             let (_, r) = tokio::join!(client.simple_query("BEGIN"), client.simple_query(sql));
             (r, started.elapsed())
         };
-        let probe_and_commit = async {
-            let (probed, commit) =
-                tokio::join!(tracer.probe.after(client), client.simple_query("COMMIT"));
-            commit?;
-            probed
-        };
+        let probe_and_commit =
+            async { tokio::join!(tracer.probe.after(client), client.simple_query("COMMIT")) };
         match self
             .pipelined(client, statement, probe_and_commit, sql, span)
             .await
         {
-            Ok((duration, probed)) => {
-                let observed = probed.map_err(|e| self.failure_at(sql, span, &e))?;
+            Ok((duration, (probed, commit))) => {
+                // A failed probe aborted the transaction, and so the COMMIT only rolled back.
+                let observed = probed.map_err(|e| untraced(span, &e))?;
+                commit.map_err(|e| self.failure_at(sql, span, &e))?;
                 tracer
                     .step(duration, observed, &trace::Locks::new())
                     .await
-                    .map_err(|e| self.failure_at(sql, span, &e))
+                    .map_err(|e| untraced(span, &e))
             }
             Err(Failure {
                 kind: FailureKind::Rejected(db),
@@ -498,7 +563,7 @@ impl Run {
                 // "cannot run inside a transaction block": the pipelined COMMIT rolled back.
                 let started = std::time::Instant::now();
                 self.query(client, sql, span).await?;
-                Ok(untraced(started))
+                Ok(timed_only(started))
             }
             Err(failure) => Err(failure),
         }
@@ -520,17 +585,96 @@ impl Run {
         span: Span,
     ) -> Result<(Duration, A), Failure> {
         let both = async { tokio::join!(statement, after) };
-        match tokio::time::timeout_at(self.settings.deadline, both).await {
-            Err(_) => {
-                let _ = client.cancel_token().cancel_query(NoTls).await;
-                Err(Failure {
-                    offset: span.start,
-                    statement: span,
-                    kind: FailureKind::Deadline,
-                })
-            }
-            Ok(((Err(e), _), _)) => Err(self.failure_at(sql, span, &e)),
-            Ok(((Ok(_), duration), after)) => Ok((duration, after)),
+        match self.bounded(client, self.settings.deadline, both).await {
+            None => Err(Failure {
+                offset: span.start,
+                statement: span,
+                kind: self.deadline(),
+            }),
+            Some(((Err(e), _), _)) => Err(self.failure_at(sql, span, &e)),
+            Some(((Ok(_), duration), after)) => Ok((duration, after)),
+        }
+    }
+
+    /// Awaits `work`, which runs on the migrations' session, until `until`. Past it, the
+    /// statement running is cancelled. One that catches the cancel (a DO block's `EXCEPTION
+    /// WHEN query_canceled`, which also catches the statement timeout) runs on, and whatever
+    /// is sent after it (a ROLLBACK) waits behind it: so when the cancel has not ended it
+    /// within [`GRACE`], its backend is terminated from a connection of Drydock's own, which
+    /// it cannot catch. `None`: out of time.
+    async fn bounded<T>(
+        &self,
+        client: &Client,
+        until: Instant,
+        work: impl Future<Output = T>,
+    ) -> Option<T> {
+        if self.session_ended.load(Ordering::Relaxed) {
+            return None;
+        }
+        let mut work = std::pin::pin!(work);
+        if let Ok(done) = tokio::time::timeout_at(until, &mut work).await {
+            return Some(done);
+        }
+        let cancel = client.cancel_token();
+        let _ = tokio::time::timeout(GRACE, cancel.cancel_query(NoTls)).await;
+        if tokio::time::timeout(GRACE, &mut work).await.is_err() {
+            self.end_session(work).await;
+        }
+        None
+    }
+
+    /// Terminates the migrations' backend and waits (within bounds) for `work` to see its
+    /// session end. Should even that fail, the session is given up on: nothing more is sent on
+    /// it, and the server is stopped (or the database dropped) when the run ends.
+    async fn end_session<T>(&self, work: std::pin::Pin<&mut impl Future<Output = T>>) {
+        self.session_ended.store(true, Ordering::Relaxed);
+        let Some(pid) = self.backend else {
+            return;
+        };
+        match tokio::time::timeout(2 * GRACE, self.server.terminate_backend(pid)).await {
+            Ok(Ok(true)) => {}
+            Ok(Ok(false)) => tracing::warn!(pid, "the migrations' backend was already gone"),
+            Ok(Err(e)) => tracing::warn!(pid, "cannot terminate the migrations' backend: {e:#}"),
+            Err(_) => tracing::warn!(pid, "terminating the migrations' backend timed out"),
+        }
+        if tokio::time::timeout(GRACE, work).await.is_err() {
+            tracing::warn!(pid, "the migrations' session did not end; giving up on it");
+        }
+    }
+
+    /// Sends `sql` (a ROLLBACK after a failure) with a bound, its result unneeded.
+    async fn cleanup(&self, client: &Client, sql: &str) {
+        let _ = self
+            .bounded(client, self.cleanup_until(), client.simple_query(sql))
+            .await;
+    }
+
+    /// The bound for what is sent after a failure: the deadline, or a grace period once that
+    /// has passed.
+    fn cleanup_until(&self) -> Instant {
+        self.settings.deadline.max(Instant::now() + GRACE)
+    }
+
+    /// The schema of the database, read on the migrations' session until `until`, or why not.
+    async fn read_schema(
+        &self,
+        client: &Client,
+        ignore_tables: &[String],
+        until: Instant,
+    ) -> Result<Schema, String> {
+        match self
+            .bounded(client, until, introspect::introspect(client, ignore_tables))
+            .await
+        {
+            Some(Ok(schema)) => Ok(schema),
+            Some(Err(e)) => Err(describe_error(&e)),
+            None => Err(OUT_OF_TIME.to_string()),
+        }
+    }
+
+    fn deadline(&self) -> FailureKind {
+        FailureKind::Deadline {
+            session_ended: self.session_ended.load(Ordering::Relaxed),
         }
     }
 
@@ -588,10 +732,11 @@ impl Run {
             FailureKind::StatementTimeout => FailureCause::StatementTimeout {
                 seconds: self.settings.statement_timeout.as_secs_f64(),
             },
-            FailureKind::Deadline => FailureCause::Deadline,
+            FailureKind::Deadline { session_ended } => FailureCause::Deadline { session_ended },
             FailureKind::ConnectionLost(reason) => FailureCause::ConnectionLost {
                 reason: cut(&reason),
             },
+            FailureKind::Untraced(error) => FailureCause::Untraced { error: cut(&error) },
         };
         self.outcome.failures.push(ApplyFailure {
             location: FindingLocation {
@@ -629,7 +774,7 @@ struct Step {
 }
 
 /// A statement that ran outside any transaction: only its time is known.
-fn untraced(started: std::time::Instant) -> Step {
+fn timed_only(started: std::time::Instant) -> Step {
     Step {
         duration: started.elapsed(),
         effects: Effects::default(),
@@ -673,6 +818,20 @@ impl Tracer<'_> {
             lock_timeout_set: observed.lock_timeout_set,
             locks_traced: true,
         })
+    }
+}
+
+/// The trace probe's failure after the statement at `span` (which itself ran): unless the
+/// session is gone, an error of the run, since what the statement did is unknown.
+fn untraced(span: Span, e: &tokio_postgres::Error) -> Failure {
+    let kind = match failure_kind(e) {
+        lost @ FailureKind::ConnectionLost(_) => lost,
+        _ => FailureKind::Untraced(describe_error(e)),
+    };
+    Failure {
+        offset: span.start,
+        statement: span,
+        kind,
     }
 }
 

@@ -42,22 +42,48 @@ pub struct Observed {
     pub lock_timeout_set: bool,
 }
 
-const SNAPSHOT_SQL: &str = "SELECT c.oid, c.relfilenode, c.relkind::text, n.nspname, c.relname \
-     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-     WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') \
-       AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'";
+// The probe runs on the migration's own session, between its statements, so it cannot set a
+// search_path of its own, and the migration can shadow whatever it names unqualified: a temp
+// relation or type is found before pg_catalog's, and a migration may put a schema of its own,
+// with its own functions and operators, ahead of pg_catalog. So every relation, function, type
+// and operator here is qualified with pg_catalog, and the patterns need no backslashes (which
+// `standard_conforming_strings = off` would change).
 
-const DESCRIBE_SQL: &str = "SELECT c.oid, c.relfilenode, c.relkind::text, n.nspname, c.relname \
-     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-     WHERE c.oid = ANY($1) \
-       AND n.nspname NOT IN ('pg_catalog', 'information_schema') \
-       AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'";
+/// User relations of the namespace `n`: not the system's, toast or temporary ones.
+macro_rules! user_relation {
+    () => {
+        "n.nspname OPERATOR(pg_catalog.<>) 'pg_catalog' \
+         AND n.nspname OPERATOR(pg_catalog.<>) 'information_schema' \
+         AND n.nspname OPERATOR(pg_catalog.!~) '^pg_(toast|temp)'"
+    };
+}
+
+/// The relation columns [`relation`] reads.
+macro_rules! relation_columns {
+    () => {
+        "SELECT c.oid, c.relfilenode, c.relkind::pg_catalog.text, n.nspname, c.relname \
+         FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n \
+           ON n.oid OPERATOR(pg_catalog.=) c.relnamespace "
+    };
+}
+
+const SNAPSHOT_SQL: &str = concat!(relation_columns!(), "WHERE ", user_relation!());
+
+const DESCRIBE_SQL: &str = concat!(
+    relation_columns!(),
+    "WHERE c.oid OPERATOR(pg_catalog.=) ANY($1) AND ",
+    user_relation!()
+);
 
 /// Runs after every statement, so it is kept to what pg_locks gives cheaply: no catalog joins
 /// (16384 is FirstNormalObjectId: system catalogs have lower OIDs).
-const OBSERVE_SQL: &str = "SELECT relation, mode, pg_relation_filenode(relation), \
-            current_setting('lock_timeout') NOT IN ('0', '0ms') \
-     FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'relation' AND relation >= 16384";
+const OBSERVE_SQL: &str = "SELECT l.relation, l.mode, pg_catalog.pg_relation_filenode(l.relation), \
+       pg_catalog.current_setting('lock_timeout') OPERATOR(pg_catalog.<>) '0' \
+         AND pg_catalog.current_setting('lock_timeout') OPERATOR(pg_catalog.<>) '0ms' \
+     FROM pg_catalog.pg_locks l \
+     WHERE l.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid() \
+       AND l.locktype OPERATOR(pg_catalog.=) 'relation' \
+       AND l.relation OPERATOR(pg_catalog.>=) 16384::pg_catalog.oid";
 
 /// The trace queries, prepared once per connection.
 pub struct Probe {

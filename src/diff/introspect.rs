@@ -16,7 +16,8 @@ const USER_SCHEMA: &str = "n.nspname NOT IN ('pg_catalog', 'information_schema')
 
 fn not_extension_member(class: &str, oid: &str) -> String {
     format!(
-        "NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '{class}'::regclass \
+        "NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d \
+          WHERE d.classid = 'pg_catalog.{class}'::pg_catalog.regclass \
          AND d.objid = {oid} AND d.deptype = 'e')"
     )
 }
@@ -32,7 +33,7 @@ fn routine_query(prokind: char, proc_ok: &str) -> String {
     format!(
         "SELECT p.oid::regproc::text || '(' || pg_get_function_identity_arguments(p.oid) || ')', \
            pg_get_functiondef(p.oid), p.oid, NULL::int2, NULL::int2 \
-         FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
+         FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace \
          WHERE p.prokind = '{prokind}' AND {USER_SCHEMA} AND {proc_ok}"
     )
 }
@@ -48,7 +49,7 @@ fn queries() -> Vec<(ObjectKind, String)> {
             ObjectKind::Schema,
             format!(
                 "SELECT quote_ident(n.nspname), 'CREATE SCHEMA ' || quote_ident(n.nspname), n.oid, NULL::int2, NULL::int2 \
-                 FROM pg_namespace n WHERE {USER_SCHEMA} AND {}",
+                 FROM pg_catalog.pg_namespace n WHERE {USER_SCHEMA} AND {}",
                 not_extension_member("pg_namespace", "n.oid")
             ),
         ),
@@ -56,7 +57,7 @@ fn queries() -> Vec<(ObjectKind, String)> {
             ObjectKind::Extension,
             "SELECT quote_ident(e.extname), 'CREATE EXTENSION ' || quote_ident(e.extname) || ' WITH SCHEMA ' \
                || quote_ident(n.nspname) || ' VERSION ' || quote_literal(e.extversion), e.oid, NULL::int2, NULL::int2 \
-             FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname <> 'plpgsql'"
+             FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace WHERE e.extname <> 'plpgsql'"
                 .to_string(),
         ),
         (
@@ -64,8 +65,8 @@ fn queries() -> Vec<(ObjectKind, String)> {
             format!(
                 "SELECT t.oid::regtype::text, 'CREATE TYPE ' || t.oid::regtype::text || ' AS ENUM (' \
                    || coalesce((SELECT string_agg(quote_literal(e.enumlabel), ', ' ORDER BY e.enumsortorder) \
-                                FROM pg_enum e WHERE e.enumtypid = t.oid), '') || ')', t.oid, NULL::int2, NULL::int2 \
-                 FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
+                                FROM pg_catalog.pg_enum e WHERE e.enumtypid = t.oid), '') || ')', t.oid, NULL::int2, NULL::int2 \
+                 FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace \
                  WHERE t.typtype = 'e' AND {USER_SCHEMA} AND {type_ok}"
             ),
         ),
@@ -80,10 +81,10 @@ fn queries() -> Vec<(ObjectKind, String)> {
                    || coalesce(' DEFAULT ' || t.typdefault, '') \
                    || coalesce((SELECT string_agg(E'\\n  CONSTRAINT ' || quote_ident(con.conname) || ' ' \
                                 || pg_get_constraintdef(con.oid), '' ORDER BY con.conname) \
-                                FROM pg_constraint con WHERE con.contypid = t.oid), ''), \
+                                FROM pg_catalog.pg_constraint con WHERE con.contypid = t.oid), ''), \
                    t.oid, NULL::int2, NULL::int2 \
-                 FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
-                   JOIN pg_type bt ON bt.oid = t.typbasetype \
+                 FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace \
+                   JOIN pg_catalog.pg_type bt ON bt.oid = t.typbasetype \
                  WHERE t.typtype = 'd' AND {USER_SCHEMA} AND {type_ok}"
             ),
         ),
@@ -92,10 +93,11 @@ fn queries() -> Vec<(ObjectKind, String)> {
             format!(
                 "SELECT t.oid::regtype::text, 'CREATE TYPE ' || t.oid::regtype::text || ' AS (' \
                    || coalesce((SELECT string_agg(quote_ident(a.attname) || ' ' || format_type(a.atttypid, a.atttypmod), \
-                                ', ' ORDER BY a.attnum) FROM pg_attribute a \
+                                ', ' ORDER BY a.attnum) FROM pg_catalog.pg_attribute a \
                                 WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped), '') || ')', \
                    t.oid, NULL::int2, NULL::int2 \
-                 FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_class c ON c.oid = t.typrelid \
+                 FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace \
+                   JOIN pg_catalog.pg_class c ON c.oid = t.typrelid \
                  WHERE t.typtype = 'c' AND c.relkind = 'c' AND {USER_SCHEMA} AND {type_ok}"
             ),
         ),
@@ -107,13 +109,15 @@ fn queries() -> Vec<(ObjectKind, String)> {
                    || ' MINVALUE ' || s.seqmin || ' MAXVALUE ' || s.seqmax || ' START ' || s.seqstart \
                    || ' CACHE ' || s.seqcache || CASE WHEN s.seqcycle THEN ' CYCLE' ELSE '' END \
                    || coalesce((SELECT ' OWNED BY ' || d.refobjid::regclass::text || '.' || quote_ident(a.attname) \
-                                FROM pg_depend d JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid \
-                                WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'a' \
-                                  AND d.refclassid = 'pg_class'::regclass), ''), \
+                                FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_attribute a ON a.attrelid = d.refobjid \
+                                  AND a.attnum = d.refobjsubid \
+                                WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid AND d.deptype = 'a' \
+                                  AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass), ''), \
                    c.oid, NULL::int2, NULL::int2 \
-                 FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 FROM pg_catalog.pg_sequence s JOIN pg_catalog.pg_class c ON c.oid = s.seqrelid \
+                   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
                  WHERE {USER_SCHEMA} AND {class_ok} \
-                   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass \
+                   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass \
                                    AND d.objid = c.oid AND d.deptype = 'i')"
             ),
         ),
@@ -123,12 +127,12 @@ fn queries() -> Vec<(ObjectKind, String)> {
                 "SELECT c.oid::regclass::text, \
                    'CREATE ' || CASE c.relpersistence WHEN 'u' THEN 'UNLOGGED ' ELSE '' END || 'TABLE ' || c.oid::regclass::text \
                    || coalesce((SELECT ' PARTITION OF ' || i.inhparent::regclass::text || ' ' || pg_get_expr(c.relpartbound, c.oid) \
-                                FROM pg_inherits i WHERE i.inhrelid = c.oid AND c.relispartition), '') \
+                                FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid AND c.relispartition), '') \
                    || CASE WHEN c.relkind = 'p' THEN ' PARTITION BY ' || pg_get_partkeydef(c.oid) ELSE '' END \
                    || CASE WHEN c.relrowsecurity THEN E'\\nROW LEVEL SECURITY ENABLED' ELSE '' END \
                    || CASE WHEN c.relforcerowsecurity THEN E'\\nROW LEVEL SECURITY FORCED' ELSE '' END, \
                    c.oid, NULL::int2, NULL::int2 \
-                 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
                  WHERE c.relkind IN ('r', 'p') AND {table_ok}"
             ),
         ),
@@ -145,9 +149,9 @@ fn queries() -> Vec<(ObjectKind, String)> {
                         WHEN ad.adbin IS NOT NULL THEN ' DEFAULT ' || pg_get_expr(ad.adbin, ad.adrelid) ELSE '' END \
                    || CASE WHEN a.attnotnull THEN ' NOT NULL' ELSE '' END, \
                    c.oid, a.attnum, a.attnum \
-                 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
-                   JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_type ty ON ty.oid = a.atttypid \
-                   LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum \
+                 FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid \
+                   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace JOIN pg_catalog.pg_type ty ON ty.oid = a.atttypid \
+                   LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum \
                  WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND a.attnum > 0 AND NOT a.attisdropped \
                    AND {table_ok}"
             ),
@@ -157,8 +161,8 @@ fn queries() -> Vec<(ObjectKind, String)> {
             format!(
                 "SELECT c.oid::regclass::text || '.' || quote_ident(con.conname), \
                    pg_get_constraintdef(con.oid), con.oid, NULL::int2, NULL::int2 \
-                 FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid \
-                   JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 FROM pg_catalog.pg_constraint con JOIN pg_catalog.pg_class c ON c.oid = con.conrelid \
+                   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
                  WHERE con.contype <> 't' AND con.conparentid = 0 AND NOT c.relispartition AND {table_ok}"
             ),
         ),
@@ -166,9 +170,10 @@ fn queries() -> Vec<(ObjectKind, String)> {
             ObjectKind::Index,
             format!(
                 "SELECT c.oid::regclass::text, pg_get_indexdef(c.oid), c.oid, NULL::int2, NULL::int2 \
-                 FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid \
-                   JOIN pg_namespace n ON n.oid = c.relnamespace \
-                 WHERE NOT EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid) \
+                 FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class c ON c.oid = x.indexrelid \
+                   JOIN pg_catalog.pg_class t ON t.oid = x.indrelid \
+                   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+                 WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid) \
                    AND {} AND {USER_SCHEMA} AND {class_ok}",
                 not_ignored("t")
             ),
@@ -178,7 +183,7 @@ fn queries() -> Vec<(ObjectKind, String)> {
             format!(
                 "SELECT c.oid::regclass::text, 'CREATE VIEW ' || c.oid::regclass::text || E' AS\\n' || pg_get_viewdef(c.oid, true), \
                    c.oid, NULL::int2, NULL::int2 \
-                 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'v' AND {table_ok}"
+                 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'v' AND {table_ok}"
             ),
         ),
         (
@@ -186,7 +191,7 @@ fn queries() -> Vec<(ObjectKind, String)> {
             format!(
                 "SELECT c.oid::regclass::text, 'CREATE MATERIALIZED VIEW ' || c.oid::regclass::text || E' AS\\n' \
                    || pg_get_viewdef(c.oid, true), c.oid, NULL::int2, NULL::int2 \
-                 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'm' AND {table_ok}"
+                 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'm' AND {table_ok}"
             ),
         ),
         (ObjectKind::Function, routine_query('f', &proc_ok)),
@@ -196,7 +201,8 @@ fn queries() -> Vec<(ObjectKind, String)> {
             format!(
                 "SELECT c.oid::regclass::text || '.' || quote_ident(tg.tgname), pg_get_triggerdef(tg.oid, true), \
                    tg.oid, NULL::int2, NULL::int2 \
-                 FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 FROM pg_catalog.pg_trigger tg JOIN pg_catalog.pg_class c ON c.oid = tg.tgrelid \
+                   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
                  WHERE NOT tg.tgisinternal AND tg.tgparentid = 0 AND {table_ok}"
             ),
         ),
@@ -213,7 +219,8 @@ fn queries() -> Vec<(ObjectKind, String)> {
                    || coalesce(' USING (' || pg_get_expr(p.polqual, p.polrelid) || ')', '') \
                    || coalesce(' WITH CHECK (' || pg_get_expr(p.polwithcheck, p.polrelid) || ')', ''), \
                    p.oid, NULL::int2, NULL::int2 \
-                 FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 FROM pg_catalog.pg_policy p JOIN pg_catalog.pg_class c ON c.oid = p.polrelid \
+                   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
                  WHERE {table_ok}"
             ),
         ),
@@ -223,22 +230,26 @@ fn queries() -> Vec<(ObjectKind, String)> {
                 "SELECT CASE WHEN d.objsubid = 0 THEN c.oid::regclass::text \
                         ELSE c.oid::regclass::text || '.' || quote_ident(a.attname) END, d.description, \
                    NULL::oid, NULL::int2, NULL::int2 \
-                 FROM pg_description d JOIN pg_class c ON d.classoid = 'pg_class'::regclass AND c.oid = d.objoid \
-                   JOIN pg_namespace n ON n.oid = c.relnamespace \
-                   LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid AND d.objsubid > 0 \
+                 FROM pg_catalog.pg_description d JOIN pg_catalog.pg_class c \
+                   ON d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND c.oid = d.objoid \
+                   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+                   LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid AND d.objsubid > 0 \
                  WHERE {table_ok} \
                  UNION ALL \
                  SELECT p.oid::regproc::text || '(' || pg_get_function_identity_arguments(p.oid) || ')', d.description, \
                    NULL::oid, NULL::int2, NULL::int2 \
-                 FROM pg_description d JOIN pg_proc p ON d.classoid = 'pg_proc'::regclass AND p.oid = d.objoid \
-                   JOIN pg_namespace n ON n.oid = p.pronamespace WHERE {USER_SCHEMA} AND {proc_ok} \
+                 FROM pg_catalog.pg_description d JOIN pg_catalog.pg_proc p \
+                   ON d.classoid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND p.oid = d.objoid \
+                   JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace WHERE {USER_SCHEMA} AND {proc_ok} \
                  UNION ALL \
                  SELECT t.oid::regtype::text, d.description, NULL::oid, NULL::int2, NULL::int2 \
-                 FROM pg_description d JOIN pg_type t ON d.classoid = 'pg_type'::regclass AND t.oid = d.objoid \
-                   JOIN pg_namespace n ON n.oid = t.typnamespace WHERE {USER_SCHEMA} AND {type_ok} \
+                 FROM pg_catalog.pg_description d JOIN pg_catalog.pg_type t \
+                   ON d.classoid = 'pg_catalog.pg_type'::pg_catalog.regclass AND t.oid = d.objoid \
+                   JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace WHERE {USER_SCHEMA} AND {type_ok} \
                  UNION ALL \
                  SELECT quote_ident(n.nspname), d.description, NULL::oid, NULL::int2, NULL::int2 \
-                 FROM pg_description d JOIN pg_namespace n ON d.classoid = 'pg_namespace'::regclass AND n.oid = d.objoid \
+                 FROM pg_catalog.pg_description d JOIN pg_catalog.pg_namespace n \
+                   ON d.classoid = 'pg_catalog.pg_namespace'::pg_catalog.regclass AND n.oid = d.objoid \
                  WHERE {USER_SCHEMA}"
             ),
         ),
@@ -250,7 +261,7 @@ fn queries() -> Vec<(ObjectKind, String)> {
                      || {GRANTEE} \
                      || CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END, E'\\n' ORDER BY 1), \
                    NULL::oid, NULL::int2, NULL::int2 \
-                 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace, aclexplode(c.relacl) g \
+                 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace, aclexplode(c.relacl) g \
                  WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND g.grantee <> c.relowner AND {table_ok} \
                  GROUP BY c.oid \
                  UNION ALL \
@@ -258,14 +269,15 @@ fn queries() -> Vec<(ObjectKind, String)> {
                    string_agg('GRANT ' || g.privilege_type || ' ON SCHEMA ' || quote_ident(n.nspname) || ' TO ' \
                      || CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(g.grantee)) END, E'\\n' ORDER BY 1), \
                    NULL::oid, NULL::int2, NULL::int2 \
-                 FROM pg_namespace n, aclexplode(n.nspacl) g \
+                 FROM pg_catalog.pg_namespace n, aclexplode(n.nspacl) g \
                  WHERE {USER_SCHEMA} AND g.grantee <> n.nspowner GROUP BY n.oid \
                  UNION ALL \
                  SELECT c.oid::regclass::text || '.' || quote_ident(a.attname), \
                    string_agg('GRANT ' || g.privilege_type || ' (' || quote_ident(a.attname) || ') ON ' || c.oid::regclass::text \
                      || ' TO ' || {GRANTEE}, E'\\n' ORDER BY 1), \
                    NULL::oid, NULL::int2, NULL::int2 \
-                 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace, \
+                 FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid \
+                   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace, \
                    aclexplode(a.attacl) g \
                  WHERE a.attacl IS NOT NULL AND g.grantee <> c.relowner AND {table_ok} \
                  GROUP BY c.oid, a.attname \
@@ -277,7 +289,7 @@ fn queries() -> Vec<(ObjectKind, String)> {
                      CASE WHEN NOT bool_or(g.grantee = 0) THEN 'REVOKE EXECUTE ON ' || {routine} || ' ' \
                        || p.oid::regprocedure::text || ' FROM PUBLIC' END), \
                    NULL::oid, NULL::int2, NULL::int2 \
-                 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace, aclexplode(p.proacl) g \
+                 FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace, aclexplode(p.proacl) g \
                  WHERE p.proacl IS NOT NULL AND p.proacl <> acldefault('f', p.proowner) \
                    AND {USER_SCHEMA} AND {proc_ok} \
                  GROUP BY p.oid",
@@ -293,11 +305,17 @@ pub async fn introspect(
     client: &Client,
     ignore_tables: &[String],
 ) -> Result<Schema, tokio_postgres::Error> {
+    // After `drydock check`'s migrations this is their session, which they may have prepared:
+    // unless pg_temp is named, it is searched first for relations and types (a temp table
+    // `pg_class` would shadow the catalog's), and they may have set their own search_path (with
+    // functions and operators of their own ahead of pg_catalog's) or turned
+    // standard_conforming_strings off (which changes what 'pg\_%' means). So all of it is set
+    // here, for this transaction only; the relations are also named with their schema.
     client
         .batch_execute(
             "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; \
-             SET LOCAL search_path = pg_catalog; SET LOCAL TimeZone = 'UTC'; \
-             SET LOCAL lock_timeout = '5s'",
+             SET LOCAL search_path = pg_catalog, pg_temp; SET LOCAL TimeZone = 'UTC'; \
+             SET LOCAL standard_conforming_strings = on; SET LOCAL lock_timeout = '5s'",
         )
         .await?;
     let result = read_all(client, ignore_tables).await;

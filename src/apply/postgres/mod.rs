@@ -145,6 +145,19 @@ impl Server {
         Ok(config)
     }
 
+    /// Ends the session of backend `pid` from a connection of Drydock's own: for a statement
+    /// that catches the cancel (a DO block's `EXCEPTION WHEN query_canceled`) and so would run
+    /// on. A terminated backend cannot catch it. Returns whether Postgres signalled it.
+    pub async fn terminate_backend(&self, pid: i32) -> Result<bool> {
+        let admin = connect(&self.admin).await?;
+        let row = admin
+            .query_one("SELECT pg_catalog.pg_terminate_backend($1)", &[&pid])
+            .await
+            .map_err(|e| anyhow!(describe_error(&e)))
+            .with_context(|| format!("cannot end the backend {pid} on {}", self.description))?;
+        Ok(row.get(0))
+    }
+
     /// Tears the server down (or drops the databases Drydock created on it).
     pub async fn shutdown(self) {
         match self.guard {

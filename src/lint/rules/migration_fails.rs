@@ -5,8 +5,9 @@ use crate::lint::{Hit, Rule, RuleMeta};
 declare_rule! {
     /// ## What it does
     /// Reported by `drydock check`: Postgres rejected a statement when the migrations were
-    /// applied to a throwaway database (or it ran past the statement timeout, or ended its own
-    /// connection). The finding points at the position Postgres reported and carries the SQLSTATE,
+    /// applied to a throwaway database (or it ran past the statement timeout or the check's
+    /// time limit, or ended its own connection), or what the migrations did could not be read
+    /// from the catalog (to trace a statement, or the schema after them). The finding points at the position Postgres reported and carries the SQLSTATE,
     /// message, detail and hint.
     ///
     /// ## Why it matters
@@ -49,6 +50,17 @@ impl Rule for MigrationFails {
                 Hit::new(format!("could not read the catalog: {error}"), "")
                     .with_evidence(Vec::new())
             }
+            ApplyFailureKind::SchemaAfter { error } => Hit::new(
+                format!(
+                    "the schema could not be read after the migrations were applied ({error}), \
+                        so what they changed (a dropped table or column) is unknown and cannot \
+                        pass as no change"
+                ),
+                "A migration must leave the catalog readable to the session that ran it: do \
+                    not revoke access to system catalogs, switch the session to another role, \
+                    or shadow catalog names (a temp table named pg_class).",
+            )
+            .with_evidence(Vec::new()),
             ApplyFailureKind::Statement {
                 cause,
                 rolled_back,
@@ -151,13 +163,30 @@ fn describe(
                 consequence,
             }),
         ),
-        FailureCause::Deadline => (
-            "the check's overall time limit ran out while this statement was \
-                running; it was cancelled"
-                .into(),
+        FailureCause::Deadline { session_ended } => (
+            if *session_ended {
+                "the check's overall time limit ran out while this statement was \
+                    running; it did not stop when cancelled (it catches the cancel), so \
+                    its session was ended"
+            } else {
+                "the check's overall time limit ran out while this statement was \
+                    running; it was cancelled"
+            }
+            .into(),
             "Raise the timeout in drydock.toml if the migrations \
                 legitimately take this long; otherwise look for a statement \
                 that loops or waits."
+                .into(),
+            None,
+        ),
+        FailureCause::Untraced { error } => (
+            format!(
+                "this statement ran, but the catalog could not be read after it to trace \
+                    its locks and rewrites ({error}), so what it did is unknown"
+            ),
+            "A migration must not shadow the catalog (a temp table or view named like \
+                pg_locks, its own schema ahead of pg_catalog in search_path) or discard the \
+                session's prepared statements; remove what does."
                 .into(),
             None,
         ),
