@@ -1199,3 +1199,106 @@ fn action_yml_declares_what_drydock_github_reads_and_writes() {
         );
     }
 }
+
+/// A hostile pull request tries every route to the token: the server's and Drydock's
+/// environment through `/proc`, the checkout's `.git/config` (where actions/checkout keeps it),
+/// a migration committed as a link to `/proc/self/environ`, the network, and a process left
+/// behind to wait for it. The token appears in no request to GitHub (but the Authorization
+/// header), no comment, no summary, no report, no output; nothing is sent; nothing is left.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hostile_pull_request_reaches_the_token_by_no_route() {
+    if no_local_postgres() {
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let placeholder = [("db/migrations/002_hostile.sql", "SELECT 1;\n")];
+    let (repo, base) = checkout(&placeholder);
+    fs::set_permissions(repo.path(), fs::Permissions::from_mode(0o755)).unwrap();
+    // As actions/checkout leaves it.
+    git(
+        repo.path(),
+        &[
+            "config",
+            "http.https://github.com/.extraheader",
+            "AUTHORIZATION: basic ghs_secret-token-in-git-config",
+        ],
+    );
+    let checkout = repo.path().canonicalize().unwrap();
+    let hostile = format!(
+        "CREATE TABLE leak (line text);
+COPY leak FROM PROGRAM '(cat {checkout}/.git/config 2>&1; cat /proc/*/environ 2>/dev/null | tr ''\\000'' ''\\n'') | tr ''\\t\\\\'' ''  ''; true';
+COPY leak FROM PROGRAM 'bash -c \"(exec 3<>/dev/tcp/127.0.0.1/{port}) 2>/dev/null && echo connected || echo no-network\"';
+COPY (SELECT 1) TO PROGRAM 'setsid sleep 6012 >/dev/null 2>&1 < /dev/null &';
+DO $$ BEGIN INSERT INTO leak VALUES (pg_read_file('{checkout}/.git/config'));
+EXCEPTION WHEN others THEN INSERT INTO leak VALUES ('read refused'); END $$;
+DO $$ BEGIN RAISE EXCEPTION 'leak: %', (SELECT string_agg(line, ' | ') FROM leak); END $$;
+",
+        checkout = checkout.display()
+    );
+    let migrations = repo.path().join("db/migrations");
+    fs::write(migrations.join("002_hostile.sql"), &hostile).unwrap();
+    std::os::unix::fs::symlink("/proc/self/environ", migrations.join("003_environ.sql")).unwrap();
+    let change = [
+        ("db/migrations/002_hostile.sql", hostile.as_str()),
+        ("db/migrations/003_environ.sql", "/proc/self/environ"),
+    ];
+    let server = MockServer::start().await;
+    mount(&server, State::new(&base, files(&change))).await;
+    let run = run_with_env(
+        &server,
+        repo.path(),
+        "pull_request_target",
+        "opened",
+        &[],
+        &[
+            ("GITHUB_TOKEN", "ghs_secret-token"),
+            ("ACTIONS_RUNTIME_TOKEN", "ghs_secret-runtime"),
+        ],
+    )
+    .await;
+    assert_eq!(run.code(), Some(1), "{}", run.stderr());
+    let report = fs::read_to_string(repo.path().join("drydock-report.json")).unwrap();
+    assert!(
+        report.contains("leak: "),
+        "the hostile migration ran: {report}"
+    );
+    assert!(
+        report.contains("invalid-file"),
+        "the link was refused: {report}"
+    );
+    let mut places = vec![
+        ("the report", report),
+        ("stdout", run.stdout()),
+        ("stderr", run.stderr()),
+        ("the job summary", run.summary.clone()),
+        ("the outputs", run.outputs.clone()),
+    ];
+    for request in &run.requests {
+        places.push((
+            "a request to GitHub",
+            String::from_utf8_lossy(&request.body).into(),
+        ));
+    }
+    for (place, text) in &places {
+        assert!(
+            !text.contains("ghs_secret"),
+            "the token reached {place}: {text}"
+        );
+        assert!(
+            !text.split(" | ").any(|l| l.ends_with("connected")),
+            "network: {text}"
+        );
+    }
+    assert!(listener.accept().is_err(), "the server reached the network");
+    let left = Command::new("pgrep")
+        .args(["-f", "sleep 6012"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&left.stdout).trim().is_empty(),
+        "a process the migration started outlived the run"
+    );
+}
