@@ -1832,3 +1832,50 @@ DO $$ BEGIN RAISE EXCEPTION 'leak: %', (SELECT string_agg(line, ' | ') FROM leak
         "a process the migration started outlived the run"
     );
 }
+
+/// A SIGKILLed run's local server dies with it, but its files cannot remove themselves: the
+/// next local run on the machine removes them (and leaves a live run's alone).
+#[test]
+fn the_next_local_run_removes_the_cluster_of_a_killed_run() {
+    if no_local_postgres() {
+        return;
+    }
+    let t = repo_with(&[("001_slow.sql", "SELECT pg_sleep(60);")]);
+    let tmp = tempfile::tempdir().unwrap();
+    let mut child = Command::new(BIN)
+        .args(["check", "migrations", "--postgres", "local"])
+        .current_dir(t.path())
+        .env("TMPDIR", tmp.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for("the server to start", || {
+        clusters_in(tmp.path())
+            .iter()
+            .any(|c| c.join("data/postmaster.pid").exists())
+    });
+    // SIGKILL: no chance to clean up.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let orphans = clusters_in(tmp.path());
+    assert_eq!(orphans.len(), 1, "the killed run's cluster is there");
+    wait_for("the killed run's server to stop", || {
+        !orphans[0].join("data/postmaster.pid").exists()
+    });
+
+    let quick = repo_with(&[("001_t.sql", "CREATE TABLE t (id int);")]);
+    let out = Command::new(BIN)
+        .args(["check", "migrations", "--postgres", "local"])
+        .current_dir(quick.path())
+        .env("TMPDIR", tmp.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(clusters_in(tmp.path()), Vec::<PathBuf>::new());
+}

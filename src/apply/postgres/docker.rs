@@ -1,7 +1,7 @@
 //! The docker provider: a container from a configurable image, through testcontainers. Its
 //! environment holds only what we set (the image's own ENV aside): nothing of Drydock's.
 
-use super::{Guard, Server, wait_until_ready};
+use super::{Guard, Server, abandoned, owner, wait_until_ready};
 use anyhow::{Context, Result, anyhow};
 use std::time::Duration;
 use testcontainers::core::{ContainerPort, WaitFor};
@@ -15,35 +15,6 @@ pub const LABEL: &str = "dev.drydock.pid";
 /// Label with `host/pid/start-time` of the starting process: a later run on the same host can
 /// tell a container whose Drydock was SIGKILLed (no chance to clean up) from one in use.
 pub const OWNER_LABEL: &str = "dev.drydock.owner";
-
-/// When process `pid` started (clock ticks since boot), from /proc; `None` if it is gone.
-fn process_start(pid: &str) -> Option<String> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // Fields after the command name, which may hold spaces: state is field 3, starttime 22.
-    let after_name = &stat[stat.rfind(')')? + 1..];
-    after_name.split_whitespace().nth(19).map(str::to_string)
-}
-
-fn host_name() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|h| h.trim().to_string())
-        .unwrap_or_default()
-}
-
-fn owner() -> String {
-    let pid = std::process::id().to_string();
-    let start = process_start(&pid).unwrap_or_default();
-    format!("{}/{pid}/{start}", host_name())
-}
-
-/// Started on this host by a Drydock process that no longer runs.
-fn abandoned(owner: &str) -> bool {
-    let mut parts = owner.rsplitn(3, '/');
-    let (Some(start), Some(pid), Some(host)) = (parts.next(), parts.next(), parts.next()) else {
-        return false;
-    };
-    host == host_name() && process_start(pid).as_deref() != Some(start)
-}
 
 /// Removes the containers of killed Drydock runs on this host.
 async fn sweep_abandoned() {

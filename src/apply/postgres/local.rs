@@ -2,7 +2,7 @@
 //! unix socket inside that dir. As root (CI jobs, container actions) the server runs as the
 //! `postgres` user (or `nobody`), since Postgres refuses to run as root.
 
-use super::{Guard, Server, sandbox, wait_until_ready};
+use super::{Guard, Server, abandoned, owner, sandbox, wait_until_ready};
 use anyhow::{Context, Result, anyhow, bail};
 use std::os::unix::fs::OpenOptionsExt;
 use std::os::unix::process::CommandExt;
@@ -53,6 +53,35 @@ impl Drop for Cluster {
     }
 }
 
+const CLUSTER_PREFIX: &str = "drydock-pg-";
+
+/// In each cluster directory: the `host/pid/start-time` of the run that made it, so that a later
+/// run can tell the cluster of a SIGKILLed run (its server died with it, its files did not) from
+/// one in use.
+const OWNER_FILE: &str = "drydock-owner";
+
+/// Removes the cluster directories of killed runs (on this host, in this temp directory).
+/// Directories without an owner file are left alone: one may be a run starting right now.
+fn sweep_abandoned() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let is_cluster = entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with(CLUSTER_PREFIX)
+            && entry.file_type().is_ok_and(|t| t.is_dir());
+        let Ok(owner) = std::fs::read_to_string(entry.path().join(OWNER_FILE)) else {
+            continue;
+        };
+        if is_cluster && abandoned(owner.trim()) {
+            tracing::info!(dir = %entry.path().display(), "removing a killed run's cluster");
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 pub async fn start() -> Result<Server> {
     let bin = find_bindir()?;
     // Through symlinks (/usr/local/bin/initdb -> /usr/lib/postgresql/15/bin/initdb).
@@ -63,10 +92,13 @@ pub async fn start() -> Result<Server> {
         .and_then(|p| p.parent().map(Path::to_path_buf))
         .unwrap_or(bin);
     let run_as = unprivileged_user()?;
+    sweep_abandoned();
     let dir = tempfile::Builder::new()
-        .prefix("drydock-pg-")
+        .prefix(CLUSTER_PREFIX)
         .tempdir()
         .context("cannot create a temp dir for the local cluster")?;
+    std::fs::write(dir.path().join(OWNER_FILE), owner())
+        .context("cannot mark the local cluster as this run's")?;
     // Private to the server's user (and root): the cluster trusts whoever reaches its socket,
     // and its log holds the migrations' errors.
     std::fs::set_permissions(

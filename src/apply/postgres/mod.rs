@@ -277,6 +277,36 @@ fn unique_suffix() -> String {
     format!("{nanos:08x}")
 }
 
+/// When process `pid` started (clock ticks since boot), from /proc; `None` if it is gone.
+fn process_start(pid: &str) -> Option<String> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name, which may hold spaces: state is field 3, starttime 22.
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    after_name.split_whitespace().nth(19).map(str::to_string)
+}
+
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_default()
+}
+
+/// This process, as `host/pid/start-time`: what marks the containers and clusters it starts.
+pub(super) fn owner() -> String {
+    let pid = std::process::id().to_string();
+    let start = process_start(&pid).unwrap_or_default();
+    format!("{}/{pid}/{start}", host_name())
+}
+
+/// Started on this host by a Drydock process that no longer runs.
+pub(super) fn abandoned(owner: &str) -> bool {
+    let mut parts = owner.rsplitn(3, '/');
+    let (Some(start), Some(pid), Some(host)) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    host == host_name() && process_start(pid).as_deref() != Some(start)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
