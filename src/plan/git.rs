@@ -48,22 +48,13 @@ fn object_name(cwd: &Path, reference: &str, path: &Path) -> Result<String> {
 /// must come from the base commit and not from the pull request's checkout (its policy).
 pub fn file_at(reference: &str, path: &Path) -> Result<Option<Vec<u8>>> {
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
-    git(
-        &cwd,
-        &[
-            "rev-parse",
-            "--verify",
-            "--quiet",
-            &format!("{reference}^{{commit}}"),
-        ],
-    )
-    .map_err(|_| {
-        anyhow::anyhow!(
+    if !commit_exists(&cwd, reference) {
+        bail!(
             "base commit `{reference}` was not found in the git repository at {}; \
                 fetch it first (in GitHub Actions, check out with `fetch-depth: 0`)",
             cwd.display()
-        )
-    })?;
+        );
+    }
     let object = object_name(&cwd, reference, path)?;
     // `cat-file -t` fails for a path the commit does not have: no file there.
     let Ok(kind) = git(&cwd, &["cat-file", "-t", &object]) else {
@@ -128,21 +119,12 @@ pub fn base_state(dir: &Path, reference: &str) -> Result<BaseState> {
 /// repository) as it was at `reference` into `into`, for `drydock diff REF:DIR`.
 pub fn export_dir(dir: &Path, reference: &str, into: &Path) -> Result<()> {
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
-    git(
-        &cwd,
-        &[
-            "rev-parse",
-            "--verify",
-            "--quiet",
-            &format!("{reference}^{{commit}}"),
-        ],
-    )
-    .map_err(|_| {
-        anyhow::anyhow!(
+    if !commit_exists(&cwd, reference) {
+        bail!(
             "git ref `{reference}` was not found in the repository at {}; fetch it first",
             cwd.display()
-        )
-    })?;
+        );
+    }
     let tree = object_name(&cwd, reference, dir)?;
     let kind = git(&cwd, &["cat-file", "-t", &tree]).unwrap_or_default();
     if kind.trim() != "tree" {
@@ -176,4 +158,10 @@ pub fn export_dir(dir: &Path, reference: &str, into: &Path) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// Whether `reference` names a commit of the repository at `cwd`.
+fn commit_exists(cwd: &Path, reference: &str) -> bool {
+    let commit = format!("{reference}^{{commit}}");
+    git(cwd, &["rev-parse", "--verify", "--quiet", &commit]).is_ok()
 }
