@@ -345,3 +345,24 @@ fn statements_hidden_behind_backslash_escapes_are_still_linted() {
     assert_eq!(drop["line"], 2);
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// `exclude` (relative to drydock.toml) means the same files whether the directory is named,
+/// configured or found in the repository.
+#[test]
+fn exclusions_apply_to_discovered_directories() {
+    let t = dir_with(&[
+        ("1.sql", b"CREATE TABLE t (id bigint PRIMARY KEY);\n"),
+        ("2.sql", b"DROP TABLE users;\n"),
+    ]);
+    git(t.path(), &["init", "-q", "-b", "main"]);
+    fs::write(
+        t.path().join("drydock.toml"),
+        "exclude = [\"migrations/2.sql\"]\n",
+    )
+    .unwrap();
+    for args in [&["lint"][..], &["lint", "migrations"][..]] {
+        let out = drydock(args, t.path());
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stdout(&out));
+        assert!(!stdout(&out).contains("drop-table"), "{}", stdout(&out));
+    }
+}

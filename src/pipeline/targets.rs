@@ -229,7 +229,13 @@ fn is_excluded(set: &globset::GlobSet, root: &Path, path: &Path) -> bool {
         return false;
     }
     let relative = path.strip_prefix(root).unwrap_or(path);
-    set.is_match(relative) || set.is_match(path)
+    // A discovered directory's path is absolute, a configured one relative: compare both
+    // canonical, so `exclude` (relative to drydock.toml) means the same files either way.
+    let canonical = match (root.canonicalize(), path.canonicalize()) {
+        (Ok(root), Ok(path)) => path.strip_prefix(&root).ok().map(Path::to_path_buf),
+        _ => None,
+    };
+    set.is_match(relative) || set.is_match(path) || canonical.is_some_and(|c| set.is_match(c))
 }
 
 fn target(path: &Path, format: Option<Format>) -> Result<Target> {
