@@ -1888,15 +1888,16 @@ fn migrations_may_read_their_tools_history_table() {
     if no_local_postgres() {
         return;
     }
-    // (format, history table, base file, reviewed file, what a file reading it holds after its
-    // marker)
-    let cases: &[(&str, &str, &str, &str, &str)] = &[
+    // (format, history table, base file, reviewed file, the head of a file, the rows the
+    // reviewed file sees: those the tool writes with the table and for the base file)
+    let cases: &[(&str, &str, &str, &str, &str, u32)] = &[
         (
             "golang-migrate",
             "schema_migrations",
             "1_orders.up.sql",
             "2_read.up.sql",
             "",
+            1,
         ),
         (
             "goose",
@@ -1904,6 +1905,7 @@ fn migrations_may_read_their_tools_history_table() {
             "00001_orders.sql",
             "00002_read.sql",
             "-- +goose Up\n",
+            2,
         ),
         (
             "diesel",
@@ -1911,9 +1913,26 @@ fn migrations_may_read_their_tools_history_table() {
             "2024-01-01-000000_orders/up.sql",
             "2024-01-02-000000_read/up.sql",
             "",
+            1,
+        ),
+        (
+            "dbmate",
+            "schema_migrations",
+            "20240101000000_orders.sql",
+            "20240102000000_read.sql",
+            "-- migrate:up\n",
+            1,
+        ),
+        (
+            "sqlx",
+            "_sqlx_migrations",
+            "20240101000000_orders.sql",
+            "20240102000000_read.sql",
+            "",
+            1,
         ),
     ];
-    for (format, table, base, reviewed, head) in cases {
+    for (format, table, base, reviewed, head, rows) in cases {
         let t = tempfile::tempdir().unwrap();
         let write = |name: &str, content: &str| {
             let path = t.path().join("migrations").join(name);
@@ -1935,6 +1954,9 @@ fn migrations_may_read_their_tools_history_table() {
             reviewed,
             &format!(
                 "{head}INSERT INTO seen SELECT count(*) FROM {table};\n\
+                 DO $$ BEGIN IF (SELECT count(*) FROM {table}) <> {rows} THEN \
+                 RAISE EXCEPTION 'history rows: %', (SELECT count(*) FROM {table}); \
+                 END IF; END $$;\n\
                  ALTER TABLE orders ADD COLUMN note text;\n"
             ),
         );
