@@ -1924,6 +1924,14 @@ fn migrations_may_read_their_tools_history_table() {
             1,
         ),
         (
+            "prisma",
+            "_prisma_migrations",
+            "20240101000000_orders/migration.sql",
+            "20240102000000_read/migration.sql",
+            "",
+            1,
+        ),
+        (
             "sqlx",
             "_sqlx_migrations",
             "20240101000000_orders.sql",
