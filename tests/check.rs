@@ -1924,6 +1924,14 @@ fn migrations_may_read_their_tools_history_table() {
             1,
         ),
         (
+            "flyway",
+            "flyway_schema_history",
+            "V1__orders.sql",
+            "V2__read.sql",
+            "",
+            1,
+        ),
+        (
             "prisma",
             "_prisma_migrations",
             "20240101000000_orders/migration.sql",
