@@ -392,6 +392,63 @@ mod tests {
         assert_eq!(sql_literal("1_it's"), "'1_it''s'");
     }
 
+    /// What each tool writes for `file` (in `Format::ALL` order, those with a history table
+    /// whose names `file` is one of).
+    fn records(file: &str) -> Vec<(&'static str, Vec<String>)> {
+        Format::ALL
+            .iter()
+            .filter_map(|format| {
+                let history = format.history()?;
+                let name = file.split('/').next_back().unwrap_or(file);
+                let stem = file.split('/').next().unwrap_or(file);
+                let info = format.parse_name(if format.uses_subdirectories() {
+                    stem
+                } else {
+                    name
+                })?;
+                let applied = AppliedMigration {
+                    version: &info.version,
+                    relative: file,
+                };
+                Some((format.name(), (history.record)(&applied)))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn records_hold_what_each_tool_derives_from_the_name() {
+        let golang = &records("0042_add_it's.up.sql")[0];
+        assert_eq!(golang.0, "golang-migrate");
+        assert_eq!(
+            golang.1,
+            [
+                "TRUNCATE schema_migrations",
+                "INSERT INTO schema_migrations (version, dirty) VALUES ('0042', false)"
+            ]
+        );
+        let by_format = |file: &str, format: &str| {
+            records(file)
+                .into_iter()
+                .find(|(f, _)| *f == format)
+                .unwrap()
+                .1
+                .join("; ")
+        };
+        let sqlx = by_format("0042_add_users.up.sql", "sqlx");
+        assert!(sqlx.contains("VALUES ('0042', 'add users', TRUE"), "{sqlx}");
+        let diesel = by_format("2024-01-02-030405_add_users/up.sql", "diesel");
+        assert!(diesel.ends_with("VALUES ('20240102030405')"), "{diesel}");
+        let prisma = by_format("20240102030405_add_users/migration.sql", "prisma");
+        assert!(prisma.contains("'20240102030405_add_users'"), "{prisma}");
+        let flyway = by_format("V1_2__add_users.sql", "flyway");
+        assert!(
+            flyway.contains("'1.2', 'add users', 'SQL', 'V1_2__add_users.sql'"),
+            "{flyway}"
+        );
+        let repeatable = by_format("R__views.sql", "flyway");
+        assert!(repeatable.contains("NULL, 'views'"), "{repeatable}");
+    }
+
     #[test]
     fn each_created_history_table_is_one_left_out_of_diffs() {
         for format in Format::ALL {
