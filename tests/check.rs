@@ -1879,3 +1879,122 @@ fn the_next_local_run_removes_the_cluster_of_a_killed_run() {
     );
     assert_eq!(clusters_in(tmp.path()), Vec::<PathBuf>::new());
 }
+
+/// Migrations may read their tool's history table, which the tool creates before it runs any
+/// (and fills as it applies them): a base migration and one under review that read it apply
+/// cleanly, and the table stays out of the schema changes.
+#[test]
+fn migrations_may_read_their_tools_history_table() {
+    if no_local_postgres() {
+        return;
+    }
+    // (format, history table, base file, reviewed file, the head of a file, the rows the
+    // reviewed file sees: those the tool writes with the table and for the base file)
+    let cases: &[(&str, &str, &str, &str, &str, u32)] = &[
+        (
+            "golang-migrate",
+            "schema_migrations",
+            "1_orders.up.sql",
+            "2_read.up.sql",
+            "",
+            1,
+        ),
+        (
+            "goose",
+            "goose_db_version",
+            "00001_orders.sql",
+            "00002_read.sql",
+            "-- +goose Up\n",
+            2,
+        ),
+        (
+            "diesel",
+            "__diesel_schema_migrations",
+            "2024-01-01-000000_orders/up.sql",
+            "2024-01-02-000000_read/up.sql",
+            "",
+            1,
+        ),
+        (
+            "dbmate",
+            "schema_migrations",
+            "20240101000000_orders.sql",
+            "20240102000000_read.sql",
+            "-- migrate:up\n",
+            1,
+        ),
+        (
+            "flyway",
+            "flyway_schema_history",
+            "V1__orders.sql",
+            "V2__read.sql",
+            "",
+            1,
+        ),
+        (
+            "prisma",
+            "_prisma_migrations",
+            "20240101000000_orders/migration.sql",
+            "20240102000000_read/migration.sql",
+            "",
+            1,
+        ),
+        (
+            "sqlx",
+            "_sqlx_migrations",
+            "20240101000000_orders.sql",
+            "20240102000000_read.sql",
+            "",
+            1,
+        ),
+    ];
+    for (format, table, base, reviewed, head, rows) in cases {
+        let t = tempfile::tempdir().unwrap();
+        let write = |name: &str, content: &str| {
+            let path = t.path().join("migrations").join(name);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(path, content).unwrap();
+        };
+        write(
+            base,
+            &format!(
+                "{head}CREATE TABLE orders (id int PRIMARY KEY);\n\
+                 CREATE TABLE seen (n bigint);\n\
+                 INSERT INTO seen SELECT count(*) FROM {table};\n"
+            ),
+        );
+        git(t.path(), &["init", "-q", "-b", "main"]);
+        git(t.path(), &["add", "."]);
+        git(t.path(), &["commit", "-q", "-m", "base"]);
+        write(
+            reviewed,
+            &format!(
+                "{head}INSERT INTO seen SELECT count(*) FROM {table};\n\
+                 DO $$ BEGIN IF (SELECT count(*) FROM {table}) <> {rows} THEN \
+                 RAISE EXCEPTION 'history rows: %', (SELECT count(*) FROM {table}); \
+                 END IF; END $$;\n\
+                 ALTER TABLE orders ADD COLUMN note text;\n"
+            ),
+        );
+        let out = check(
+            t.path(),
+            &[
+                "--base",
+                "main",
+                "--postgres",
+                "local",
+                "--migration-format",
+                format,
+            ],
+        );
+        let report = json(&out);
+        assert!(
+            findings_of(&report, "migration-fails").is_empty(),
+            "{format}: {report:#}"
+        );
+        assert_eq!(out.status.code(), Some(0), "{format}: {report:#}");
+        let changes = report["schema_changes"].to_string();
+        assert!(changes.contains("orders"), "{format}: {report:#}");
+        assert!(!changes.contains(table), "{format}: {report:#}");
+    }
+}

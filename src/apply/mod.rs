@@ -8,6 +8,7 @@ pub mod trace;
 use crate::diff::{Schema, introspect};
 use crate::finding::{Evidence, Finding, FindingLocation};
 use crate::plan::format::Transaction;
+use crate::plan::formats::{AppliedMigration, History};
 use crate::plan::{MigrationDir, MigrationFile};
 use crate::source::Position;
 use crate::source::Span;
@@ -190,6 +191,7 @@ pub async fn apply_dir(server: &Server, input: &DirInput<'_>, settings: &Setting
         backend: None,
         session_ended: AtomicBool::new(false),
     };
+    let history = input.dir.format.history();
     let connected = async {
         let config = server.create_database().await?;
         let client = postgres::connect(&config).await?;
@@ -204,6 +206,14 @@ pub async fn apply_dir(server: &Server, input: &DirInput<'_>, settings: &Setting
             .await?
             .get(0);
         let probe = Probe::prepare(&client).await?;
+        // The tool creates its history table before it runs any migration, and migrations may
+        // read it.
+        for sql in history.iter().flat_map(|h| h.create) {
+            client
+                .simple_query(sql)
+                .await
+                .map_err(|e| anyhow::anyhow!("creating the tool's history table: {e}"))?;
+        }
         anyhow::Ok((client, pid, probe))
     }
     .await;
@@ -231,7 +241,14 @@ pub async fn apply_dir(server: &Server, input: &DirInput<'_>, settings: &Setting
     // The framework has applied the base long ago; the reviewed files come after it, in order.
     let (base, reviewed): (Vec<_>, Vec<_>) = files.iter().partition(|(_, r)| !r);
     for (i, (file, _)) in base.iter().enumerate() {
-        let statements = match run.base_file(&client, file).await {
+        let applied = async {
+            let statements = run.base_file(&client, file).await?;
+            if let Some(history) = &history {
+                run.record(&client, history, file).await?;
+            }
+            Ok(statements)
+        };
+        let statements = match applied.await {
             Ok(statements) => statements,
             Err(failure) => {
                 let rest = base.len() - i - 1 + reviewed.len();
@@ -399,6 +416,32 @@ impl Run<'_> {
             self.query(client, "COMMIT", file.up).await?;
         }
         Ok(count)
+    }
+
+    /// Records `file` in the tool's history table once it has applied. Only base files are
+    /// recorded: a reviewed file sees the base's rows, not those of the reviewed files before it.
+    /// After the file's own transaction, where most tools record it within it: the rows later
+    /// files read are the same. A failure (a migration that altered or dropped the table) is the
+    /// file's, as the tool would fail recording it.
+    async fn record(
+        &self,
+        client: &Client,
+        history: &History,
+        file: &MigrationFile,
+    ) -> Result<(), Failure> {
+        let applied = AppliedMigration {
+            version: &file.version,
+            relative: &file.relative,
+        };
+        for sql in (history.record)(&applied) {
+            let at_file = |failure: Failure| Failure {
+                offset: file.up.start,
+                statement: file.up,
+                ..failure
+            };
+            self.query(client, &sql, file.up).await.map_err(at_file)?;
+        }
+        Ok(())
     }
 
     /// Sends `sql` (which starts at `span.start` of the file) and maps a failure back into the

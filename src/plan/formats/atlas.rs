@@ -4,7 +4,10 @@
 //!   name without `.sql`. `atlas.sum` records a hash of every file ([`crate::plan::atlas_sum`]).
 //! - Order: by that version, as text (Atlas sorts the files by name).
 //! - Transaction: each file in its own transaction unless the file says `-- atlas:txmode none`.
-//! - History table: `atlas_schema_revisions`.
+//! - History table: `atlas_schema_revisions`, in a schema of that name. Not created before the
+//!   base ([`MigrationFormat::history`] is `None`): Atlas declares it as an ent schema
+//!   (ariga/atlas `cmd/atlas/internal/migrate/ent/schema/revision.go`), so its `CREATE TABLE` is
+//!   what ent generates from those fields, which was not checked.
 //! - Detection: an `atlas.sum` in the directory, after the formats recognised by their file names.
 //! - Out of order: reported. (`atlas migrate apply` refuses such a file by default, its linear
 //!   execution order; `--exec-order linear-skip` or `non-linear` change that.)

@@ -5,12 +5,20 @@
 //! - Order: by that number.
 //! - Transaction: dbmate wraps each file in a transaction unless it says
 //!   `-- migrate:up transaction:false`.
-//! - History table: `schema_migrations`.
+//! - History table: `schema_migrations`, one row per migration applied. Checked in
+//!   amacneil/dbmate `pkg/driver/postgres/postgres.go`: `CreateMigrationsTable` runs `create
+//!   table if not exists <current schema>.schema_migrations (version varchar(255) primary key)`
+//!   (called by `openDatabaseForMigration` in `pkg/dbmate/db.go`, before any migration), and
+//!   `InsertMigration` `insert into ... (version) values ($1)` in the migration's transaction,
+//!   the version as the file name has it.
 //! - Detection: a `-- migrate:up` annotation (goose shares the file names).
 //! - Out of order: reported. (dbmate applies every migration not yet applied, in version order,
 //!   so such a file runs after newer ones; `--strict` makes it fail instead.)
 
-use super::{Detection, MigrationFormat, MigrationText, OutOfOrder, Sections};
+use super::{
+    AppliedMigration, Detection, History, MigrationFormat, MigrationText, OutOfOrder, Sections,
+    sql_literal,
+};
 use crate::plan::format::{Format, NameInfo, Transaction};
 
 pub struct Dbmate;
@@ -47,6 +55,21 @@ impl MigrationFormat for Dbmate {
 
     fn history_tables(&self) -> &'static [&'static str] {
         &["schema_migrations"]
+    }
+
+    fn history(&self) -> Option<History> {
+        Some(History {
+            // The current schema of Drydock's database is `public`.
+            create: &[
+                "create table if not exists public.schema_migrations (version varchar(255) primary key)",
+            ],
+            record: |applied: &AppliedMigration<'_>| {
+                vec![format!(
+                    "insert into public.schema_migrations (version) values ({})",
+                    sql_literal(&applied.version.text)
+                )]
+            },
+        })
     }
 
     fn out_of_order(&self) -> OutOfOrder {

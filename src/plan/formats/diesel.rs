@@ -6,11 +6,19 @@
 //! - Order: by that version, as text.
 //! - Transaction: diesel wraps each migration in a transaction unless its `metadata.toml` has
 //!   `run_in_transaction = false`.
-//! - History table: `__diesel_schema_migrations`.
+//! - History table: `__diesel_schema_migrations`, one row per migration applied. Checked in
+//!   diesel-rs/diesel: `diesel_migrations/src/migration/setup_migration_table.sql` (`CREATE
+//!   TABLE IF NOT EXISTS ... (version VARCHAR(50) PRIMARY KEY NOT NULL, run_on TIMESTAMP NOT
+//!   NULL DEFAULT CURRENT_TIMESTAMP)`, run before any migration) and
+//!   `diesel_migrations/migrations_internals/src/lib.rs` (`version_from_string`: the stored
+//!   version is the directory name up to the first `_`, without its `-`s).
 //! - Detection: a sub-directory holding `up.sql`, after Prisma's `migration.sql`.
 //! - Out of order: reported.
 
-use super::{Detection, Layout, MigrationFormat, MigrationText, OutOfOrder};
+use super::{
+    AppliedMigration, Detection, History, Layout, MigrationFormat, MigrationText, OutOfOrder,
+    sql_literal,
+};
 use crate::plan::format::{Format, NameInfo, Transaction, Version};
 
 pub struct Diesel;
@@ -55,6 +63,23 @@ impl MigrationFormat for Diesel {
 
     fn history_tables(&self) -> &'static [&'static str] {
         &["__diesel_schema_migrations"]
+    }
+
+    fn history(&self) -> Option<History> {
+        Some(History {
+            create: &["CREATE TABLE IF NOT EXISTS __diesel_schema_migrations (
+       version VARCHAR(50) PRIMARY KEY NOT NULL,
+       run_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP
+)"],
+            record: |applied: &AppliedMigration<'_>| {
+                // The version is already the name up to the first `_` (`parse_name`).
+                let version = applied.version.text.replace('-', "");
+                vec![format!(
+                    "INSERT INTO __diesel_schema_migrations (version) VALUES ({})",
+                    sql_literal(&version)
+                )]
+            },
+        })
     }
 
     fn out_of_order(&self) -> OutOfOrder {

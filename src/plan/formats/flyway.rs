@@ -10,12 +10,20 @@
 //!   statement with others unless `postgresql.transactional.lock`/mixed mode is set, so in
 //!   practice CONCURRENTLY must be alone in its file too: treated as one implicit transaction.
 //!   `V1__x.sql.conf` can set `executeInTransaction=false`.
-//! - History table: `flyway_schema_history` (`schema_version` before Flyway 5).
+//! - History table: `flyway_schema_history` (`schema_version` before Flyway 5), one row per
+//!   migration applied. Checked in flyway/flyway: `flyway-core/.../database/postgresql/
+//!   PostgreSQLDatabase.java` (`getRawCreateScript`: the `CREATE TABLE`, primary key and index
+//!   below, in the current schema) and `flyway-core/.../schemahistory/
+//!   JdbcTableSchemaHistory.java` (`create` makes the table before migrating;
+//!   `doAddAppliedMigration` inserts `installed_rank` (the highest so far plus one), `version`,
+//!   `description`, `type`, `script`, `checksum`, `installed_by`, `execution_time` and
+//!   `success`).
 //! - Detection: a file named as above, after golang-migrate's `.up.sql`.
 //! - Out of order: reported. (Flyway ignores a version below the current one unless
 //!   `outOfOrder` is set.)
 
-use super::{Detection, MigrationFormat, MigrationText, OutOfOrder};
+use super::sql_literal;
+use super::{AppliedMigration, Detection, History, MigrationFormat, MigrationText, OutOfOrder};
 use crate::plan::format::{Format, NameInfo, Transaction, Version};
 use std::path::PathBuf;
 
@@ -74,6 +82,48 @@ impl MigrationFormat for Flyway {
 
     fn history_tables(&self) -> &'static [&'static str] {
         &["flyway_schema_history", "schema_version"]
+    }
+
+    fn history(&self) -> Option<History> {
+        Some(History {
+            create: &[
+                r#"CREATE TABLE "public"."flyway_schema_history" (
+    "installed_rank" INT NOT NULL,
+    "version" VARCHAR(50),
+    "description" VARCHAR(200) NOT NULL,
+    "type" VARCHAR(20) NOT NULL,
+    "script" VARCHAR(1000) NOT NULL,
+    "checksum" INTEGER,
+    "installed_by" VARCHAR(100) NOT NULL,
+    "installed_on" TIMESTAMP NOT NULL DEFAULT now(),
+    "execution_time" INTEGER NOT NULL,
+    "success" BOOLEAN NOT NULL
+)"#,
+                r#"ALTER TABLE "public"."flyway_schema_history" ADD CONSTRAINT "flyway_schema_history_pk" PRIMARY KEY ("installed_rank")"#,
+                r#"CREATE INDEX "flyway_schema_history_s_idx" ON "public"."flyway_schema_history" ("success")"#,
+            ],
+            record: |applied: &AppliedMigration<'_>| {
+                let script = applied.relative;
+                let name = script.rsplit('/').next().unwrap_or(script);
+                let description = name
+                    .strip_suffix(".sql")
+                    .and_then(|stem| stem.split_once("__"))
+                    .map_or(String::new(), |(_, d)| d.replace('_', " "));
+                // Flyway shows `V1_2` as version 1.2; a repeatable migration has none.
+                let version = if applied.version.repeatable {
+                    "NULL".to_string()
+                } else {
+                    sql_literal(&applied.version.text.replace('_', "."))
+                };
+                // Flyway stores the file's CRC32 and the time it took; the plan has neither, so
+                // 0 stands in for both.
+                vec![format!(
+                    r#"INSERT INTO "public"."flyway_schema_history" ("installed_rank", "version", "description", "type", "script", "checksum", "installed_by", "execution_time", "success") SELECT coalesce(max("installed_rank"), 0) + 1, {version}, {}, 'SQL', {}, 0, current_user, 0, TRUE FROM "public"."flyway_schema_history""#,
+                    sql_literal(&description),
+                    sql_literal(script)
+                )]
+            },
+        })
     }
 
     fn out_of_order(&self) -> OutOfOrder {

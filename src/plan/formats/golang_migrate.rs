@@ -5,13 +5,19 @@
 //! - Order: by that number (`9_a` before `10_b`).
 //! - Transaction: the Postgres driver sends a file as one multi-statement query, which Postgres
 //!   runs as one implicit transaction: CONCURRENTLY only works alone in its file.
-//! - History table: `schema_migrations`.
+//! - History table: `schema_migrations`, one row: the current version and whether it is dirty.
+//!   Checked in golang-migrate/migrate `database/postgres/postgres.go`: `ensureVersionTable`
+//!   creates it (in the current schema) with `CREATE TABLE IF NOT EXISTS ... (version bigint not
+//!   null primary key, dirty boolean not null)` when the driver opens, before any migration;
+//!   `SetVersion` replaces the row in a transaction of its own (`TRUNCATE`, then `INSERT ...
+//!   (version, dirty)`), with `dirty` true while a migration runs and false once it applied.
 //! - Detection: a `*.up.sql` file, after the sub-directory formats. (sqlx uses these names too;
 //!   it is only chosen when named.)
 //! - Out of order: reported. (golang-migrate records only the current version and applies only
 //!   the files above it: such a file is silently never run.)
 
-use super::{Detection, MigrationFormat, MigrationText, OutOfOrder};
+use super::sql_literal;
+use super::{AppliedMigration, Detection, History, MigrationFormat, MigrationText, OutOfOrder};
 use crate::plan::format::{Format, NameInfo, Transaction};
 
 pub struct GolangMigrate;
@@ -50,6 +56,22 @@ impl MigrationFormat for GolangMigrate {
 
     fn history_tables(&self) -> &'static [&'static str] {
         &["schema_migrations"]
+    }
+
+    fn history(&self) -> Option<History> {
+        Some(History {
+            create: &["CREATE TABLE IF NOT EXISTS schema_migrations \
+                (version bigint not null primary key, dirty boolean not null)"],
+            record: |applied: &AppliedMigration<'_>| {
+                vec![
+                    "TRUNCATE schema_migrations".to_string(),
+                    format!(
+                        "INSERT INTO schema_migrations (version, dirty) VALUES ({}, false)",
+                        sql_literal(&applied.version.text)
+                    ),
+                ]
+            },
+        })
     }
 
     fn out_of_order(&self) -> OutOfOrder {

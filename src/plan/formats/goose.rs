@@ -5,12 +5,20 @@
 //! - Order: by that number (`00009_a` before `10_b`).
 //! - Transaction: goose wraps each file in a transaction unless it says
 //!   `-- +goose NO TRANSACTION`.
-//! - History table: `goose_db_version`.
+//! - History table: `goose_db_version`, one row per migration applied (and one per rollback).
+//!   Checked in pressly/goose: `internal/dialect/dialectquery/postgres.go` (`CreateTable`: `id
+//!   serial`, `version_id bigint`, `is_applied boolean`, `tstamp timestamp NULL default now()`;
+//!   `InsertVersion`: `INSERT ... (version_id, is_applied) VALUES ($1, $2)`, `true` going up, in
+//!   the migration's transaction) and `migrate.go` (`createVersionTable`: the table is created
+//!   with a first row, version 0 applied, before any migration runs).
 //! - Detection: a `-- +goose` annotation (dbmate shares the file names).
 //! - Out of order: reported. (Since v3.3.0 `goose up` refuses to run with such a "missing"
 //!   migration unless `-allow-missing`; before, it skipped it.)
 
-use super::{Detection, MigrationFormat, MigrationText, OutOfOrder, Sections};
+use super::{
+    AppliedMigration, Detection, History, MigrationFormat, MigrationText, OutOfOrder, Sections,
+    sql_literal,
+};
 use crate::plan::format::{Format, NameInfo, Transaction};
 
 pub struct Goose;
@@ -47,6 +55,27 @@ impl MigrationFormat for Goose {
 
     fn history_tables(&self) -> &'static [&'static str] {
         &["goose_db_version"]
+    }
+
+    fn history(&self) -> Option<History> {
+        Some(History {
+            create: &[
+                "CREATE TABLE goose_db_version (
+		id serial NOT NULL,
+		version_id bigint NOT NULL,
+		is_applied boolean NOT NULL,
+		tstamp timestamp NULL default now(),
+		PRIMARY KEY(id)
+	)",
+                "INSERT INTO goose_db_version (version_id, is_applied) VALUES (0, true)",
+            ],
+            record: |applied: &AppliedMigration<'_>| {
+                vec![format!(
+                    "INSERT INTO goose_db_version (version_id, is_applied) VALUES ({}, true)",
+                    sql_literal(&applied.version.text)
+                )]
+            },
+        })
     }
 
     fn out_of_order(&self) -> OutOfOrder {

@@ -16,7 +16,7 @@ mod plain;
 mod prisma;
 mod sqlx;
 
-use super::format::{Format, NameInfo, Transaction};
+use super::format::{Format, NameInfo, Transaction, Version};
 use super::{Issue, MigrationDir, display};
 use crate::source::Span;
 use anyhow::{Result, bail};
@@ -67,6 +67,13 @@ pub trait MigrationFormat: Sync {
     /// The tables the tool records the applied migrations in (left out of every schema diff).
     fn history_tables(&self) -> &'static [&'static str];
 
+    /// How the tool creates its history table in PostgreSQL and records a migration in it, for
+    /// formats whose tool's source this was checked in (see the format's module doc); `None`
+    /// otherwise. Migrations may read the table, which the tool creates before it runs any.
+    fn history(&self) -> Option<History> {
+        None
+    }
+
     /// What Drydock does with a new migration that sorts before the newest one already applied.
     fn out_of_order(&self) -> OutOfOrder;
 
@@ -74,6 +81,31 @@ pub trait MigrationFormat: Sync {
     fn directory_issues(&self, _dir: &MigrationDir) -> Result<Vec<Issue>> {
         Ok(Vec::new())
     }
+}
+
+/// A tool's history table, as plain SQL: `apply` creates it before the base migrations and
+/// records each base migration after it applies, as the tool would have.
+#[derive(Clone, Copy)]
+pub struct History {
+    /// The statements that create the table, exactly as the tool sends them to PostgreSQL (with
+    /// any row the tool writes when it creates it), in order.
+    pub create: &'static [&'static str],
+    /// The statements that record one applied migration (a function of what the plan knows of
+    /// it: no checksums or timings, which the tool's own values stand in for).
+    pub record: fn(&AppliedMigration<'_>) -> Vec<String>,
+}
+
+/// What a history row can say of one applied migration.
+pub struct AppliedMigration<'a> {
+    pub version: &'a Version,
+    /// Path relative to the migration directory (`0001_x.sql`, `2020_x/up.sql`).
+    pub relative: &'a str,
+}
+
+/// `text` as an SQL string literal (standard_conforming_strings is on since PostgreSQL 9.1):
+/// versions and names come from a pull request's file names.
+pub fn sql_literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
 }
 
 /// Where the SQL of one migration is.
@@ -353,6 +385,82 @@ mod tests {
         }
         let empty = tempfile::tempdir().unwrap();
         assert!(detect(empty.path(), &[]).is_err());
+    }
+
+    #[test]
+    fn sql_literals_escape_quotes() {
+        assert_eq!(sql_literal("1_it's"), "'1_it''s'");
+    }
+
+    /// What each tool writes for `file` (in `Format::ALL` order, those with a history table
+    /// whose names `file` is one of).
+    fn records(file: &str) -> Vec<(&'static str, Vec<String>)> {
+        Format::ALL
+            .iter()
+            .filter_map(|format| {
+                let history = format.history()?;
+                let name = file.split('/').next_back().unwrap_or(file);
+                let stem = file.split('/').next().unwrap_or(file);
+                let info = format.parse_name(if format.uses_subdirectories() {
+                    stem
+                } else {
+                    name
+                })?;
+                let applied = AppliedMigration {
+                    version: &info.version,
+                    relative: file,
+                };
+                Some((format.name(), (history.record)(&applied)))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn records_hold_what_each_tool_derives_from_the_name() {
+        let golang = &records("0042_add_it's.up.sql")[0];
+        assert_eq!(golang.0, "golang-migrate");
+        assert_eq!(
+            golang.1,
+            [
+                "TRUNCATE schema_migrations",
+                "INSERT INTO schema_migrations (version, dirty) VALUES ('0042', false)"
+            ]
+        );
+        let by_format = |file: &str, format: &str| {
+            records(file)
+                .into_iter()
+                .find(|(f, _)| *f == format)
+                .unwrap()
+                .1
+                .join("; ")
+        };
+        let sqlx = by_format("0042_add_users.up.sql", "sqlx");
+        assert!(sqlx.contains("VALUES ('0042', 'add users', TRUE"), "{sqlx}");
+        let diesel = by_format("2024-01-02-030405_add_users/up.sql", "diesel");
+        assert!(diesel.ends_with("VALUES ('20240102030405')"), "{diesel}");
+        let prisma = by_format("20240102030405_add_users/migration.sql", "prisma");
+        assert!(prisma.contains("'20240102030405_add_users'"), "{prisma}");
+        let flyway = by_format("V1_2__add_users.sql", "flyway");
+        assert!(
+            flyway.contains("'1.2', 'add users', 'SQL', 'V1_2__add_users.sql'"),
+            "{flyway}"
+        );
+        let repeatable = by_format("R__views.sql", "flyway");
+        assert!(repeatable.contains("NULL, 'views'"), "{repeatable}");
+    }
+
+    #[test]
+    fn each_created_history_table_is_one_left_out_of_diffs() {
+        for format in Format::ALL {
+            let Some(history) = format.history() else {
+                continue;
+            };
+            let created = history.create[0];
+            assert!(
+                format.history_tables().iter().any(|t| created.contains(t)),
+                "{format}: {created}"
+            );
+        }
     }
 
     #[test]

@@ -6,11 +6,20 @@
 //! - Order: by that version, as text.
 //! - Transaction: Prisma sends a file as one multi-statement query, which Postgres runs as one
 //!   implicit transaction: CONCURRENTLY only works alone in its file.
-//! - History table: `_prisma_migrations`.
+//! - History table: `_prisma_migrations`, one row per migration applied. Checked in
+//!   prisma/prisma-engines: `schema-engine/connectors/sql-schema-connector/src/flavour/
+//!   postgres.rs` (`create_migrations_table`: the `CREATE TABLE` below) and
+//!   `.../src/sql_migration_persistence.rs` (`initialize` creates the table before any
+//!   migration; `record_migration_started_impl` inserts `id` (a v4 UUID), `checksum`,
+//!   `started_at` and `migration_name` (the directory name), then `record_successful_step`
+//!   adds 1 to `applied_steps_count` and `record_migration_finished` sets `finished_at`).
 //! - Detection: a sub-directory holding `migration.sql`, before anything else.
 //! - Out of order: reported.
 
-use super::{Detection, Layout, MigrationFormat, MigrationText, OutOfOrder};
+use super::{
+    AppliedMigration, Detection, History, Layout, MigrationFormat, MigrationText, OutOfOrder,
+    sql_literal,
+};
 use crate::plan::format::{Format, NameInfo, Transaction, Version};
 
 pub struct Prisma;
@@ -52,6 +61,40 @@ impl MigrationFormat for Prisma {
 
     fn history_tables(&self) -> &'static [&'static str] {
         &["_prisma_migrations"]
+    }
+
+    fn history(&self) -> Option<History> {
+        Some(History {
+            create: &["CREATE TABLE _prisma_migrations (
+    id                      VARCHAR(36) PRIMARY KEY NOT NULL,
+    checksum                VARCHAR(64) NOT NULL,
+    finished_at             TIMESTAMPTZ,
+    migration_name          VARCHAR(255) NOT NULL,
+    logs                    TEXT,
+    rolled_back_at          TIMESTAMPTZ,
+    started_at              TIMESTAMPTZ NOT NULL DEFAULT now(),
+    applied_steps_count     INTEGER NOT NULL DEFAULT 0
+);
+"],
+            record: |applied: &AppliedMigration<'_>| {
+                let name = applied
+                    .relative
+                    .split('/')
+                    .next()
+                    .unwrap_or(applied.relative);
+                // The three writes of a successful migration as one row. Prisma stores the
+                // SHA-256 of the file (hex), which the plan does not have: zeros stand in for
+                // it. The id is a random UUID built from md5, which every PostgreSQL has.
+                vec![format!(
+                    "INSERT INTO _prisma_migrations \
+                        (id, checksum, finished_at, migration_name, started_at, \
+                        applied_steps_count) \
+                        VALUES (md5(random()::text || clock_timestamp()::text)::uuid::text, \
+                        repeat('0', 64), now(), {}, now(), 1)",
+                    sql_literal(name)
+                )]
+            },
+        })
     }
 
     fn out_of_order(&self) -> OutOfOrder {

@@ -5,12 +5,23 @@
 //! - Order: by that number.
 //! - Transaction: sqlx wraps each file in a transaction unless it starts with
 //!   `-- no-transaction`.
-//! - History table: `_sqlx_migrations`.
+//! - History table: `_sqlx_migrations`, one row per migration applied. Checked in
+//!   launchbadge/sqlx `sqlx-postgres/src/migrate.rs` (`ensure_migrations_table`: `CREATE TABLE
+//!   IF NOT EXISTS ... (version BIGINT PRIMARY KEY, description TEXT NOT NULL, installed_on
+//!   TIMESTAMPTZ NOT NULL DEFAULT now(), success BOOLEAN NOT NULL, checksum BYTEA NOT NULL,
+//!   execution_time BIGINT NOT NULL)`; `execute_migration`: `INSERT ... (version, description,
+//!   success, checksum, execution_time) VALUES ($1, $2, TRUE, $3, -1)` in the migration's
+//!   transaction, `execution_time` set afterwards), `sqlx-core/src/migrate/migrator.rs` (the
+//!   migrator ensures the table before it runs any migration) and
+//!   `sqlx-core/src/migrate/source.rs` (the
+//!   description is the file name after the first `_`, without `.sql`/`.up.sql`, `_` as
+//!   spaces).
 //! - Detection: never; golang-migrate shares the names, so sqlx must be named in drydock.toml or
 //!   `--migration-format`.
 //! - Out of order: reported.
 
-use super::{Detection, MigrationFormat, MigrationText, OutOfOrder};
+use super::sql_literal;
+use super::{AppliedMigration, Detection, History, MigrationFormat, MigrationText, OutOfOrder};
 use crate::plan::format::{Format, NameInfo, Transaction};
 
 pub struct Sqlx;
@@ -47,6 +58,43 @@ impl MigrationFormat for Sqlx {
 
     fn history_tables(&self) -> &'static [&'static str] {
         &["_sqlx_migrations"]
+    }
+
+    fn history(&self) -> Option<History> {
+        Some(History {
+            create: &["
+CREATE TABLE IF NOT EXISTS _sqlx_migrations (
+    version BIGINT PRIMARY KEY,
+    description TEXT NOT NULL,
+    installed_on TIMESTAMPTZ NOT NULL DEFAULT now(),
+    success BOOLEAN NOT NULL,
+    checksum BYTEA NOT NULL,
+    execution_time BIGINT NOT NULL
+);
+                "],
+            record: |applied: &AppliedMigration<'_>| {
+                let name = applied
+                    .relative
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or(applied.relative);
+                let rest = name.split_once('_').map_or("", |(_, rest)| rest);
+                let description = rest
+                    .strip_suffix(".up.sql")
+                    .or_else(|| rest.strip_suffix(".sql"))
+                    .unwrap_or(rest)
+                    .replace('_', " ");
+                // sqlx stores the SHA-384 of the file, and the time it took; the plan has
+                // neither, so an empty checksum and no time stand in for them.
+                vec![format!(
+                    "INSERT INTO _sqlx_migrations \
+                        (version, description, success, checksum, execution_time) \
+                        VALUES ({}, {}, TRUE, '\\x'::bytea, 0)",
+                    sql_literal(&applied.version.text),
+                    sql_literal(&description)
+                )]
+            },
+        })
     }
 
     fn out_of_order(&self) -> OutOfOrder {
