@@ -1998,3 +1998,49 @@ fn migrations_may_read_their_tools_history_table() {
         assert!(!changes.contains(table), "{format}: {report:#}");
     }
 }
+
+/// A SIGKILLed run cannot drop its database on the server it was given: the next run from
+/// this host drops it (each database names its run in its comment).
+#[test]
+fn the_next_url_run_drops_the_database_of_a_killed_run() {
+    let Some(image) = docker_image() else { return };
+    let (id, port) = existing_server(&image);
+    let before = databases(port);
+    let url = format!("postgres://postgres:s3cret-pw@127.0.0.1:{port}/postgres");
+    let slow = repo_with(&[("001_slow.sql", "SELECT pg_sleep(60);")]);
+    let mut child = Command::new(BIN)
+        .args(["check", "migrations", "--postgres", &url])
+        .current_dir(slow.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for("the run's database", || {
+        databases(port).len() > before.len()
+    });
+    // SIGKILL: no chance to clean up.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        databases(port).len() > before.len(),
+        "the killed run's database is there"
+    );
+
+    let quick = repo_with(&[("001_t.sql", "CREATE TABLE t (id int);")]);
+    let out = check(quick.path(), &["--postgres", &url]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        databases(port),
+        before,
+        "the killed run's database was not dropped"
+    );
+    Command::new("docker")
+        .args(["rm", "-f", &id])
+        .output()
+        .unwrap();
+}

@@ -140,6 +140,13 @@ impl Server {
             .await
             .map_err(|e| anyhow!(describe_error(&e)))
             .with_context(|| format!("cannot create a database on {}", self.description))?;
+        if let Guard::Url(_) = &self.guard {
+            // Whose it is: the next run on this host drops it if this one is SIGKILLed.
+            let comment = owner().replace('\'', "''");
+            let _ = admin
+                .simple_query(&format!("COMMENT ON DATABASE \"{name}\" IS '{comment}'"))
+                .await;
+        }
         let mut config = self.admin.clone();
         config.dbname(&name);
         Ok(config)

@@ -1,7 +1,7 @@
 //! The URL provider: an existing server (a CI service container, say). Drydock works only in
 //! databases it creates there, and drops them at the end.
 
-use super::{Guard, Server, connect, describe_config, redact_url};
+use super::{Guard, Server, abandoned, connect, describe_config, redact_url};
 use anyhow::{Context, Result, anyhow};
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
@@ -84,6 +84,34 @@ async fn drop_databases(admin: &Config, names: Vec<String>) {
     }
 }
 
+/// Drops the databases of SIGKILLed runs from this host: each database Drydock creates carries
+/// its run's `host/pid/start-time` as its comment ([`super::Server::create_database`]). Those of
+/// live runs, and of other hosts (which this host cannot tell about), are left alone.
+async fn sweep_abandoned(client: &tokio_postgres::Client, admin: &Config) {
+    let Ok(rows) = client
+        .query(
+            "SELECT datname, pg_catalog.shobj_description(oid, 'pg_database') \
+             FROM pg_catalog.pg_database WHERE datname LIKE 'drydock\\_%'",
+            &[],
+        )
+        .await
+    else {
+        return;
+    };
+    let killed: Vec<String> = rows
+        .iter()
+        .filter(|row| {
+            row.get::<_, Option<String>>(1)
+                .is_some_and(|owner| abandoned(&owner))
+        })
+        .map(|row| row.get(0))
+        .collect();
+    if !killed.is_empty() {
+        tracing::info!(databases = ?killed, "dropping killed runs' databases");
+        drop_databases(admin, killed).await;
+    }
+}
+
 pub async fn start(url: &str) -> Result<Server> {
     let mut admin = Config::from_str(url)
         .map_err(|e| anyhow!("{e}"))
@@ -98,6 +126,7 @@ pub async fn start(url: &str) -> Result<Server> {
         .map_err(|e| anyhow!(super::describe_error(&e)))?
         .get(0);
     let description = format!("PostgreSQL {version} at {}", describe_config(&admin));
+    sweep_abandoned(&client, &admin).await;
     Ok(Server::new(
         description,
         admin.clone(),
