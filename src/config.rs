@@ -338,13 +338,8 @@ fn find_default() -> Option<PathBuf> {
 /// repository root.
 fn default_candidates() -> Vec<PathBuf> {
     let mut candidates = vec![PathBuf::from(FILE_NAME)];
-    let root = std::process::Command::new("git")
-        .args(["rev-parse", "--show-toplevel"])
-        .output()
-        .ok()
-        .and_then(|output| String::from_utf8(output.stdout).ok());
-    if let Some(root) = root {
-        candidates.push(Path::new(root.trim()).join(FILE_NAME));
+    if let Some(root) = crate::plan::git::repository_root() {
+        candidates.push(root.join(FILE_NAME));
     }
     candidates
 }

@@ -219,6 +219,13 @@ impl Subject {
 }
 
 impl Finding {
+    /// Whether this is a destructive finding about `subject` (the finding that explains its
+    /// removal in the schema diff).
+    pub fn destroys(&self, subject: &Subject) -> bool {
+        self.category == Category::Destructive
+            && self.subject.as_ref().is_some_and(|s| s.is(subject))
+    }
+
     /// A finding about a whole file (or a directory), pointing at its first line.
     pub fn for_file(file: &str) -> FindingLocation {
         FindingLocation {

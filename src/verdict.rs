@@ -167,10 +167,7 @@ pub fn merge_schema_changes(findings: &mut [Finding], changes: &[Change]) {
         let evidence = Evidence::Diff {
             summary: format!("{} {} removed", change.kind.as_str(), change.name),
         };
-        let covered = findings.iter_mut().find(|f| {
-            f.category == Category::Destructive
-                && f.subject.as_ref().is_some_and(|s| s.is(&subject))
-        });
+        let covered = findings.iter_mut().find(|f| f.destroys(&subject));
         if let Some(f) = covered
             && !f.evidence.contains(&evidence)
         {

@@ -807,6 +807,21 @@ fn wait_for(what: &str, mut ready: impl FnMut() -> bool) {
     }
 }
 
+/// Starts `drydock ARGS` in `dir` in the background, output discarded (with `TMPDIR` when given,
+/// so that its local cluster can be found).
+fn spawn_drydock(args: &[&str], dir: &Path, tmp: Option<&Path>) -> std::process::Child {
+    let mut command = Command::new(BIN);
+    command
+        .args(args)
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    if let Some(tmp) = tmp {
+        command.env("TMPDIR", tmp);
+    }
+    command.spawn().unwrap()
+}
+
 /// Starts a check whose migration sleeps, waits until `started` says the server is up, sends
 /// SIGTERM, and returns the exit code.
 fn terminate_mid_run(
@@ -817,14 +832,7 @@ fn terminate_mid_run(
 ) -> Option<i32> {
     let mut args = vec!["check", "migrations"];
     args.extend_from_slice(provider);
-    let mut child = Command::new(BIN)
-        .args(&args)
-        .current_dir(dir)
-        .env("TMPDIR", tmp)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_drydock(&args, dir, Some(tmp));
     wait_for("the server to start", started);
     std::thread::sleep(Duration::from_millis(500));
     unsafe {
@@ -896,14 +904,7 @@ fn sigterm_removes_the_container() {
         "--postgres-image",
     ];
     args.push(&image);
-    let mut child = Command::new(BIN)
-        .args(&args)
-        .current_dir(t.path())
-        .env("TMPDIR", tmp.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_drydock(&args, t.path(), Some(tmp.path()));
     let pid = child.id().to_string();
     wait_for("the container to start", || ours(&pid));
     std::thread::sleep(Duration::from_secs(3));
@@ -943,20 +944,15 @@ fn the_next_docker_run_removes_the_container_of_a_killed_run() {
             .unwrap();
         String::from_utf8_lossy(&out.stdout).trim().to_string()
     };
-    let mut child = Command::new(BIN)
-        .args([
-            "check",
-            "migrations",
-            "--postgres",
-            "docker",
-            "--postgres-image",
-            &image,
-        ])
-        .current_dir(t.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let args = [
+        "check",
+        "migrations",
+        "--postgres",
+        "docker",
+        "--postgres-image",
+        &image,
+    ];
+    let mut child = spawn_drydock(&args, t.path(), None);
     let pid = child.id().to_string();
     wait_for("the container to start", || !with_label(&pid).is_empty());
     // SIGKILL: no chance to clean up.
@@ -1842,14 +1838,8 @@ fn the_next_local_run_removes_the_cluster_of_a_killed_run() {
     }
     let t = repo_with(&[("001_slow.sql", "SELECT pg_sleep(60);")]);
     let tmp = tempfile::tempdir().unwrap();
-    let mut child = Command::new(BIN)
-        .args(["check", "migrations", "--postgres", "local"])
-        .current_dir(t.path())
-        .env("TMPDIR", tmp.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let args = ["check", "migrations", "--postgres", "local"];
+    let mut child = spawn_drydock(&args, t.path(), Some(tmp.path()));
     wait_for("the server to start", || {
         clusters_in(tmp.path())
             .iter()
@@ -2008,13 +1998,11 @@ fn the_next_url_run_drops_the_database_of_a_killed_run() {
     let before = databases(port);
     let url = format!("postgres://postgres:s3cret-pw@127.0.0.1:{port}/postgres");
     let slow = repo_with(&[("001_slow.sql", "SELECT pg_sleep(60);")]);
-    let mut child = Command::new(BIN)
-        .args(["check", "migrations", "--postgres", &url])
-        .current_dir(slow.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_drydock(
+        &["check", "migrations", "--postgres", &url],
+        slow.path(),
+        None,
+    );
     wait_for("the run's database", || {
         databases(port).len() > before.len()
     });

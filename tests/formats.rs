@@ -190,7 +190,9 @@ fn duplicate_versions_and_atlas_sum_mismatches_are_issues() {
     write(t.path(), "001_b.up.sql", "SELECT 1;");
     let dir = load_dir(t.path(), None).unwrap();
     assert!(
-        dir.issues.iter().any(|i| i.rule() == "duplicate-version"),
+        drydock::lint::plan_findings(&dir.issues)
+            .iter()
+            .any(|f| f.rule == "duplicate-version"),
         "{:?}",
         dir.issues
     );

@@ -454,22 +454,9 @@ impl Run<'_> {
             None => Err(self.deadline()),
             Some(r) => r.map_err(|e| failure_kind(&e)),
         };
-        match result {
-            Ok(_) => Ok(()),
-            Err(kind) => {
-                let offset = match &kind {
-                    FailureKind::Rejected(db) => {
-                        error_offset(sql, db).map_or(span.start, |o| span.start + o)
-                    }
-                    _ => span.start,
-                };
-                Err(Failure {
-                    offset,
-                    statement: span,
-                    kind,
-                })
-            }
-        }
+        result
+            .map(|_| ())
+            .map_err(|kind| failure_of(sql, span, kind))
     }
 
     /// Applies a file under review statement by statement, tracing each.
@@ -722,18 +709,7 @@ impl Run<'_> {
     }
 
     fn failure_at(&self, sql: &str, span: Span, e: &tokio_postgres::Error) -> Failure {
-        let kind = failure_kind(e);
-        let offset = match &kind {
-            FailureKind::Rejected(db) => {
-                error_offset(sql, db).map_or(span.start, |o| span.start + o)
-            }
-            _ => span.start,
-        };
-        Failure {
-            offset,
-            statement: span,
-            kind,
-        }
+        failure_of(sql, span, failure_kind(e))
     }
 
     fn applied(&mut self, file: &MigrationFile, reviewed: bool, count: usize) {
@@ -885,6 +861,20 @@ fn runs_in_transaction(file: &MigrationFile, statements: usize) -> bool {
         Transaction::Wrapped => true,
         Transaction::Implicit => statements > 1,
         Transaction::None => false,
+    }
+}
+
+/// A failure of `sql` (the statement at `span` of the file), at the position Postgres reported
+/// when it gave one.
+fn failure_of(sql: &str, span: Span, kind: FailureKind) -> Failure {
+    let offset = match &kind {
+        FailureKind::Rejected(db) => error_offset(sql, db).map_or(span.start, |o| span.start + o),
+        _ => span.start,
+    };
+    Failure {
+        offset,
+        statement: span,
+        kind,
     }
 }
 

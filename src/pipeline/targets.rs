@@ -58,7 +58,7 @@ pub fn load(
             })
             .collect()
     } else {
-        let found = plan::discover(&repository_root());
+        let found = plan::discover(&git::repository_root().unwrap_or_else(|| PathBuf::from(".")));
         if found.is_empty() {
             return Err(anyhow!(
                 "no migration directories given, none in drydock.toml \
@@ -101,16 +101,6 @@ pub fn touched_by(targets: Vec<Target>, changed: &[&str]) -> Result<Vec<Target>>
                 .is_ok_and(|dir| changed.iter().any(|f| root.join(f).starts_with(&dir)))
         })
         .collect())
-}
-
-fn repository_root() -> PathBuf {
-    std::process::Command::new("git")
-        .args(["rev-parse", "--show-toplevel"])
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
-        .unwrap_or_else(|| PathBuf::from("."))
 }
 
 /// Decides what is under review: the files added or edited since `base`, else the `changed`

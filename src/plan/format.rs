@@ -202,6 +202,23 @@ pub struct NameInfo {
 }
 
 impl NameInfo {
+    /// A migration directory named `<version>_name` (diesel, Prisma): the version is the text up
+    /// to the first `_`, compared as text; the name must start with a digit.
+    pub fn dated_directory(name: &str) -> Option<NameInfo> {
+        let first = name.chars().next()?;
+        first.is_ascii_digit().then(|| NameInfo {
+            version: Version::lexical(name.split('_').next().unwrap_or(name)),
+            is_up: true,
+        })
+    }
+
+    /// `stem.up.sql` or `stem.down.sql` (golang-migrate, sqlx): the stem and whether it goes up.
+    pub fn direction(name: &str) -> Option<(&str, bool)> {
+        name.strip_suffix(".up.sql")
+            .map(|stem| (stem, true))
+            .or_else(|| name.strip_suffix(".down.sql").map(|stem| (stem, false)))
+    }
+
     /// `<number>_name`: the version is the number before the first `_` (golang-migrate, goose,
     /// dbmate, sqlx).
     pub fn numbered(stem: &str, is_up: bool) -> Option<NameInfo> {

@@ -4,7 +4,7 @@
 
 use anyhow::{Context, Result, bail};
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn git(dir: &Path, args: &[&str]) -> Result<String> {
@@ -164,4 +164,14 @@ pub fn export_dir(dir: &Path, reference: &str, into: &Path) -> Result<()> {
 fn commit_exists(cwd: &Path, reference: &str) -> bool {
     let commit = format!("{reference}^{{commit}}");
     git(cwd, &["rev-parse", "--verify", "--quiet", &commit]).is_ok()
+}
+
+/// The top of the git repository the current directory is in; `None` outside one.
+pub fn repository_root() -> Option<PathBuf> {
+    let out = Command::new("git")
+        .args(["rev-parse", "--show-toplevel"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())?;
+    Some(PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
 }

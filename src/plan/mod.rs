@@ -10,7 +10,6 @@ pub mod integrity;
 pub mod read;
 
 use crate::finding::{Finding, FindingLocation};
-use crate::lint::RuleId;
 use crate::source::{SourceFile, Span};
 use anyhow::{Context, Result, bail};
 use format::{Format, Transaction, Version};
@@ -74,24 +73,6 @@ pub enum AtlasSumDifference {
     NotListed(String),
     HashDiffers(String),
     ListsMissingFiles,
-}
-
-impl Issue {
-    /// The integrity rule that reports this issue.
-    pub fn rule(&self) -> RuleId {
-        match self.kind {
-            IssueKind::Unreadable { .. }
-            | IssueKind::Refused { .. }
-            | IssueKind::NulByte { .. }
-            | IssueKind::NotUtf8 { .. }
-            | IssueKind::MissingUpMarker { .. } => RuleId::InvalidFile,
-            IssueKind::DuplicateVersion { .. } => RuleId::DuplicateVersion,
-            IssueKind::Edited { .. } => RuleId::MigrationEdited,
-            IssueKind::OutOfOrder { .. } => RuleId::OutOfOrderVersion,
-            IssueKind::Deleted { .. } => RuleId::MigrationDeleted,
-            IssueKind::AtlasSumMismatch(_) => RuleId::AtlasSumMismatch,
-        }
-    }
 }
 
 #[derive(Debug, Clone)]
@@ -203,6 +184,16 @@ fn list_dir(path: &Path) -> Result<Vec<String>> {
     Ok(names)
 }
 
+/// Where in `path` the byte after `before` (its text up to there) is: for an issue about that
+/// byte, in a file that is not read as a source.
+fn location_after(path: &Path, before: &str) -> (FindingLocation, crate::source::Position) {
+    let position = SourceFile::new(path, before.to_string()).position(before.len());
+    let mut location = Finding::for_file(&display(path));
+    location.start = position;
+    location.end = position;
+    (location, position)
+}
+
 fn read_migration(
     path: &Path,
     relative: &str,
@@ -223,12 +214,8 @@ fn read_migration(
         Ok(text) => text,
         Err(e) => {
             let valid = e.utf8_error().valid_up_to();
-            let prefix = String::from_utf8_lossy(&e.as_bytes()[..valid]).to_string();
-            let probe = SourceFile::new(path, prefix);
-            let position = probe.position(valid);
-            let mut location = Finding::for_file(&display(path));
-            location.start = position;
-            location.end = position;
+            let (location, position) =
+                location_after(path, &String::from_utf8_lossy(&e.as_bytes()[..valid]));
             return Ok(Err(Issue {
                 location,
                 kind: IssueKind::NotUtf8 {
@@ -240,10 +227,7 @@ fn read_migration(
         }
     };
     if let Some(at) = text.find('\0') {
-        let position = SourceFile::new(path, text[..at].to_string()).position(at);
-        let mut location = Finding::for_file(&display(path));
-        location.start = position;
-        location.end = position;
+        let (location, position) = location_after(path, &text[..at]);
         return Ok(Err(Issue {
             location,
             kind: IssueKind::NulByte {

@@ -79,14 +79,10 @@ pub fn hidden_directories(cluster: &Path, bin: &Path) -> Vec<PathBuf> {
             candidates.push(PathBuf::from(value));
         }
     }
-    if let Ok(cwd) = std::env::current_dir() {
-        let root = Command::new("git")
-            .args(["rev-parse", "--show-toplevel"])
-            .output()
-            .ok()
-            .filter(|o| o.status.success())
-            .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
-        candidates.push(root.unwrap_or(cwd));
+    if let Some(checkout) =
+        crate::plan::git::repository_root().or_else(|| std::env::current_dir().ok())
+    {
+        candidates.push(checkout);
     }
     let needed: Vec<PathBuf> = [cluster, bin]
         .iter()

@@ -1,5 +1,5 @@
 use crate::diff;
-use crate::finding::{Category, Evidence, Finding};
+use crate::finding::{Evidence, Finding};
 use crate::lint::{DiffContext, Hit, Located, Rule, RuleMeta};
 use crate::sql::model::LockMode;
 
@@ -42,11 +42,7 @@ impl Rule for DestructiveChange {
             let Some(subject) = change.subject() else {
                 continue;
             };
-            let explained = cx.findings.iter().any(|f| {
-                f.category == Category::Destructive
-                    && f.subject.as_ref().is_some_and(|s| s.is(&subject))
-            });
-            if explained {
+            if cx.findings.iter().any(|f| f.destroys(&subject)) {
                 continue;
             }
             // Attributed to the statement that took ACCESS EXCLUSIVE on the table (the DO block

@@ -19,7 +19,7 @@ use super::{
     AppliedMigration, Detection, History, Layout, MigrationFormat, MigrationText, OutOfOrder,
     sql_literal,
 };
-use crate::plan::format::{Format, NameInfo, Transaction, Version};
+use crate::plan::format::{Format, NameInfo, Transaction};
 
 pub struct Diesel;
 
@@ -47,11 +47,7 @@ impl MigrationFormat for Diesel {
     }
 
     fn parse_name(&self, name: &str) -> Option<NameInfo> {
-        let first = name.chars().next()?;
-        first.is_ascii_digit().then(|| NameInfo {
-            version: Version::lexical(name.split('_').next().unwrap_or(name)),
-            is_up: true,
-        })
+        NameInfo::dated_directory(name)
     }
 
     fn transaction(&self, file: &MigrationText<'_>) -> Transaction {

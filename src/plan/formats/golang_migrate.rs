@@ -40,13 +40,7 @@ impl MigrationFormat for GolangMigrate {
     }
 
     fn parse_name(&self, name: &str) -> Option<NameInfo> {
-        let (stem, is_up) = if let Some(s) = name.strip_suffix(".up.sql") {
-            (s, true)
-        } else if let Some(s) = name.strip_suffix(".down.sql") {
-            (s, false)
-        } else {
-            return None;
-        };
+        let (stem, is_up) = NameInfo::direction(name)?;
         NameInfo::numbered(stem, is_up)
     }
 

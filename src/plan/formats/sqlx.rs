@@ -41,12 +41,10 @@ impl MigrationFormat for Sqlx {
     }
 
     fn parse_name(&self, name: &str) -> Option<NameInfo> {
-        let (stem, is_up) = if let Some(s) = name.strip_suffix(".up.sql") {
-            (s, true)
-        } else if let Some(s) = name.strip_suffix(".down.sql") {
-            (s, false)
-        } else {
-            (name.strip_suffix(".sql")?, true)
+        // Reversible `.up.sql`/`.down.sql`, or a plain `.sql` that only goes up.
+        let (stem, is_up) = match NameInfo::direction(name) {
+            Some(direction) => direction,
+            None => (name.strip_suffix(".sql")?, true),
         };
         NameInfo::numbered(stem, is_up)
     }
