@@ -81,6 +81,11 @@ pub struct Config {
     pub postgres_version: u32,
     #[serde(default = "default_override_label")]
     pub override_label: String,
+    /// Seconds of `lock_timeout` the team's migration runner sets on its session before it
+    /// runs any migration (e.g. a wrapper that does `SET lock_timeout = '5s'`): the migrations
+    /// then need not set it themselves, so `missing-lock-timeout` stays quiet, and `check`
+    /// applies them with it in force, as production does.
+    pub runner_lock_timeout: Option<f64>,
     /// Glob patterns (relative to the config file) of migration files to skip.
     #[serde(default)]
     pub exclude: Vec<String>,
@@ -178,6 +183,7 @@ impl Default for Config {
             directories: Vec::new(),
             postgres_version: default_postgres_version(),
             override_label: default_override_label(),
+            runner_lock_timeout: None,
             exclude: Vec::new(),
             rules: BTreeMap::new(),
             levels: HashMap::new(),
@@ -292,6 +298,9 @@ impl Config {
         ] {
             timeout_seconds(&format!("[check] {key}"), seconds)?;
         }
+        if let Some(seconds) = config.runner_lock_timeout {
+            timeout_seconds("runner-lock-timeout", seconds)?;
+        }
         if !SUPPORTED_POSTGRES.contains(&config.postgres_version) {
             bail!(
                 "postgres-version: expected a PostgreSQL major version from {} to {}, got {}",
@@ -308,6 +317,12 @@ impl Config {
             }
         }
         Ok(config)
+    }
+
+    /// The lock_timeout the migration runner sets, validated on load.
+    pub fn runner_lock_timeout(&self) -> Option<std::time::Duration> {
+        self.runner_lock_timeout
+            .and_then(|s| timeout_seconds("runner-lock-timeout", s).ok())
     }
 
     /// The severity of `rule` after configuration; `None` when it is off.

@@ -2032,3 +2032,56 @@ fn the_next_url_run_drops_the_database_of_a_killed_run() {
         .output()
         .unwrap();
 }
+
+/// A team whose runner sets lock_timeout says so once: the migrations need not, and the trace
+/// shows the timeout in force, as in production.
+#[test]
+fn a_lock_timeout_the_runner_sets_silences_missing_lock_timeout_and_is_in_force() {
+    if no_local_postgres() {
+        return;
+    }
+    let change = [(
+        "002_change.sql",
+        "ALTER TABLE orders ADD COLUMN shipped boolean;\n",
+    )];
+    let t = repo_with_change(&[("001_orders.sql", ORDERS)], &change);
+    let without = json(&check(t.path(), &["--base", "main", "--postgres", "local"]));
+    assert_eq!(
+        findings_of(&without, "missing-lock-timeout").len(),
+        1,
+        "{without:#}"
+    );
+
+    fs::write(t.path().join("drydock.toml"), "runner-lock-timeout = 5\n").unwrap();
+    let out = check(t.path(), &["--base", "main", "--postgres", "local"]);
+    let report = json(&out);
+    assert_eq!(out.status.code(), Some(0), "{report:#}");
+    assert!(
+        findings_of(&report, "missing-lock-timeout").is_empty(),
+        "{report:#}"
+    );
+    let statements = report["directories"][0]["statements"].as_array().unwrap();
+    assert_eq!(statements[0]["lock_timeout_set"], true, "{report:#}");
+
+    // `drydock lint` prints its findings as a list.
+    let lint = drydock(
+        &["lint", "migrations/002_change.sql", "--format", "json"],
+        t.path(),
+    );
+    let rules: Vec<Value> = json(&lint)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].clone())
+        .collect();
+    assert!(
+        !rules.contains(&Value::from("missing-lock-timeout")),
+        "{rules:?}"
+    );
+
+    fs::write(t.path().join("drydock.toml"), "runner-lock-timeout = 0\n").unwrap();
+    let bad = check(t.path(), &["--base", "main", "--postgres", "local"]);
+    assert_eq!(bad.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(stderr.contains("runner-lock-timeout"), "{stderr}");
+}

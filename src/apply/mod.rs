@@ -33,6 +33,9 @@ pub struct Settings {
     pub statement_timeout: Duration,
     /// The whole apply stage, every directory.
     pub deadline: Instant,
+    /// The lock_timeout the migration runner sets on its session (drydock.toml's
+    /// `runner-lock-timeout`), set on the migrations' session the same way.
+    pub runner_lock_timeout: Option<Duration>,
 }
 
 /// One migration directory to apply: which of its files are under review.
@@ -201,6 +204,11 @@ pub async fn apply_dir(server: &Server, input: &DirInput<'_>, settings: &Setting
                 settings.statement_timeout.as_millis()
             ))
             .await?;
+        if let Some(lock_timeout) = settings.runner_lock_timeout {
+            client
+                .simple_query(&format!("SET lock_timeout = {}", lock_timeout.as_millis()))
+                .await?;
+        }
         let pid: i32 = client
             .query_one("SELECT pg_catalog.pg_backend_pid()", &[])
             .await?

@@ -11,6 +11,7 @@
 pub mod ignore;
 pub mod rules;
 pub mod state;
+pub mod work;
 
 use crate::apply::{ApplyFailure, StatementTrace};
 use crate::diff::Change;
@@ -129,12 +130,16 @@ impl Hit {
 pub struct LintSettings {
     /// Major version of the production Postgres.
     pub postgres_version: u32,
+    /// The migration runner sets a lock_timeout on its session (drydock.toml's
+    /// `runner-lock-timeout`): every file starts with one in force.
+    pub runner_sets_lock_timeout: bool,
 }
 
 impl Default for LintSettings {
     fn default() -> Self {
         LintSettings {
             postgres_version: 16,
+            runner_sets_lock_timeout: false,
         }
     }
 }
@@ -423,6 +428,7 @@ fn lint_file(
     let statements = up_statements(file, &parsed);
     let statement_count = statements.len();
     state.start_file(statement_count, new_change_set);
+    state.lock_timeout_set = settings.runner_sets_lock_timeout;
     out.statements += statement_count;
 
     let mut unknown_ignores = Vec::new();

@@ -131,6 +131,16 @@ impl Pipeline {
             .collect()
     }
 
+    /// How the apply stage runs migrations: the options' timeouts (the overall one from now)
+    /// and the runner's lock_timeout.
+    fn apply_settings(&self) -> Settings {
+        Settings {
+            statement_timeout: self.options.statement_timeout,
+            deadline: tokio::time::Instant::now() + self.options.timeout,
+            runner_lock_timeout: self.options.config.runner_lock_timeout(),
+        }
+    }
+
     /// Applies each target to one throwaway Postgres (started only when something is under
     /// review, removed before returning): the findings applying raised, and what it showed.
     async fn apply(
@@ -144,10 +154,7 @@ impl Pipeline {
         if reviews.iter().any(|r| r.reviewed.contains(&true)) {
             let server = Server::start(&options.provider, &options.image).await?;
             report.postgres = server.description.clone();
-            let settings = Settings {
-                statement_timeout: options.statement_timeout,
-                deadline: tokio::time::Instant::now() + options.timeout,
-            };
+            let settings = self.apply_settings();
             for (t, review) in targets.iter().zip(reviews) {
                 let input = DirInput {
                     dir: &t.dir,

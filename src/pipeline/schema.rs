@@ -192,14 +192,6 @@ fn load_directory(
 }
 
 impl Pipeline {
-    /// The apply settings for building a directory's schema: the options' timeouts, from now.
-    fn schema_settings(&self) -> Settings {
-        Settings {
-            statement_timeout: self.options.statement_timeout,
-            deadline: tokio::time::Instant::now() + self.options.timeout,
-        }
-    }
-
     /// The schema change from `from` to `to`.
     pub async fn diff(&self, from: &SchemaSource, to: &SchemaSource) -> Result<SchemaDiff> {
         let options = &self.options;
@@ -246,7 +238,7 @@ impl Pipeline {
                         .next()
                         .expect("one loaded directory per directory source");
                     let server = server.as_ref().expect("started for directories");
-                    directory_schema(server, dir, &self.schema_settings(), config).await
+                    directory_schema(server, dir, &self.apply_settings(), config).await
                 }
             };
             match schema {
@@ -294,8 +286,7 @@ impl Pipeline {
         let live = database_schema(&live_config, &config.diff.ignored_tables()).await?;
 
         let server = Server::start(&self.options.provider, &self.options.image).await?;
-        let expected =
-            directory_schema(&server, &target.dir, &self.schema_settings(), config).await;
+        let expected = directory_schema(&server, &target.dir, &self.apply_settings(), config).await;
         server.shutdown().await;
         // Different databases: OIDs mean nothing across them.
         let (expected, live) = (expected?.without_identities(), live.without_identities());

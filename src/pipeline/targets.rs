@@ -180,6 +180,7 @@ pub fn sources(targets: &[Target]) -> crate::report::Sources<'_> {
 pub fn lint_all(targets: &[Target], reviews: &[Review], config: &Config) -> Linted {
     let settings = LintSettings {
         postgres_version: config.postgres_version,
+        runner_sets_lock_timeout: config.runner_lock_timeout.is_some(),
     };
     let mut out = Linted::default();
     for (t, review) in targets.iter().zip(reviews) {

@@ -230,6 +230,12 @@ pub fn classify(text: &str, tokens: &[Token]) -> Action {
             table,
         };
     }
+    if c.eat_all(&["insert", "into"]) {
+        return Action::Other {
+            verb: c.upper_words(2),
+            target: c.name(),
+        };
+    }
     if c.eat("update") {
         c.eat("only");
         let table = c.name().unwrap_or_else(|| Name::new(None, "?"));

@@ -1,11 +1,13 @@
+use crate::lint::work::slow_work;
 use crate::lint::{Context, Hit, Rule, RuleId, RuleMeta, TraceContext};
-use crate::sql::model::Action;
 
 declare_rule! {
     /// ## What it does
-    /// Flags statements that do real work (index builds, data changes, constraint checks)
-    /// after an earlier statement in the same transaction took an ACCESS EXCLUSIVE lock on an
-    /// existing table.
+    /// Flags statements that do slow work on a table that existed before the change (a scan, a
+    /// rewrite, an index build, a data change) after an earlier statement in the same
+    /// transaction took an ACCESS EXCLUSIVE lock on an existing table. Catalog-only steps
+    /// (`ADD CONSTRAINT ... USING INDEX`, a `NOT VALID` constraint, a rename) and work on tables
+    /// the change creates are instant, and not flagged.
     ///
     /// ## Why it matters
     /// Locks are held until the transaction ends. The table stays unreadable and unwritable for
@@ -42,36 +44,22 @@ impl Rule for StatementsWhileLocked {
         if !cx.in_transaction() {
             return;
         }
-        // Work on a table created in this change is instant: it is empty.
-        let slow = match cx.action() {
-            Action::CreateIndex { table, .. }
-            | Action::Update { table, .. }
-            | Action::Delete { table, .. } => cx.is_existing_table(table),
-            Action::Other { verb, .. } => verb.starts_with("INSERT") || verb.starts_with("DO"),
-            Action::AlterTable { ops, .. } => ops.iter().any(|op| {
-                use crate::sql::model::AlterTableOp::*;
-                matches!(op, ValidateConstraint { .. } | SetNotNull { .. })
-                    || matches!(
-                        op,
-                        AddConstraint {
-                            not_valid: false,
-                            ..
-                        }
-                    )
-            }),
-            _ => false,
+        // Only work that grows with an existing table's data keeps the lock long: a
+        // catalog-only step (a `USING INDEX` constraint, a rename) or work on a table the
+        // change creates is instant.
+        let Some((work, table)) = slow_work(cx) else {
+            return;
         };
-        if slow {
-            out.push(Hit::new(
-                format!(
-                    "runs while this transaction still holds ACCESS EXCLUSIVE on \
-                    {locked}: reads and writes on {locked} stay blocked until it \
-                    and everything after it finish"
-                ),
-                "Commit right after the locking statement; do this work in a \
+        out.push(Hit::new(
+            format!(
+                "{} {table} while this transaction still holds ACCESS EXCLUSIVE \
+                    on {locked}: reads and writes on {locked} stay blocked until it \
+                    and everything after it finish",
+                work.describe()
+            ),
+            "Commit right after the locking statement; do this work in a \
                     separate transaction or migration.",
-            ));
-        }
+        ));
     }
     /// What the trace shows: a rewrite (work that grows with the data) while an earlier
     /// statement's ACCESS EXCLUSIVE lock is still held.
@@ -89,21 +77,23 @@ impl Rule for StatementsWhileLocked {
         if !heavy || fx.ran_under_exclusive.is_empty() || reported {
             return;
         }
+        let mut work = Vec::new();
+        if !fx.rewritten.is_empty() {
+            work.push(format!("rewrote {}", fx.rewritten.join(", ")));
+        }
+        if !fx.rebuilt_indexes.is_empty() {
+            work.push(format!("rebuilt {}", fx.rebuilt_indexes.join(", ")));
+        }
         out.push(
             Hit::new(
                 format!(
-                    "this statement rewrote {} while ACCESS EXCLUSIVE on {} was held \
-                        from earlier in the transaction: reads and writes on it stay \
-                        blocked until the rewrite and the transaction finish",
-                    fx.rewritten
-                        .iter()
-                        .chain(&fx.rebuilt_indexes)
-                        .cloned()
-                        .collect::<Vec<_>>()
-                        .join(", "),
+                    "this statement {} while ACCESS EXCLUSIVE on {} was held from \
+                        earlier in the transaction: reads and writes on it stay blocked \
+                        until that work and the transaction finish",
+                    work.join(" and "),
                     fx.ran_under_exclusive.join(", ")
                 ),
-                "Commit right after the locking statement; do the rewrite in a \
+                "Commit right after the locking statement; do this work in a \
                     separate transaction or migration.",
             )
             .with_evidence(vec![evidence]),
