@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark: lint 10,000 statements of realistic migration SQL in one process run.
-# Prints the median wall time of 5 runs, statements per second and peak memory (max RSS).
+# Prints the median wall time of 5 runs, statements per second and peak memory (max RSS), for
+# the directory and for the same files named one by one on the command line (as pre-commit
+# and editors pass them).
 # Targets: under 0.15 s and under 30 MiB for 10,000 statements. Usage: scripts/bench-lint.sh [STATEMENTS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,17 +32,25 @@ for f in range(0, n, per_file):
         for i in range(f, min(f + per_file, n) - 1):
             out.write(templates[i % len(templates)].format(i=i) + ";\n\n")
 PY
-runs=()
-for _ in 1 2 3 4 5; do
-    runs+=("$( { /usr/bin/time -f '%e %M' target/release/drydock lint --format json "$dir" > /dev/null; } 2>&1 | tail -1 || true)")
-done
-secs=$(printf '%s\n' "${runs[@]}" | awk '{print $1}' | sort -n | sed -n 3p)
-kib=$(printf '%s\n' "${runs[@]}" | awk '{print $2}' | sort -n | tail -1)
-python3 - "$n" "$secs" "$kib" <<'PY'
+measure() {
+    local runs=()
+    for _ in 1 2 3 4 5; do
+        runs+=("$( { /usr/bin/time -f '%e %M' target/release/drydock lint --format json "$@" > /dev/null; } 2>&1 | tail -1 || true)")
+    done
+    secs=$(printf '%s\n' "${runs[@]}" | awk '{print $1}' | sort -n | sed -n 3p)
+    kib=$(printf '%s\n' "${runs[@]}" | awk '{print $2}' | sort -n | tail -1)
+}
+report() {
+    python3 - "$1" "$n" "$secs" "$kib" <<'PY'
 import sys
-n, secs, kib = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
-print(f"statements: {n}")
-print(f"wall time (median of 5): {secs:.3f} s")
-print(f"statements per second: {n / max(secs, 0.001):,.0f}")
-print(f"peak memory (max of 5): {kib / 1024:.1f} MiB")
+what, n, secs, kib = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
+print(f"{what}: {n} statements")
+print(f"  wall time (median of 5): {secs:.3f} s")
+print(f"  statements per second: {n / max(secs, 0.001):,.0f}")
+print(f"  peak memory (max of 5): {kib / 1024:.1f} MiB")
 PY
+}
+measure "$dir"
+report "the directory"
+measure "$dir"/*.sql
+report "its $(ls "$dir" | wc -l) files named one by one"

@@ -366,3 +366,78 @@ fn exclusions_apply_to_discovered_directories() {
         assert!(!stdout(&out).contains("drop-table"), "{}", stdout(&out));
     }
 }
+
+/// Files named one by one (as pre-commit and editors pass them) are linted as migrations of
+/// their directory, in its format and with the schema of the files before them: the same
+/// findings as the directory, and a Prisma `migration.sql` is a Prisma migration.
+#[test]
+fn files_named_one_by_one_are_linted_like_their_directory() {
+    let t = dir_with(&[
+        (
+            "00001_orders.sql",
+            b"-- +goose Up\nCREATE TABLE orders (id bigint PRIMARY KEY);\n",
+        ),
+        (
+            "00002_index.sql",
+            b"-- +goose NO TRANSACTION\n-- +goose Up\nCREATE INDEX CONCURRENTLY orders_id ON orders (id);\n",
+        ),
+        (
+            "00003_column.sql",
+            b"-- +goose Up\nALTER TABLE orders ADD COLUMN total integer NOT NULL;\n",
+        ),
+    ]);
+    let whole = drydock(&["lint", "--format", "json", "migrations"], t.path());
+    let named = drydock(
+        &[
+            "lint",
+            "--format",
+            "json",
+            "migrations/00002_index.sql",
+            "migrations/00003_column.sql",
+        ],
+        t.path(),
+    );
+    let in_files_2_and_3 = |out: &Output| {
+        let mut f: Vec<_> = findings(out)
+            .into_iter()
+            .filter(|(_, file, _)| !file.ends_with("00001_orders.sql"))
+            .collect();
+        f.sort();
+        f
+    };
+    let expected = in_files_2_and_3(&whole);
+    assert!(
+        expected
+            .iter()
+            .any(|(rule, ..)| rule == "not-null-column-without-default"),
+        "{expected:?}"
+    );
+    assert_eq!(in_files_2_and_3(&named), expected);
+
+    let p = tempfile::tempdir().unwrap();
+    for (dir, sql) in [
+        (
+            "20240101000000_init",
+            "CREATE TABLE orders (id bigint PRIMARY KEY);\n",
+        ),
+        (
+            "20240102000000_index",
+            "CREATE INDEX CONCURRENTLY orders_id ON orders (id);\n",
+        ),
+    ] {
+        let at = p.path().join("prisma/migrations").join(dir);
+        fs::create_dir_all(&at).unwrap();
+        fs::write(at.join("migration.sql"), sql).unwrap();
+    }
+    // Prisma sends the file as one query: a lone CONCURRENTLY runs outside a transaction.
+    let prisma = drydock(
+        &[
+            "lint",
+            "--format",
+            "json",
+            "prisma/migrations/20240102000000_index/migration.sql",
+        ],
+        p.path(),
+    );
+    assert_eq!(findings(&prisma), vec![], "{}", stdout(&prisma));
+}

@@ -70,20 +70,122 @@ pub fn load(
     };
 
     let mut input_errors = 0;
-    let mut targets = Vec::new();
+    let mut targets: Vec<Target> = Vec::new();
+    // Files named one by one are grouped by the directory they belong to, which is read once
+    // (not once per file: a list of a directory's files is as fast as the directory).
+    let mut directories = DirectoryCache::default();
+    // For each directory of the cache that files were found in, its target.
+    let mut target_of_directory: Vec<(usize, usize)> = Vec::new();
     for (path, configured) in paths {
         let format = format_override
             .or(configured)
             .or_else(|| configured_format(config, &path));
-        match target(&path, format) {
-            Ok(t) => targets.push(t),
-            Err(e) => {
-                eprintln!("error: {e:#}");
-                input_errors += 1;
+        if path.is_dir() {
+            match plan::load_dir(&path, format) {
+                Ok(dir) => targets.push(Target { dir, only: None }),
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    input_errors += 1;
+                }
+            }
+            continue;
+        }
+        if !path.exists() {
+            eprintln!("error: {}: no such file or directory", path.display());
+            input_errors += 1;
+            continue;
+        }
+        let Some((index, relative)) = directories.owner_of(&path, format) else {
+            match plain_file_target(&path) {
+                Ok(t) => targets.push(t),
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    input_errors += 1;
+                }
+            }
+            continue;
+        };
+        let dir = &directories.loaded[index]
+            .1
+            .as_ref()
+            .expect("an owner was read");
+        let shown = plan::display(&path);
+        let issues = dir
+            .issues
+            .iter()
+            .filter(|i| i.location.file == shown)
+            .cloned();
+        match target_of_directory.iter().find(|(d, _)| *d == index) {
+            Some(&(_, t)) => {
+                let target = &mut targets[t];
+                let only = target.only.get_or_insert_with(Vec::new);
+                if !only.contains(&relative) {
+                    only.push(relative);
+                    target.dir.issues.extend(issues);
+                }
+            }
+            None => {
+                target_of_directory.push((index, targets.len()));
+                targets.push(Target {
+                    dir: MigrationDir {
+                        path: dir.path.clone(),
+                        format: dir.format,
+                        files: dir.files.clone(),
+                        issues: issues.collect(),
+                    },
+                    only: Some(vec![relative]),
+                });
             }
         }
     }
     Ok((targets, input_errors))
+}
+
+/// Migration directories read for the files named on the command line, by path and format.
+#[derive(Default)]
+struct DirectoryCache {
+    loaded: Vec<(DirectoryKey, Option<MigrationDir>)>,
+}
+
+/// A directory as read: its path and the format it was read in (`None`: detected). A loaded
+/// `None` is not a migration directory.
+type DirectoryKey = (PathBuf, Option<Format>);
+
+impl DirectoryCache {
+    /// The index of the directory at `path`, read on first use.
+    fn index(&mut self, path: &Path, format: Option<Format>) -> usize {
+        let key = (path.to_path_buf(), format);
+        match self.loaded.iter().position(|(k, _)| *k == key) {
+            Some(index) => index,
+            None => {
+                self.loaded.push((key, plan::load_dir(path, format).ok()));
+                self.loaded.len() - 1
+            }
+        }
+    }
+
+    /// The directory `file` is a migration of (its index here) and the file's path relative
+    /// to it; `None` when it is a migration of none.
+    fn owner_of(&mut self, file: &Path, format: Option<Format>) -> Option<(usize, String)> {
+        let parent = file
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let name = file.file_name()?.to_string_lossy().to_string();
+        for (dir_path, relative) in owning_directories(parent, &name) {
+            let index = self.index(&dir_path, format);
+            let Some(dir) = &self.loaded[index].1 else {
+                continue;
+            };
+            let subdirectories = dir_path != parent;
+            if dir.format.uses_subdirectories() == subdirectories
+                && dir.files.iter().any(|f| f.relative == relative)
+            {
+                return Some((index, relative));
+            }
+        }
+        None
+    }
 }
 
 /// The targets that hold one of the `changed` files (paths relative to the current directory,
@@ -229,50 +331,38 @@ fn is_excluded(set: &globset::GlobSet, root: &Path, path: &Path) -> bool {
     set.is_match(relative) || set.is_match(path) || canonical.is_some_and(|c| set.is_match(c))
 }
 
-fn target(path: &Path, format: Option<Format>) -> Result<Target> {
-    if path.is_dir() {
-        return Ok(Target {
-            dir: plan::load_dir(path, format)?,
-            only: None,
-        });
+/// The directories a file named `name` in `parent` may be a migration of, with its path relative
+/// to each: the one above `parent` first when the name is the up file of a format that keeps
+/// one migration per sub-directory (`<version>_name/migration.sql`), then `parent` itself.
+fn owning_directories(parent: &Path, name: &str) -> Vec<(PathBuf, String)> {
+    let mut candidates = Vec::new();
+    let up_file_of_a_subdirectory_format = Format::ALL.iter().any(|f| {
+        matches!(f.layout(), plan::formats::Layout::Subdirectory { up_file } if up_file == name)
+    });
+    if up_file_of_a_subdirectory_format
+        && let (Some(above), Some(sub)) = (parent.parent(), parent.file_name())
+    {
+        let above = if above.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            above
+        };
+        candidates.push((
+            above.to_path_buf(),
+            format!("{}/{name}", sub.to_string_lossy()),
+        ));
     }
-    if !path.exists() {
-        return Err(anyhow!("{}: no such file or directory", path.display()));
-    }
-    // A single file: read its directory too, for the format's rules and the earlier schema.
+    candidates.push((parent.to_path_buf(), name.to_string()));
+    candidates
+}
+
+/// A file named on the command line that is no migration of its directory: linted as a plain
+/// SQL file of its own.
+fn plain_file_target(path: &Path) -> Result<Target> {
     let parent = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_default();
-    if let Ok(dir) = plan::load_dir(parent, format) {
-        let relative = if dir.format.uses_subdirectories() {
-            format!(
-                "{}/{name}",
-                parent
-                    .file_name()
-                    .map(|n| n.to_string_lossy().to_string())
-                    .unwrap_or_default()
-            )
-        } else {
-            name.clone()
-        };
-        if dir.files.iter().any(|f| f.relative == relative) {
-            let issues = dir
-                .issues
-                .iter()
-                .filter(|i| i.location.file == plan::display(path))
-                .cloned()
-                .collect();
-            return Ok(Target {
-                dir: MigrationDir { issues, ..dir },
-                only: Some(vec![relative]),
-            });
-        }
-    }
     // Not a migration of a recognised directory: lint it as a plain SQL file.
     let file = match plan::load_file(path)? {
         Ok(file) => file,
