@@ -113,9 +113,9 @@ pub struct CheckConfig {
     /// auto, docker, local, or a postgres:// URL.
     #[serde(default = "default_provider")]
     pub postgres: String,
-    /// The image of the docker provider; match production's major version.
-    #[serde(default = "default_image")]
-    pub postgres_image: String,
+    /// The image of the docker provider. Default: the official image of `postgres-version`,
+    /// or an image that has an extension the migrations create (pgvector, PostGIS, ...).
+    pub postgres_image: Option<String>,
     /// Seconds one statement may run (or wait on a lock) before it is cancelled.
     #[serde(default = "default_statement_timeout")]
     pub statement_timeout: f64,
@@ -146,7 +146,7 @@ impl Default for CheckConfig {
     fn default() -> Self {
         CheckConfig {
             postgres: default_provider(),
-            postgres_image: default_image(),
+            postgres_image: None,
             statement_timeout: default_statement_timeout(),
             timeout: default_timeout(),
         }
@@ -155,10 +155,6 @@ impl Default for CheckConfig {
 
 fn default_provider() -> String {
     "auto".into()
-}
-
-fn default_image() -> String {
-    crate::apply::postgres::DEFAULT_IMAGE.into()
 }
 
 fn default_statement_timeout() -> f64 {

@@ -1069,20 +1069,29 @@ fn changed_files_are_reviewed_on_top_of_the_rest_and_a_broken_base_is_reported()
             changed.to_str().unwrap(),
         ],
     );
+    // Its own outcome (exit 2), not a finding of the change; the change's static findings stay.
+    assert_eq!(out.status.code(), Some(2));
     let report = json(&out);
-    let failed = findings_of(&report, "migration-fails");
-    assert_eq!(failed.len(), 1, "{report:#}");
-    assert_eq!(failed[0]["file"], "migrations/001_orders.sql");
-    // Postgres gives no position for ALTER TABLE's missing relation: the statement's start.
-    assert_eq!(
-        (failed[0]["line"].as_u64(), failed[0]["column"].as_u64()),
-        (Some(2), Some(1))
-    );
     assert!(
-        failed[0]["help"]
+        findings_of(&report, "migration-fails").is_empty(),
+        "{report:#}"
+    );
+    assert_eq!(
+        findings_of(&report, "create-index-without-concurrently").len(),
+        1,
+        "{report:#}"
+    );
+    assert_eq!(report["base_unbuilt"], true);
+    let unbuilt = &report["directories"][0]["base_unbuilt"];
+    assert_eq!(unbuilt["file"], "migrations/001_orders.sql");
+    // Postgres gives no position for ALTER TABLE's missing relation: the statement's start.
+    assert_eq!(unbuilt["line"], 2, "{unbuilt:#}");
+    assert!(
+        unbuilt["error"]
             .as_str()
             .unwrap()
-            .contains("base state could not be built")
+            .contains("relation \"orderz\" does not exist"),
+        "{unbuilt:#}"
     );
     let files = report["directories"][0]["files"].as_array().unwrap();
     assert_eq!(files[1]["status"], "not-applied");
@@ -2084,4 +2093,76 @@ fn a_lock_timeout_the_runner_sets_silences_missing_lock_timeout_and_is_in_force(
     assert_eq!(bad.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&bad.stderr);
     assert!(stderr.contains("runner-lock-timeout"), "{stderr}");
+}
+
+/// A base the throwaway server cannot build (an extension it lacks, syntax of a newer release)
+/// is the environment's doing: exit 2, saying what to change, with the change's static findings
+/// still reported; never a `migration-fails` error of the change.
+#[test]
+fn a_base_the_server_cannot_build_is_its_own_outcome_saying_what_to_change() {
+    if no_local_postgres() {
+        return;
+    }
+    let change = [("002_drop.sql", "DROP TABLE legacy;\n")];
+    let base_with = |sql: &str| {
+        repo_with_change(
+            &[(
+                "001_base.sql",
+                &format!("CREATE TABLE legacy (id int);\n{sql}"),
+            )],
+            &change,
+        )
+    };
+    // pgvector is not among PostgreSQL's contrib modules.
+    let t = base_with("CREATE EXTENSION IF NOT EXISTS vector;\n");
+    fs::write(t.path().join("drydock.toml"), "postgres-version = 17\n").unwrap();
+    let out = check(t.path(), &["--base", "main", "--postgres", "local"]);
+    assert_eq!(out.status.code(), Some(2));
+    let report = json(&out);
+    assert!(
+        findings_of(&report, "migration-fails").is_empty(),
+        "{report:#}"
+    );
+    assert_eq!(findings_of(&report, "drop-table").len(), 1, "{report:#}");
+    let unbuilt = &report["directories"][0]["base_unbuilt"];
+    assert_eq!(unbuilt["line"], 2, "{unbuilt:#}");
+    let help = unbuilt["help"].as_str().unwrap();
+    assert!(help.contains("lacks the `vector` extension"), "{help}");
+    assert!(help.contains("`pgvector/pgvector:pg17`"), "{help}");
+    let text = drydock(
+        &[
+            "check",
+            "migrations",
+            "--base",
+            "main",
+            "--postgres",
+            "local",
+        ],
+        t.path(),
+    );
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("error: could not build the base state"),
+        "{text}"
+    );
+    assert!(text.contains("the change was not applied"), "{text}");
+
+    // A subquery without an alias is PostgreSQL 16 syntax; the local server is older.
+    let t = base_with("CREATE VIEW one AS SELECT * FROM (SELECT 1 AS x);\n");
+    let out = check(t.path(), &["--base", "main", "--postgres", "local"]);
+    let report = json(&out);
+    if report["postgres"]
+        .as_str()
+        .unwrap_or("")
+        .contains("PostgreSQL 15")
+    {
+        assert_eq!(out.status.code(), Some(2), "{report:#}");
+        let help = report["directories"][0]["base_unbuilt"]["help"]
+            .as_str()
+            .unwrap();
+        assert!(
+            help.contains("PostgreSQL 15, older than production's 16"),
+            "{help}"
+        );
+    }
 }

@@ -183,6 +183,8 @@ pub struct DirOutcome {
     pub traces: Vec<StatementTrace>,
     /// Statements Postgres rejected, timeouts, lost connections, a catalog that could not be read.
     pub failures: Vec<ApplyFailure>,
+    /// The server's major version (`server_version_num / 10000`), once connected.
+    pub server_major: Option<u32>,
 }
 
 /// Applies one directory into a fresh database of `server`.
@@ -213,6 +215,13 @@ pub async fn apply_dir(server: &Server, input: &DirInput<'_>, settings: &Setting
             .query_one("SELECT pg_catalog.pg_backend_pid()", &[])
             .await?
             .get(0);
+        let version: String = client
+            .query_one(
+                "SELECT pg_catalog.current_setting('server_version_num')",
+                &[],
+            )
+            .await?
+            .get(0);
         let probe = Probe::prepare(&client).await?;
         // The tool creates its history table before it runs any migration, and migrations may
         // read it.
@@ -222,10 +231,10 @@ pub async fn apply_dir(server: &Server, input: &DirInput<'_>, settings: &Setting
                 .await
                 .map_err(|e| anyhow::anyhow!("creating the tool's history table: {e}"))?;
         }
-        anyhow::Ok((client, pid, probe))
+        anyhow::Ok((client, pid, probe, version))
     }
     .await;
-    let (client, pid, probe) = match connected {
+    let (client, pid, probe, version) = match connected {
         Ok(c) => c,
         Err(e) => {
             run.outcome.failures.push(ApplyFailure {
@@ -239,6 +248,7 @@ pub async fn apply_dir(server: &Server, input: &DirInput<'_>, settings: &Setting
         }
     };
     run.backend = Some(pid);
+    run.outcome.server_major = version.parse::<u32>().ok().map(|v| v / 10000);
 
     let files: Vec<(&MigrationFile, bool)> = input
         .dir

@@ -22,11 +22,13 @@ async fn check(args: CheckArgs) -> Result<i32> {
             Some(&checked.report)
         )
     );
-    Ok(if checked.input_errors > 0 {
-        2
-    } else if checked.verdict.has_errors() {
-        1
-    } else {
-        0
-    })
+    Ok(
+        if checked.input_errors > 0 || checked.report.base_unbuilt().next().is_some() {
+            2
+        } else if checked.verdict.has_errors() {
+            1
+        } else {
+            0
+        },
+    )
 }

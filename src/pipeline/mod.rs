@@ -12,6 +12,7 @@
 //! drops on a given server), live databases in read-only sessions, and stderr for paths it
 //! cannot read. Never GitHub, never stdout.
 
+pub mod base_state;
 pub mod by_directory;
 pub mod options;
 pub mod schema;
@@ -25,6 +26,7 @@ use crate::apply::{self, DirInput, Settings};
 use crate::config::Config;
 use crate::finding::Finding;
 use crate::lint;
+use crate::plan::MigrationDir;
 use crate::report::{AppliedDir, ApplyReport};
 use crate::verdict::{self, Verdict};
 use anyhow::Result;
@@ -131,6 +133,23 @@ impl Pipeline {
             .collect()
     }
 
+    /// The image of the docker provider for applying `dirs`: the one named, else the official
+    /// image of production's major version, or an image with an extension the migrations
+    /// create (`CREATE EXTENSION vector`: pgvector's).
+    fn image_for<'d>(&self, dirs: impl IntoIterator<Item = &'d MigrationDir>) -> String {
+        if let Some(image) = &self.options.image {
+            return image.clone();
+        }
+        let extensions: Vec<String> = dirs
+            .into_iter()
+            .flat_map(MigrationDir::extensions_created)
+            .collect();
+        crate::apply::postgres::docker::default_image(
+            self.options.config.postgres_version,
+            &extensions,
+        )
+    }
+
     /// How the apply stage runs migrations: the options' timeouts (the overall one from now)
     /// and the runner's lock_timeout.
     fn apply_settings(&self) -> Settings {
@@ -152,7 +171,8 @@ impl Pipeline {
         let mut findings = Vec::new();
         let mut report = ApplyReport::default();
         if reviews.iter().any(|r| r.reviewed.contains(&true)) {
-            let server = Server::start(&options.provider, &options.image).await?;
+            let image = self.image_for(targets.iter().map(|t| &t.dir));
+            let server = Server::start(&options.provider, &image).await?;
             report.postgres = server.description.clone();
             let settings = self.apply_settings();
             for (t, review) in targets.iter().zip(reviews) {
@@ -170,7 +190,22 @@ impl Pipeline {
                     seconds = started.elapsed().as_secs_f64(),
                     "applied"
                 );
-                findings.extend(lint::apply_failure_findings(&outcome.failures));
+                let environment = base_state::Environment {
+                    provider: &options.provider,
+                    image_named: options.image.is_some(),
+                    server_major: outcome.server_major,
+                    postgres_version: options.config.postgres_version,
+                };
+                // A base migration that fails is the environment's doing, not the change's.
+                let mut base_unbuilt = None;
+                let mut failures = Vec::new();
+                for failure in outcome.failures {
+                    match base_state::diagnose(&failure, &environment) {
+                        Some(unbuilt) => base_unbuilt = base_unbuilt.or(Some(unbuilt)),
+                        None => failures.push(failure),
+                    }
+                }
+                findings.extend(lint::apply_failure_findings(&failures));
                 let schema_changes = match (&outcome.schema_before, &outcome.schema_after) {
                     (Some(before), Some(after)) => crate::diff::diff(before, after),
                     _ => Vec::new(),
@@ -181,6 +216,7 @@ impl Pipeline {
                     files: outcome.files,
                     traces: outcome.traces,
                     schema_changes,
+                    base_unbuilt,
                 });
             }
             let started = std::time::Instant::now();

@@ -66,8 +66,9 @@ pub struct Options {
     pub targets: Vec<PathBuf>,
     pub under_review: UnderReview,
     pub provider: ProviderChoice,
-    /// The image of the docker provider.
-    pub image: String,
+    /// The image of the docker provider, when one is named (else chosen from
+    /// `postgres-version` and the extensions the migrations create).
+    pub image: Option<String>,
     pub statement_timeout: Duration,
     pub timeout: Duration,
     /// Overrides the configured or detected format of every target.
@@ -108,7 +109,7 @@ impl Options {
             .map_err(|e: String| anyhow!(e))?;
         let image = overrides
             .postgres_image
-            .unwrap_or_else(|| config.check.postgres_image.clone());
+            .or_else(|| config.check.postgres_image.clone());
         let statement_timeout = seconds(
             "--statement-timeout",
             overrides
@@ -155,11 +156,11 @@ mod tests {
     fn the_command_line_wins_over_the_config() {
         let mut config = Config::default();
         config.check.postgres = "docker".into();
-        config.check.postgres_image = "postgres:15".into();
+        config.check.postgres_image = Some("postgres:15".into());
         config.check.statement_timeout = 7.0;
         let defaults = Options::resolve(config.clone(), Overrides::default()).unwrap();
         assert_eq!(defaults.provider, ProviderChoice::Docker);
-        assert_eq!(defaults.image, "postgres:15");
+        assert_eq!(defaults.image.as_deref(), Some("postgres:15"));
         assert_eq!(defaults.statement_timeout, Duration::from_secs(7));
         assert_eq!(defaults.timeout, Duration::from_secs(600));
         assert_eq!(defaults.under_review, UnderReview::Everything);
@@ -179,7 +180,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(given.provider, ProviderChoice::Local);
-        assert_eq!(given.image, "postgres:16");
+        assert_eq!(given.image.as_deref(), Some("postgres:16"));
         assert_eq!(given.statement_timeout, Duration::from_millis(500));
         assert_eq!(given.timeout, Duration::from_secs(2));
         assert_eq!(given.under_review, UnderReview::SinceBase("main".into()));

@@ -220,7 +220,8 @@ impl Pipeline {
         let server = if dirs.is_empty() {
             None
         } else {
-            Some(Server::start(&options.provider, &options.image).await?)
+            let image = self.image_for(&dirs);
+            Some(Server::start(&options.provider, &image).await?)
         };
         let mut schemas = Vec::new();
         let mut dirs = dirs.iter();
@@ -285,7 +286,8 @@ impl Pipeline {
         let live_name = describe_config(&live_config);
         let live = database_schema(&live_config, &config.diff.ignored_tables()).await?;
 
-        let server = Server::start(&self.options.provider, &self.options.image).await?;
+        let image = self.image_for([&target.dir]);
+        let server = Server::start(&self.options.provider, &image).await?;
         let expected = directory_schema(&server, &target.dir, &self.apply_settings(), config).await;
         server.shutdown().await;
         // Different databases: OIDs mean nothing across them.

@@ -95,6 +95,33 @@ pub struct MigrationDir {
     pub issues: Vec<Issue>,
 }
 
+impl MigrationDir {
+    /// The extensions the migrations create (`CREATE EXTENSION name`), each once, in order: a
+    /// throwaway server must have them to apply the directory.
+    pub fn extensions_created(&self) -> Vec<String> {
+        let mut found: Vec<String> = Vec::new();
+        for file in &self.files {
+            let up = &file.source.text[file.up.start..file.up.end];
+            // Most files create none: parse only those that could.
+            if !up.to_ascii_lowercase().contains("extension") {
+                continue;
+            }
+            for statement in crate::sql::parse(up).statements {
+                if let crate::sql::model::Action::Other {
+                    verb,
+                    target: Some(name),
+                } = &statement.action
+                    && verb == "CREATE EXTENSION"
+                    && !found.contains(&name.name)
+                {
+                    found.push(name.name.clone());
+                }
+            }
+        }
+        found
+    }
+}
+
 /// Loads a migration directory, detecting its format unless one is given.
 pub fn load_dir(path: &Path, format: Option<Format>) -> Result<MigrationDir> {
     let entries = list_dir(path)?;

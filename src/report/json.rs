@@ -74,6 +74,7 @@ pub fn render_check(verdict: &Verdict, apply: &ApplyReport) -> String {
                 "format": d.format,
                 "files": d.files,
                 "statements": d.traces.iter().map(trace_value).collect::<Vec<_>>(),
+                "base_unbuilt": d.base_unbuilt,
             })
         })
         .collect();
@@ -101,6 +102,9 @@ pub fn render_check(verdict: &Verdict, apply: &ApplyReport) -> String {
             "statements": verdict.statements,
         },
         "postgres": (!apply.postgres.is_empty()).then_some(&apply.postgres),
+        // A migration already on the base branch failed: the change was not applied, and its
+        // findings are the static ones only.
+        "base_unbuilt": apply.base_unbuilt().next().is_some(),
         "directories": directories,
     });
     serde_json::to_string_pretty(&value).expect("report serializes") + "\n"

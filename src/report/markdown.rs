@@ -23,7 +23,7 @@ pub fn render_titled(
 ) -> String {
     format!(
         "{}\n\n{}",
-        headline(title, verdict),
+        headline(title, verdict, apply),
         details(verdict, sources, apply)
     )
 }
@@ -33,6 +33,17 @@ pub fn render_titled(
 pub fn details(verdict: &Verdict, sources: &Sources, apply: Option<&ApplyReport>) -> String {
     let mut out = String::new();
     if let Some(apply) = apply {
+        for (directory, unbuilt) in apply.base_unbuilt() {
+            out.push_str(&format!(
+                "> [!CAUTION]\n> **Could not build the base state of {}:** {} (line {}, \
+                    already on the base branch) fails on the throwaway server: {}\n>\n> {}\n\n",
+                escape(directory),
+                escape(&unbuilt.file),
+                unbuilt.line,
+                escape(&unbuilt.error),
+                escape(&unbuilt.help)
+            ));
+        }
         out.push_str(&escape(&apply.summary()));
         out.push_str("\n\n");
         let failed: Vec<String> = apply
@@ -90,13 +101,16 @@ fn schema_changes(apply: &ApplyReport) -> String {
     )
 }
 
-pub fn headline(title: &str, verdict: &Verdict) -> String {
+pub fn headline(title: &str, verdict: &Verdict, apply: Option<&ApplyReport>) -> String {
     let (errors, warnings, infos) = (
         verdict.count(Severity::Error),
         verdict.count(Severity::Warning),
         verdict.count(Severity::Info),
     );
-    let status = if verdict.blocked() {
+    let base_unbuilt = apply.is_some_and(|a| a.base_unbuilt().next().is_some());
+    let status = if base_unbuilt {
+        "⚠️ Not checked: the base state could not be built"
+    } else if verdict.blocked() {
         "🛑 Blocked: destructive changes"
     } else if verdict.has_errors() {
         "❌ Changes needed"

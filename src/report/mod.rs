@@ -30,6 +30,8 @@ pub struct AppliedDir {
     pub traces: Vec<StatementTrace>,
     /// From the base state to the state after the migrations under review.
     pub schema_changes: Vec<Change>,
+    /// A migration already on the base branch failed: nothing under review was applied.
+    pub base_unbuilt: Option<crate::pipeline::base_state::BaseUnbuilt>,
 }
 
 impl ApplyReport {
@@ -40,6 +42,15 @@ impl ApplyReport {
             .flat_map(|d| &d.schema_changes)
             .map(schema_diff::change_line)
             .collect()
+    }
+
+    /// The directories whose base state could not be built, with why.
+    pub fn base_unbuilt(
+        &self,
+    ) -> impl Iterator<Item = (&str, &crate::pipeline::base_state::BaseUnbuilt)> {
+        self.directories
+            .iter()
+            .filter_map(|d| d.base_unbuilt.as_ref().map(|b| (d.path.as_str(), b)))
     }
 
     /// "applied 3 of 4 migrations under review to local PostgreSQL 15.18 (...)".
@@ -57,18 +68,17 @@ impl ApplyReport {
             .iter()
             .filter(|f| f.status == FileStatus::Applied)
             .count();
-        let base_failed = self
-            .directories
-            .iter()
-            .flat_map(|d| &d.files)
-            .any(|f| !f.reviewed && f.status == FileStatus::Failed);
+        let base_failed = self.base_unbuilt().next().is_some();
         let mut line = format!(
             "applied {applied} of {} migration(s) under review to {}",
             reviewed.len(),
             self.postgres
         );
         if base_failed {
-            line.push_str("; a base migration failed, so the base state could not be built");
+            line.push_str(
+                "; a migration already on the base branch failed, so the base state could \
+                    not be built and the change was not applied",
+            );
         }
         line
     }

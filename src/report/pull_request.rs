@@ -60,7 +60,7 @@ pub fn summary_comment(
 ) -> String {
     let marker = summary_marker(directory);
     let title = format!("Drydock · {}", escape(directory));
-    let headline = markdown::headline(&title, verdict);
+    let headline = markdown::headline(&title, verdict, Some(apply));
     let notes = markdown::notes(notices);
     let full = format!(
         "{marker}\n{headline}\n\n{notes}{}{FOOTER}",

@@ -27,6 +27,13 @@ pub fn render(
     out.push_str(&summary(verdict));
     out.push('\n');
     if let Some(apply) = apply {
+        for (directory, unbuilt) in apply.base_unbuilt() {
+            out.push_str(&format!(
+                "error: could not build the base state of {directory}: {}:{} (already on the \
+                    base branch) fails on the throwaway server: {}\n  help: {}\n",
+                unbuilt.file, unbuilt.line, unbuilt.error, unbuilt.help
+            ));
+        }
         out.push_str(&apply.summary());
         out.push('\n');
         let changes = apply.change_lines();

@@ -385,6 +385,13 @@ fn create(c: &mut Cursor) -> Action {
     {
         return Action::CreateType { name };
     }
+    if c.eat("extension") {
+        c.eat_all(&["if", "not", "exists"]);
+        return Action::Other {
+            verb: "CREATE EXTENSION".into(),
+            target: c.name(),
+        };
+    }
     let materialized = c.eat("materialized");
     if c.eat("view") {
         c.eat_all(&["if", "not", "exists"]);

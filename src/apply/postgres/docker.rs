@@ -141,6 +141,37 @@ pub async fn start(image: &str) -> Result<Server> {
     ))
 }
 
+/// Images that ship an extension the official image does not, by the extension's name, as
+/// `(extension, image)` with `{v}` for the major version. These are the images each project
+/// publishes itself on Docker Hub.
+const IMAGES_WITH_EXTENSIONS: &[(&str, &str)] = &[
+    ("vector", "pgvector/pgvector:pg{v}"),
+    ("postgis", "postgis/postgis:{v}-3.5"),
+    ("postgis_raster", "postgis/postgis:{v}-3.5"),
+    ("postgis_topology", "postgis/postgis:{v}-3.5"),
+    ("postgis_tiger_geocoder", "postgis/postgis:{v}-3.5"),
+    ("address_standardizer", "postgis/postgis:{v}-3.5"),
+    ("timescaledb", "timescale/timescaledb:latest-pg{v}"),
+];
+
+/// An image that has `extension` at `major`, when Drydock knows one.
+pub fn image_with_extension(extension: &str, major: u32) -> Option<String> {
+    IMAGES_WITH_EXTENSIONS
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(extension))
+        .map(|(_, image)| image.replace("{v}", &major.to_string()))
+}
+
+/// The image the docker provider uses when none is named: production's major version
+/// (`postgres-version`), from the image of the first extension the migrations create that the
+/// official image lacks, else the official image.
+pub fn default_image(major: u32, extensions: &[String]) -> String {
+    extensions
+        .iter()
+        .find_map(|e| image_with_extension(e, major))
+        .unwrap_or_else(|| format!("postgres:{major}"))
+}
+
 /// `postgres:17` → (`postgres`, `17`); a registry port is not a tag.
 fn split_image(image: &str) -> (String, String) {
     let last_slash = image.rfind('/').map_or(0, |i| i + 1);
@@ -155,7 +186,22 @@ fn split_image(image: &str) -> (String, String) {
 
 #[cfg(test)]
 mod tests {
-    use super::split_image;
+    use super::{default_image, split_image};
+
+    #[test]
+    fn the_default_image_follows_the_version_and_the_extensions() {
+        assert_eq!(default_image(15, &[]), "postgres:15");
+        let created = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+        assert_eq!(default_image(16, &created(&["pgcrypto"])), "postgres:16");
+        assert_eq!(
+            default_image(17, &created(&["pgcrypto", "vector"])),
+            "pgvector/pgvector:pg17"
+        );
+        assert_eq!(
+            default_image(17, &created(&["PostGIS"])),
+            "postgis/postgis:17-3.5"
+        );
+    }
 
     #[test]
     fn image_names_split_at_the_tag() {

@@ -3,7 +3,7 @@
 //! [`Server`] is shut down or dropped, also on error, panic and interruption (the CLI turns
 //! Ctrl-C and SIGTERM into a drop).
 
-mod docker;
+pub mod docker;
 mod local;
 mod sandbox;
 mod url;
@@ -14,9 +14,6 @@ use std::str::FromStr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio_postgres::{Client, Config, NoTls};
-
-/// The default image: the official image of a current major version.
-pub const DEFAULT_IMAGE: &str = "postgres:17";
 
 /// Which Postgres to use, as given by `--postgres` or drydock.toml.
 #[derive(Clone, PartialEq, Eq)]

@@ -66,7 +66,9 @@ impl Rule for MigrationFails {
                 rolled_back,
                 statements_after,
                 files_after,
-                base,
+                // A base migration's failure is no finding of the change (the pipeline's
+                // base_state reports it), so every failure here is of a reviewed file.
+                base: _,
             } => {
                 let mut consequence = Vec::new();
                 if let Some(transaction) = rolled_back {
@@ -95,16 +97,11 @@ impl Rule for MigrationFails {
                     Some(consequence) => format!("{what}; {consequence}"),
                     None => what,
                 };
-                let help = if *base { BASE_HELP.to_string() } else { help };
                 Hit::new(message, help).with_evidence(evidence.into_iter().collect())
             }
         });
     }
 }
-
-const BASE_HELP: &str = "This migration is already on the base branch, so the base state \
-    could not be built and nothing under review was applied. Fix \
-    the base migrations (or the provider's Postgres version) first.";
 
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
@@ -112,6 +109,12 @@ fn plural(n: usize) -> &'static str {
 
 fn were(n: usize) -> &'static str {
     if n == 1 { "was" } else { "were" }
+}
+
+/// What happened, in a sentence, for a report that is not this rule's finding (a base
+/// migration that failed: `pipeline::base_state`).
+pub fn what_happened(cause: &FailureCause) -> String {
+    describe(cause, None).0
 }
 
 /// What happened, what to do, and the error as evidence.
