@@ -163,7 +163,21 @@ impl Pipeline {
                     seconds = started.elapsed().as_secs_f64(),
                     "applied"
                 );
-                findings.extend(lint::apply_failure_findings(&outcome.failures));
+                let mut failures = lint::apply_failure_findings(&outcome.failures);
+                if let Some(change) = &review.out_of_order {
+                    in_production_order(&mut failures, &t.dir, change);
+                    // Production's order is the one just applied; a fresh install's, on a
+                    // database of its own.
+                    let started = std::time::Instant::now();
+                    let fresh = apply::fresh_install(&server, &t.dir, change, &settings).await;
+                    tracing::info!(
+                        dir = %t.dir.path.display(),
+                        seconds = started.elapsed().as_secs_f64(),
+                        "applied in a fresh install's order"
+                    );
+                    failures.extend(lint::apply_failure_findings(fresh.as_slice()));
+                }
+                findings.extend(failures);
                 let schema_changes = match (&outcome.schema_before, &outcome.schema_after) {
                     (Some(before), Some(after)) => crate::diff::diff(before, after),
                     _ => Vec::new(),
@@ -184,6 +198,32 @@ impl Pipeline {
             );
         }
         Ok((findings, report))
+    }
+}
+
+/// Says, on each failure in a new migration that sorts before merged ones, that this is the
+/// order production applies it in: after them.
+fn in_production_order(
+    failures: &mut [Finding],
+    dir: &crate::plan::MigrationDir,
+    change: &crate::plan::integrity::OutOfOrderChange,
+) {
+    let shown = |relative: &str| {
+        dir.files
+            .iter()
+            .find(|f| f.relative == relative)
+            .map(|f| f.source.display_path())
+    };
+    let Some(newest) = shown(&change.newest) else {
+        return;
+    };
+    let late: Vec<String> = change.files.iter().filter_map(|f| shown(f)).collect();
+    for failure in failures.iter_mut().filter(|f| late.contains(&f.file)) {
+        failure.message = format!(
+            "{} (in production's order: this migration sorts before {newest}, which is \
+                already merged, and {} applies it after it)",
+            failure.message, dir.format
+        );
     }
 }
 
@@ -226,11 +266,13 @@ fn decide(
             &first_reviewed,
         );
     }
-    Verdict::build(
+    let mut verdict = Verdict::build(
         findings,
         &linted.suppressions,
         config,
         linted.statements,
         linted.files,
-    )
+    );
+    verdict.notices = verdict::pre_existing_notices(linted.pre_existing, config);
+    verdict
 }
