@@ -54,28 +54,21 @@ pub async fn fresh_install(
         tracing::warn!("the fresh-install order was not checked to the end: out of time");
         return None;
     }
-    let shown = |relative: &str| {
-        dir.files
-            .iter()
-            .find(|f| f.relative == relative)
-            .map_or_else(|| relative.to_string(), |f| f.source.display_path())
-    };
-    let out_of_order: Vec<String> = change.files.iter().map(|f| shown(f)).collect();
     let location = if failed_reviewed {
         location
     } else {
-        // A merged file failing is the new migration's doing: said at the new migration.
-        Finding::for_file(&out_of_order[0])
+        // A merged file failing is the new migrations' doing: said at the first of them.
+        Finding::for_file(&dir.files[first_new].source.display_path())
     };
     Some(ApplyFailure {
         location,
         kind: ApplyFailureKind::FreshInstall {
             cause,
             format: dir.format,
-            failed: failed.source.display_path(),
+            failed: failed.relative.clone(),
             failed_reviewed,
-            out_of_order,
-            newest: shown(&change.newest),
+            out_of_order: change.files.clone(),
+            newest: change.newest.clone(),
         },
     })
 }
@@ -146,7 +139,11 @@ async fn install<'f>(
         if let Err(failure) = applied.await {
             // Recorded as `apply_dir` records a failed file, for its location and cause.
             run.fail(file, false, failure, 0);
-            let failure = run.outcome.failures.pop().expect("fail records the failure");
+            let failure = run
+                .outcome
+                .failures
+                .pop()
+                .expect("fail records the failure");
             return Err(Failed::At(index, failure));
         }
     }

@@ -153,10 +153,11 @@ pub enum ApplyFailureKind {
     FreshInstall {
         cause: FailureCause,
         format: Format,
-        /// The file that failed (as findings name it), and whether it is one of `out_of_order`.
+        /// The file that failed, and whether it is one of `out_of_order`.
         failed: String,
         failed_reviewed: bool,
-        /// The new migrations that sort before `newest`, the newest merged one.
+        /// The new migrations that sort before `newest`, the newest merged one. Paths relative
+        /// to the directory, as here.
         out_of_order: Vec<String>,
         newest: String,
     },

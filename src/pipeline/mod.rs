@@ -208,21 +208,17 @@ fn in_production_order(
     dir: &crate::plan::MigrationDir,
     change: &crate::plan::integrity::OutOfOrderChange,
 ) {
-    let shown = |relative: &str| {
-        dir.files
-            .iter()
-            .find(|f| f.relative == relative)
-            .map(|f| f.source.display_path())
-    };
-    let Some(newest) = shown(&change.newest) else {
-        return;
-    };
-    let late: Vec<String> = change.files.iter().filter_map(|f| shown(f)).collect();
+    let late: Vec<String> = dir
+        .files
+        .iter()
+        .filter(|f| change.files.contains(&f.relative))
+        .map(|f| f.source.display_path())
+        .collect();
     for failure in failures.iter_mut().filter(|f| late.contains(&f.file)) {
         failure.message = format!(
-            "{} (in production's order: this migration sorts before {newest}, which is \
-                already merged, and {} applies it after it)",
-            failure.message, dir.format
+            "{} (in production's order: {} applies this migration after {}, which sorts after \
+                it and is already merged)",
+            failure.message, dir.format, change.newest
         );
     }
 }

@@ -321,3 +321,54 @@ impl NameInfo {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Sorted by Node.js 22 (ICU 78.2, en-US): `[...].sort((a, b) => a.localeCompare(b))`.
+    const SORTED_BY_NODE: &[&str] = &[
+        " ", " -_", " -0", " Bb", "_.", "_.-", "_azA", "_Zz0", "-", ".1", "0", "0..", "1", "19 B",
+        "1a", "1B", "9", "9..", "9Zb-", "a", "A", "azaa", "b", "B", "B-", "b.", "B1 ", "B11.",
+        "B1Bb", "Bb9", "bBza", "bZ", "z_1", "Z-", "Z1.0", "Z9", "zaZA", "zB-", "ZB-", "ZBZ",
+    ];
+
+    #[test]
+    fn locale_order_is_javascripts_for_ascii() {
+        let mut shuffled: Vec<&str> = SORTED_BY_NODE.iter().rev().copied().collect();
+        shuffled.rotate_left(17);
+        shuffled.sort_by(|a, b| Collation::locale_compare(a, b));
+        assert_eq!(shuffled, SORTED_BY_NODE);
+        // Where byte order differs: `_` before digits, letters without their case first.
+        assert_eq!(
+            Collation::locale_compare("20240101_a", "202401010_b"),
+            Ordering::Less
+        );
+        assert_eq!(Collation::locale_compare("a_B", "A_b"), Ordering::Less);
+        assert_eq!(Collation::locale_compare("Ab", "ac"), Ordering::Less);
+    }
+
+    #[test]
+    fn numbers_are_one_identity_however_they_are_written() {
+        let one = Version::numeric("001").unwrap();
+        assert!(one.same_as(&Version::numeric("1").unwrap()));
+        assert!(!one.same_as(&Version::numeric("10").unwrap()));
+        assert!(
+            Version::numeric("1.0")
+                .unwrap()
+                .same_as(&Version::numeric("1").unwrap())
+        );
+        assert!(!Version::lexical("001").same_as(&Version::lexical("1")));
+    }
+
+    #[test]
+    fn a_text_sort_key_replaces_the_number() {
+        let by_name = |digits: &str, name: &str| {
+            Version::numeric(digits)
+                .unwrap()
+                .sorted_by(name, Collation::Bytes)
+        };
+        assert!(by_name("10", "10_b.sql") < by_name("9", "9_a.sql"));
+        assert!(Version::numeric("9").unwrap() < Version::numeric("10").unwrap());
+    }
+}

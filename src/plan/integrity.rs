@@ -131,9 +131,8 @@ pub fn split_pre_existing(
     base: &BaseState,
     issues: Vec<Issue>,
 ) -> (Vec<Issue>, Vec<Issue>) {
-    let untouched = |relative: &str| {
-        base.files.contains(relative) && !base.changed.contains(relative)
-    };
+    let untouched =
+        |relative: &str| base.files.contains(relative) && !base.changed.contains(relative);
     issues
         .into_iter()
         .partition(|issue| match concerned_files(dir, issue) {
@@ -171,8 +170,6 @@ fn concerned_files(dir: &MigrationDir, issue: &Issue) -> Option<Vec<String>> {
             );
             Some(files)
         }
-        IssueKind::Edited { .. } | IssueKind::Deleted { .. } | IssueKind::OutOfOrder { .. } => {
-            None
-        }
+        IssueKind::Edited { .. } | IssueKind::Deleted { .. } | IssueKind::OutOfOrder { .. } => None,
     }
 }

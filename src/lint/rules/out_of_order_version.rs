@@ -105,16 +105,21 @@ impl Rule for OutOfOrderVersion {
             return;
         };
         let (what, _, evidence) = super::migration_fails::describe(cause, None);
-        let new = out_of_order.join(", ");
-        let production = format!(
-            "{new} sorts before {newest}, which is already merged: databases that are up to date \
-                apply it after {newest} (as this check did), but a fresh install applies \
-                {format}'s migrations in their order, this one first"
+        let (subject, sorts, them) = match out_of_order.as_slice() {
+            [_] => ("this migration".to_string(), "sorts", "this one"),
+            many => (many.join(", "), "sort", "these"),
+        };
+        let orders = format!(
+            "{subject} {sorts} before {newest}, which is already merged: databases that are up \
+                to date apply {them} after it (as this check did), but a fresh install applies \
+                {format}'s migrations in their order, {them} first"
         );
-        let message = if *failed_reviewed {
-            format!("{production}, and there it fails: {what}")
+        let message = if *failed_reviewed && out_of_order.len() == 1 {
+            format!("{orders}, and there it fails: {what}")
+        } else if *failed_reviewed {
+            format!("{orders}, and there {failed} fails: {what}")
         } else {
-            format!("{production}, and then {failed} (already merged) fails: {what}")
+            format!("{orders}, and then {failed} (already merged) fails: {what}")
         };
         out.push(
             Hit::new(
