@@ -2123,6 +2123,18 @@ fn an_out_of_order_migration_is_applied_in_production_and_fresh_install_order() 
     );
     assert_eq!(evidence(fresh[0], "apply").unwrap()["sqlstate"], "42P01");
 
+    // Fails the same way in either order: not the order's doing, said once.
+    let (out, report) = check_change(&[(
+        "20240201000000_typo/migration.sql",
+        "ALTER TABLE users ADD COLUMN note txet;\n",
+    )]);
+    assert_eq!(out.status.code(), Some(1), "{report:#}");
+    assert_eq!(messages(&report, "migration-fails").len(), 1, "{report:#}");
+    assert!(
+        findings_of(&report, "out-of-order-version").is_empty(),
+        "{report:#}"
+    );
+
     // Fails in both: production's order at the new file, a fresh install at the merged one.
     let (out, report) = check_change(&[(
         "20240201000000_invoices_again/migration.sql",

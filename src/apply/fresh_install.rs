@@ -14,12 +14,13 @@ use std::sync::atomic::AtomicBool;
 
 /// Applies every migration of `dir` in its tool's order, as a fresh install does, and says why
 /// that fails because of `change`: `None` when it applies, or when what fails fails as much
-/// without the new migrations (an order problem the base branch already had, or a migration
-/// that fails in production's order too, which `apply_dir` reports).
+/// without the new migrations (an order problem the base branch already had) or in
+/// production's order (`production`, what [`super::apply_dir`] saw and reports).
 pub async fn fresh_install(
     server: &Server,
     dir: &MigrationDir,
     change: &OutOfOrderChange,
+    production: &DirOutcome,
     settings: &Settings,
 ) -> Option<ApplyFailure> {
     let is_new = |file: &MigrationFile| change.files.contains(&file.relative);
@@ -35,6 +36,13 @@ pub async fn fresh_install(
         return None;
     }
     let failed_reviewed = is_new(failed);
+    let failed_in_production = production
+        .files
+        .iter()
+        .any(|f| f.status == super::FileStatus::Failed && f.file == failed.source.display_path());
+    if failed_in_production {
+        return None;
+    }
     if !failed_reviewed {
         // A merged migration fails: because the new ones now run before it, or anyway?
         let without_new = dir.files.iter().filter(|f| !is_new(f));

@@ -169,7 +169,8 @@ impl Pipeline {
                     // Production's order is the one just applied; a fresh install's, on a
                     // database of its own.
                     let started = std::time::Instant::now();
-                    let fresh = apply::fresh_install(&server, &t.dir, change, &settings).await;
+                    let fresh =
+                        apply::fresh_install(&server, &t.dir, change, &outcome, &settings).await;
                     tracing::info!(
                         dir = %t.dir.path.display(),
                         seconds = started.elapsed().as_secs_f64(),
