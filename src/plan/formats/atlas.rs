@@ -5,9 +5,9 @@
 //!   (`LocalDir.Files`: every `*.sql`; `LocalFile.Version`). `atlas.sum` records a hash of
 //!   every file ([`crate::plan::atlas_sum`]).
 //! - Identity: that version. Two files of one version share one row of the revisions table:
-//!   `Executor.Execute` (`sql/migrate/migrate.go`) reads the revision of the file's version and
-//!   carries on from it, so the second file runs from where the first one's count of applied
-//!   statements left off, if at all.
+//!   `Executor.Execute` (`sql/migrate/migrate.go`, the older version stored here) reads the
+//!   revision of the file's version and carries on from it, so the second file runs from where
+//!   the first one's count of applied statements left off, if at all.
 //! - Order: by file name, byte by byte (`LocalDir.Files` sorts the names).
 //! - Transaction: each file in its own transaction unless the file says `-- atlas:txmode none`.
 //! - History table: `atlas_schema_revisions`, in a schema of that name. Not created before the
@@ -16,11 +16,13 @@
 //!   what ent generates from those fields, which was not checked.
 //! - Detection: an `atlas.sum` in the directory, after the formats recognised by their file names.
 //! - Out of order: refused. `atlas migrate apply` runs in its `linear` execution order by
-//!   default and then fails with "migration file X was added out of order"
-//!   (`HistoryNonLinearError`); `--exec-order non-linear` applies it after the newer ones and
-//!   `--exec-order linear-skip` skips it (the flags in `cmd/atlas/internal/cmdapi/migrate.go`,
-//!   `migrateApplyFlags.execOrder`). Older Atlas (the `Executor.Pending` stored here) only took
-//!   the files after the last applied one: it skipped such a file.
+//!   default and fails with "migration file X was added out of order" (`HistoryNonLinearError`);
+//!   `--exec-order non-linear` applies it after the newer ones and `--exec-order linear-skip`
+//!   skips it. Those were found by searching the stored sources (`migrateApplyFlags.execOrder`
+//!   of a `cmd/atlas/internal/cmdapi/migrate.go`, and Atlas' executor tests); the files stored
+//!   under those paths for reading are older than the flags: that `Executor.Pending`
+//!   (`sql/migrate/migrate.go`) took only the files after the last applied one, so Atlas of
+//!   that age skipped such a file. The current executor itself was not read.
 
 use super::{Detection, MigrationFormat, MigrationText, OutOfOrder};
 use crate::plan::format::{Collation, Format, NameInfo, Transaction, Version};

@@ -17,12 +17,13 @@
 //!   the migration's transaction) and `migrate.go` (`createVersionTable`: the table is created
 //!   with a first row, version 0 applied, before any migration runs).
 //! - Detection: a `-- +goose` annotation (dbmate shares the file names).
-//! - Out of order: refused. Since v3.3.0 `goose up` (`UpToContext` in `up.go`) collects the
-//!   applied versions and, with any file below the highest of them not applied
-//!   (`findMissingMigrations`), fails with "found N missing migrations before current version"
-//!   unless `-allow-missing` (`cmd/goose/main.go`: "applies missing (out-of-order)
-//!   migrations"). Before v3.3.0 it skipped such a file, as the goose blog post "Adding support
-//!   for out-of-order migrations" (pressly/goose, blog/2021) says.
+//! - Out of order: refused. Since v3.3.0 `goose up` (`UpToContext` in goose v3's `up.go`, found
+//!   by searching the stored sources; the `up.go` stored under pressly/goose for reading is
+//!   older) collects the applied versions and, with any file below the highest of them not
+//!   applied (`findMissingMigrations`), fails with "found N missing migrations before current
+//!   version" unless `-allow-missing` (pressly/goose `cmd/goose/main.go`: "applies missing
+//!   (out-of-order) migrations"). Before v3.3.0 it skipped such a file, as the goose blog post
+//!   "Adding support for out-of-order migrations" (pressly/goose, blog/2021) says.
 
 use super::{
     AppliedMigration, Detection, History, MigrationFormat, MigrationText, OutOfOrder, Sections,

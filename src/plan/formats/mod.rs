@@ -3,8 +3,9 @@
 //!
 //! Adding a format is one file here, a unit struct implementing [`MigrationFormat`] plus its
 //! `Format::<Name>` handle, whose module doc records what the code assumes about the tool
-//! (naming, order, transactions, history table), and its line in the registry below (with the
-//! `mod` line Rust needs to find the file).
+//! (naming, identity, order, transactions, history table, what its runner does with an
+//! out-of-order migration), each with where in the tool's source it was checked, and its line
+//! in the registry below (with the `mod` line Rust needs to find the file).
 
 mod atlas;
 mod dbmate;
