@@ -2,11 +2,13 @@
 //!
 //! - Naming: `<version>_name.sql`, the version the number before the first `_`; one file holds
 //!   both directions, after `-- +goose Up` and `-- +goose Down`. Checked in pressly/goose
-//!   (`NumericComponent`: the text before the first `_`, which must be there, read with
-//!   `strconv.ParseInt`).
+//!   (`NumericComponent`, found by search, and `numericComponent` in the stored `migrate.go`:
+//!   the text before the first `_`, which must be there, read with `strconv.ParseInt`).
 //! - Identity: that number (`001_a` and `1_b` are both version 1). Two files of one version are
 //!   refused: collecting the migrations fails with "goose: duplicate version N detected"
-//!   (`Migrations` sorting in pressly/goose, `duplicateVersion` in later versions).
+//!   (`Migrations.Less`, later `duplicateVersion`, found by searching the stored sources; the
+//!   oldest goose, `migrate.go` as stored under pressly/goose, refuses them too: "more than
+//!   one file specifies the migration for version N").
 //! - Order: by that number (`00009_a` before `10_b`).
 //! - Transaction: goose wraps each file in a transaction unless it says
 //!   `-- +goose NO TRANSACTION`.
