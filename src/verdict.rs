@@ -23,6 +23,44 @@ pub struct Verdict {
     /// The override label on the pull request, when a maintainer applied it: the destructive
     /// findings are approved and no longer fail the run.
     pub approved_by: Option<String>,
+    /// Conditions already on the base branch that the change does not touch: said once in the
+    /// summary, never findings (they fail nothing).
+    pub notices: Vec<Notice>,
+}
+
+/// A condition already on the base branch that the change does not touch (a duplicate version
+/// merged long ago, an `atlas.sum` out of date before it): what its rule would say, as a
+/// notice on the summary.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Notice {
+    pub rule: RuleId,
+    /// Where the rule would point (a file of the directory, or the directory's `atlas.sum`).
+    pub file: String,
+    pub message: String,
+}
+
+impl Notice {
+    /// The notice as one line of plain text.
+    pub fn text(&self) -> String {
+        format!(
+            "Already on the base branch, so not this change's doing ({}, {}): {}",
+            self.rule, self.file, self.message
+        )
+    }
+}
+
+/// The notices for what the rules say of the issues already on the base branch (`findings`),
+/// as configured: a rule turned off says nothing.
+pub fn pre_existing_notices(findings: Vec<Finding>, config: &Config) -> Vec<Notice> {
+    findings
+        .into_iter()
+        .filter(|f| config.severity(f.rule).is_some())
+        .map(|f| Notice {
+            rule: f.rule,
+            file: f.file,
+            message: f.message,
+        })
+        .collect()
 }
 
 impl Verdict {
@@ -68,6 +106,7 @@ impl Verdict {
             files,
             override_label: config.override_label.clone(),
             approved_by: None,
+            notices: Vec::new(),
         }
     }
 

@@ -2166,3 +2166,313 @@ fn a_base_the_server_cannot_build_is_its_own_outcome_saying_what_to_change() {
         );
     }
 }
+
+/// A repository whose `main` holds `base` and whose work tree adds `change`, files at any depth
+/// of `migrations/` (Prisma's and diesel's sub-directories).
+fn repo_with_nested_change(base: &[(&str, &str)], change: &[(&str, &str)]) -> tempfile::TempDir {
+    let t = tempfile::tempdir().unwrap();
+    let write = |files: &[(&str, &str)]| {
+        for (name, content) in files {
+            let path = t.path().join("migrations").join(name);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(path, content).unwrap();
+        }
+    };
+    write(base);
+    git(t.path(), &["init", "-q", "-b", "main"]);
+    git(t.path(), &["add", "."]);
+    git(t.path(), &["commit", "-q", "-m", "base"]);
+    write(change);
+    t
+}
+
+fn messages(report: &Value, rule: &str) -> Vec<String> {
+    findings_of(report, rule)
+        .iter()
+        .map(|f| format!("{}:{}: {}", f["file"], f["line"], f["message"]))
+        .collect()
+}
+
+/// Prisma applies a new migration that sorts before merged ones after them in production and
+/// before them on a fresh install: both orders are applied, and only a failing one reported.
+#[test]
+fn an_out_of_order_migration_is_applied_in_production_and_fresh_install_order() {
+    if no_local_postgres() {
+        return;
+    }
+    let base = [
+        (
+            "20240101000000_users/migration.sql",
+            "CREATE TABLE users (id bigint PRIMARY KEY);\n",
+        ),
+        (
+            "20240301000000_invoices/migration.sql",
+            "CREATE TABLE invoices (id bigint PRIMARY KEY, user_id bigint);\n",
+        ),
+    ];
+    let check_change = |change: &[(&str, &str)]| {
+        let t = repo_with_nested_change(&base, change);
+        let out = check(t.path(), &["--base", "main", "--postgres", "local"]);
+        let report = json(&out);
+        (out, report)
+    };
+
+    // Works in both orders: nothing to say.
+    let (out, report) = check_change(&[(
+        "20240201000000_user_names/migration.sql",
+        "ALTER TABLE users ADD COLUMN name text;\n",
+    )]);
+    assert_eq!(out.status.code(), Some(0), "{report:#}");
+    assert!(
+        findings_of(&report, "out-of-order-version").is_empty(),
+        "{report:#}"
+    );
+
+    // Works in production's order only: the table it alters comes from a newer migration.
+    let (out, report) = check_change(&[(
+        "20240201000000_invoice_notes/migration.sql",
+        "ALTER TABLE invoices ADD COLUMN note text;\n",
+    )]);
+    assert_eq!(out.status.code(), Some(1), "{report:#}");
+    assert!(
+        findings_of(&report, "migration-fails").is_empty(),
+        "{report:#}"
+    );
+    let fresh = findings_of(&report, "out-of-order-version");
+    assert_eq!(fresh.len(), 1, "{report:#}");
+    assert_eq!(
+        fresh[0]["file"],
+        "migrations/20240201000000_invoice_notes/migration.sql"
+    );
+    assert_eq!(fresh[0]["line"], 1);
+    let message = fresh[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("this migration sorts before 20240301000000_invoices/migration.sql")
+            && message.contains(
+                "a fresh install applies prisma's migrations in their order, this one first, \
+                    and there it fails"
+            )
+            && message.contains("relation \"invoices\" does not exist"),
+        "{message}"
+    );
+    assert_eq!(evidence(fresh[0], "apply").unwrap()["sqlstate"], "42P01");
+
+    // Fails the same way in either order: not the order's doing, said once.
+    let (out, report) = check_change(&[(
+        "20240201000000_typo/migration.sql",
+        "ALTER TABLE users ADD COLUMN note txet;\n",
+    )]);
+    assert_eq!(out.status.code(), Some(1), "{report:#}");
+    assert_eq!(messages(&report, "migration-fails").len(), 1, "{report:#}");
+    assert!(
+        findings_of(&report, "out-of-order-version").is_empty(),
+        "{report:#}"
+    );
+
+    // Fails in both: production's order at the new file, a fresh install at the merged one.
+    let (out, report) = check_change(&[(
+        "20240201000000_invoices_again/migration.sql",
+        "CREATE TABLE invoices (id bigint PRIMARY KEY);\n",
+    )]);
+    assert_eq!(out.status.code(), Some(1), "{report:#}");
+    let production = messages(&report, "migration-fails");
+    assert_eq!(production.len(), 1, "{report:#}");
+    assert!(
+        production[0].contains("already exists")
+            && production[0].contains(
+                "in production's order: prisma applies this migration after \
+                    20240301000000_invoices/migration.sql"
+            ),
+        "{production:?}"
+    );
+    let fresh = messages(&report, "out-of-order-version");
+    assert_eq!(fresh.len(), 1, "{report:#}");
+    assert!(
+        fresh[0].contains("20240201000000_invoices_again/migration.sql\":1:")
+            && fresh[0]
+                .contains("and then 20240301000000_invoices/migration.sql (already merged) fails")
+            && fresh[0].contains("already exists"),
+        "{fresh:?}"
+    );
+}
+
+/// golang-migrate records one current version: a new file below it is never run, and the
+/// finding says so (an error).
+#[test]
+fn a_golang_migrate_file_below_the_current_version_is_reported_as_never_run() {
+    if no_local_postgres() {
+        return;
+    }
+    let t = repo_with_change(
+        &[
+            (
+                "001_users.up.sql",
+                "CREATE TABLE users (id int PRIMARY KEY);\n",
+            ),
+            (
+                "003_orders.up.sql",
+                "CREATE TABLE orders (id int PRIMARY KEY);\n",
+            ),
+        ],
+        &[(
+            "002_names.up.sql",
+            "ALTER TABLE users ADD COLUMN name text;\n",
+        )],
+    );
+    let out = check(t.path(), &["--base", "main", "--postgres", "local"]);
+    let report = json(&out);
+    assert_eq!(out.status.code(), Some(1), "{report:#}");
+    let found = messages(&report, "out-of-order-version");
+    assert_eq!(found.len(), 1, "{report:#}");
+    assert!(
+        found[0].contains("golang-migrate records only the newest version it applied")
+            && found[0].contains("silently never run"),
+        "{found:?}"
+    );
+}
+
+/// Prisma tells migrations apart by their whole directory name: two with one timestamp are two
+/// migrations, whichever sorts first.
+#[test]
+fn prisma_migrations_with_the_same_timestamp_are_two_migrations() {
+    if no_local_postgres() {
+        return;
+    }
+    let t = repo_with_nested_change(
+        &[(
+            "20260630120000_add_webhook_filter/migration.sql",
+            "CREATE TABLE webhooks (id bigint PRIMARY KEY, filter text);\n",
+        )],
+        &[
+            (
+                "20260630120000_drop_alert_keys/migration.sql",
+                "CREATE TABLE alerts (id bigint PRIMARY KEY);\n",
+            ),
+            (
+                "20260630120000_a_webhook_index/migration.sql",
+                "CREATE TABLE webhook_log (id bigint PRIMARY KEY);\n",
+            ),
+        ],
+    );
+    let out = check(t.path(), &["--base", "main", "--postgres", "local"]);
+    let report = json(&out);
+    assert_eq!(out.status.code(), Some(0), "{report:#}");
+    assert!(
+        report["findings"].as_array().unwrap().is_empty(),
+        "{report:#}"
+    );
+    let files: Vec<&str> = report["directories"][0]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(files.len(), 3, "{report:#}");
+}
+
+/// A duplicate that has been on the base branch since before the change is said once, as a
+/// notice, and fails nothing; a new file that duplicates a version is the change's.
+#[test]
+fn a_duplicate_already_on_the_base_branch_is_a_notice_not_a_finding() {
+    if no_local_postgres() {
+        return;
+    }
+    let base = [
+        (
+            "005_accounts.up.sql",
+            "CREATE TABLE accounts (id int PRIMARY KEY);\n",
+        ),
+        (
+            "005_payments.up.sql",
+            "CREATE TABLE payments (id int PRIMARY KEY);\n",
+        ),
+    ];
+    let t = repo_with_change(
+        &base,
+        &[(
+            "006_refunds.up.sql",
+            "CREATE TABLE refunds (id int PRIMARY KEY);\n",
+        )],
+    );
+    let out = check(t.path(), &["--base", "main", "--postgres", "local"]);
+    let report = json(&out);
+    assert_eq!(out.status.code(), Some(0), "{report:#}");
+    assert!(
+        report["findings"].as_array().unwrap().is_empty(),
+        "{report:#}"
+    );
+    let notices = report["notices"].as_array().unwrap();
+    assert_eq!(notices.len(), 1, "{report:#}");
+    assert_eq!(notices[0]["rule"], "duplicate-version");
+    assert_eq!(notices[0]["file"], "migrations/005_payments.up.sql");
+    // Once in the text summary too.
+    let text = drydock(
+        &[
+            "check",
+            "migrations",
+            "--base",
+            "main",
+            "--postgres",
+            "local",
+        ],
+        t.path(),
+    );
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert_eq!(
+        text.matches(
+            "note: Already on the base branch, so not this change's doing \
+            (duplicate-version, migrations/005_payments.up.sql): version 5 is used by both \
+            005_accounts.up.sql and 005_payments.up.sql"
+        )
+        .count(),
+        1,
+        "{text}"
+    );
+
+    // A new third file of that version is the change's: an error, the old pair still a notice.
+    let t = repo_with_change(
+        &base,
+        &[(
+            "005_refunds.up.sql",
+            "CREATE TABLE refunds (id int PRIMARY KEY);\n",
+        )],
+    );
+    let out = check(t.path(), &["--base", "main", "--postgres", "local"]);
+    let report = json(&out);
+    assert_eq!(out.status.code(), Some(1), "{report:#}");
+    let found = messages(&report, "duplicate-version");
+    assert_eq!(found.len(), 1, "{report:#}");
+    assert!(
+        found[0].contains("005_accounts.up.sql and 005_refunds.up.sql"),
+        "{found:?}"
+    );
+    assert_eq!(report["notices"].as_array().unwrap().len(), 1, "{report:#}");
+}
+
+/// An atlas.sum already out of date at the base is not the change's: a change that touches no
+/// migration of the directory gets a notice, not an error. Without a base it stays an error.
+#[test]
+fn an_atlas_sum_out_of_date_at_the_base_is_a_notice() {
+    let t = repo_with(&[
+        ("1_users.sql", "CREATE TABLE users (id int PRIMARY KEY);\n"),
+        ("atlas.sum", "h1:stale\n1_users.sql h1:stale\n"),
+    ]);
+    git(t.path(), &["init", "-q", "-b", "main"]);
+    git(t.path(), &["add", "."]);
+    git(t.path(), &["commit", "-q", "-m", "base"]);
+    fs::write(t.path().join("migrations/README.md"), "how we migrate\n").unwrap();
+    let out = drydock(&["lint", "--base", "main", "migrations"], t.path());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(!text.contains("error[atlas-sum-mismatch]"), "{text}");
+    assert!(
+        text.contains(
+            "note: Already on the base branch, so not this change's doing \
+            (atlas-sum-mismatch, migrations/atlas.sum): atlas.sum no longer matches"
+        ),
+        "{text}"
+    );
+    let out = drydock(&["lint", "migrations"], t.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("error[atlas-sum-mismatch]"));
+}

@@ -212,3 +212,127 @@ fn duplicate_versions_and_atlas_sum_mismatches_are_issues() {
         issues[0].message
     );
 }
+
+/// What each tool tells migrations apart by, checked in its source (each format's module doc
+/// says where): the duplicates it would reject are issues, the pairs it accepts are not.
+#[test]
+fn each_format_tells_migrations_apart_as_its_tool_does() {
+    let duplicates = |format: Option<Format>, files: &[(&str, &str)]| -> Vec<(String, String)> {
+        let t = tempfile::tempdir().unwrap();
+        for (name, content) in files {
+            write(t.path(), name, content);
+        }
+        let dir = load_dir(t.path(), format).unwrap();
+        dir.issues
+            .iter()
+            .filter_map(|issue| match &issue.kind {
+                drydock::plan::IssueKind::DuplicateVersion { first, second, .. } => {
+                    Some((first.clone(), second.clone()))
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    let pair = |a: &str, b: &str| vec![(a.to_string(), b.to_string())];
+    let none: Vec<(String, String)> = Vec::new();
+
+    // Prisma: the whole directory name; one timestamp twice is two migrations.
+    assert_eq!(
+        duplicates(
+            None,
+            &[
+                (
+                    "20260630120000_add_webhook_filter/migration.sql",
+                    "SELECT 1;"
+                ),
+                ("20260630120000_drop_alert_keys/migration.sql", "SELECT 2;"),
+            ]
+        ),
+        none
+    );
+    // golang-migrate, goose, sqlx: the number.
+    assert_eq!(
+        duplicates(None, &[("001_a.up.sql", ""), ("1_b.up.sql", "")]),
+        pair("001_a.up.sql", "1_b.up.sql")
+    );
+    let goose = "-- +goose Up\nSELECT 1;\n";
+    assert_eq!(
+        duplicates(None, &[("001_a.sql", goose), ("1_b.sql", goose)]),
+        pair("001_a.sql", "1_b.sql")
+    );
+    // dbmate: the leading digits as text: `001` and `1` are two versions, `1` twice is one.
+    let dbmate = "-- migrate:up\nSELECT 1;\n";
+    assert_eq!(
+        duplicates(None, &[("001_a.sql", dbmate), ("1_b.sql", dbmate)]),
+        none
+    );
+    assert_eq!(
+        duplicates(None, &[("1_a.sql", dbmate), ("1_b.sql", dbmate)]),
+        pair("1_a.sql", "1_b.sql")
+    );
+    // diesel: the version without its `-`s.
+    assert_eq!(
+        duplicates(
+            None,
+            &[
+                ("2024-01-01-000000_a/up.sql", "SELECT 1;"),
+                ("20240101000000_b/up.sql", "SELECT 2;"),
+            ]
+        ),
+        pair("2024-01-01-000000_a/up.sql", "20240101000000_b/up.sql")
+    );
+    // Flyway: the version's numbers, trailing zeros not counting.
+    assert_eq!(
+        duplicates(None, &[("V1__a.sql", ""), ("V1.0__b.sql", "")]),
+        pair("V1__a.sql", "V1.0__b.sql")
+    );
+    // Atlas: the text before the first `_`.
+    assert_eq!(
+        duplicates(
+            None,
+            &[("1_a.sql", ""), ("1_b.sql", ""), ("atlas.sum", "h1:x\n")]
+        ),
+        pair("1_a.sql", "1_b.sql")
+    );
+}
+
+/// The order each tool applies migrations in, where it differs from the number's.
+#[test]
+fn each_format_orders_migrations_as_its_tool_does() {
+    let order = |format: Option<Format>, files: &[(&str, &str)]| -> Vec<String> {
+        let t = tempfile::tempdir().unwrap();
+        for (name, content) in files {
+            write(t.path(), name, content);
+        }
+        let dir = load_dir(t.path(), format).unwrap();
+        dir.files.iter().map(|f| f.relative.clone()).collect()
+    };
+    // dbmate sorts file names byte by byte.
+    let dbmate = "-- migrate:up\nSELECT 1;\n";
+    assert_eq!(
+        order(None, &[("9_a.sql", dbmate), ("10_b.sql", dbmate)]),
+        ["10_b.sql", "9_a.sql"]
+    );
+    // Prisma sorts directory names with JavaScript's localeCompare: `_` before digits.
+    assert_eq!(
+        order(
+            None,
+            &[
+                ("202401010_b/migration.sql", "SELECT 1;"),
+                ("20240101_a/migration.sql", "SELECT 1;"),
+            ]
+        ),
+        ["20240101_a/migration.sql", "202401010_b/migration.sql"]
+    );
+    // diesel sorts the versions without their `-`s, as text.
+    assert_eq!(
+        order(
+            None,
+            &[
+                ("2024-01-02_b/up.sql", "SELECT 1;"),
+                ("20240101_a/up.sql", "SELECT 1;"),
+            ]
+        ),
+        ["20240101_a/up.sql", "2024-01-02_b/up.sql"]
+    );
+}

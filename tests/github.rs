@@ -1164,6 +1164,81 @@ async fn a_configuration_change_alone_is_announced_in_the_job_summary() {
     );
 }
 
+/// A duplicate version merged long ago is not the pull request's: its comment says so once,
+/// as a note, and the run passes; the pull request's own duplicate still fails it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_duplicate_on_the_base_branch_is_a_note_in_the_comment_not_a_failure() {
+    if no_local_postgres() {
+        return;
+    }
+    let base_files = [
+        (
+            "db/migrations/005_accounts.up.sql",
+            "CREATE TABLE accounts (id bigint PRIMARY KEY);\n",
+        ),
+        (
+            "db/migrations/005_payments.up.sql",
+            "CREATE TABLE payments (id bigint PRIMARY KEY);\n",
+        ),
+    ];
+    let change = [(
+        "db/migrations/006_refunds.up.sql",
+        "CREATE TABLE refunds (id bigint PRIMARY KEY);\n",
+    )];
+    let (repo, base) = checkout_on(&base_files, &change);
+    let server = MockServer::start().await;
+    mount(&server, State::new(&base, files(&change))).await;
+    let passed = run(&server, repo.path(), "pull_request", "opened", &[]).await;
+    assert_eq!(
+        passed.code(),
+        Some(0),
+        "{}\n{}",
+        passed.stdout(),
+        passed.stderr()
+    );
+    let comments = summary_comments(&passed);
+    assert_eq!(comments.len(), 1, "{comments:?}");
+    let body = &comments[0];
+    assert!(
+        body.contains("## Drydock · db/migrations: ✅ Passed"),
+        "{body}"
+    );
+    let note = "> [!NOTE]\n> Already on the base branch, so not this change's doing \
+        (duplicate-version, db/migrations/005\\_payments.up.sql): version 5 is used by both \
+        005\\_accounts.up.sql and 005\\_payments.up.sql";
+    assert_eq!(body.matches(note).count(), 1, "{body}");
+    assert!(!body.contains("`duplicate-version`"), "{body}");
+    assert_eq!(
+        passed.summary.matches(note).count(),
+        1,
+        "{}",
+        passed.summary
+    );
+    assert!(review_events(&passed).is_empty(), "{:?}", passed.writes());
+
+    let change = [(
+        "db/migrations/005_refunds.up.sql",
+        "CREATE TABLE refunds (id bigint PRIMARY KEY);\n",
+    )];
+    fs::remove_file(repo.path().join("db/migrations/006_refunds.up.sql")).unwrap();
+    for (name, sql) in change {
+        fs::write(repo.path().join(name), sql).unwrap();
+    }
+    mount(&server, State::new(&base, files(&change))).await;
+    let failed = run(&server, repo.path(), "pull_request", "synchronize", &[]).await;
+    assert_eq!(failed.code(), Some(1), "{}", failed.stderr());
+    let comments = summary_comments(&failed);
+    assert!(
+        comments[0].contains(
+            "`duplicate-version` at line 1: version 5 is used by both 005\\_accounts.up.sql \
+                and 005\\_refunds.up.sql"
+        ),
+        "{}",
+        comments[0]
+    );
+    assert_eq!(comments[0].matches(note).count(), 1, "{}", comments[0]);
+}
+
 /// action.yml and `drydock github` agree on every input and output name.
 #[test]
 fn action_yml_declares_what_drydock_github_reads_and_writes() {

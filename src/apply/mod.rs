@@ -2,12 +2,15 @@
 //! one statement at a time while tracing what each does. A statement Postgres rejects becomes a
 //! finding at its file, line and column; what follows it is reported as not applied.
 
+mod fresh_install;
 pub mod postgres;
 pub mod trace;
 
+pub use fresh_install::fresh_install;
+
 use crate::diff::{Schema, introspect};
 use crate::finding::{Evidence, Finding, FindingLocation};
-use crate::plan::format::Transaction;
+use crate::plan::format::{Format, Transaction};
 use crate::plan::formats::{AppliedMigration, History};
 use crate::plan::{MigrationDir, MigrationFile};
 use crate::source::Position;
@@ -147,6 +150,19 @@ pub enum ApplyFailureKind {
         files_after: usize,
         /// The file is already on the base branch: nothing under review could be applied.
         base: bool,
+    },
+    /// A fresh install fails ([`fresh_install`]): every migration applied in the tool's order,
+    /// new ones that sort before merged ones first, where production applies them last.
+    FreshInstall {
+        cause: FailureCause,
+        format: Format,
+        /// The file that failed, and whether it is one of `out_of_order`.
+        failed: String,
+        failed_reviewed: bool,
+        /// The new migrations that sort before `newest`, the newest merged one. Paths relative
+        /// to the directory, as here.
+        out_of_order: Vec<String>,
+        newest: String,
     },
 }
 

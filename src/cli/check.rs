@@ -2,7 +2,7 @@
 //! throwaway Postgres and trace each statement) and prints the result. Ctrl-C and SIGTERM abort
 //! the run and still tear the server down.
 
-use super::{CheckArgs, render};
+use super::{CheckArgs, notices_to_stderr, render};
 use crate::pipeline::{Options, Pipeline};
 use anyhow::Result;
 
@@ -22,6 +22,7 @@ async fn check(args: CheckArgs) -> Result<i32> {
             Some(&checked.report)
         )
     );
+    notices_to_stderr(args.format, &checked.verdict, true);
     Ok(
         if checked.input_errors > 0 || checked.report.base_unbuilt().next().is_some() {
             2

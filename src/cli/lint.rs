@@ -1,6 +1,6 @@
 //! `drydock lint`: the static rules only, no database.
 
-use super::{LintArgs, render};
+use super::{LintArgs, notices_to_stderr, render};
 use crate::pipeline::{Options, Pipeline};
 use anyhow::Result;
 
@@ -11,6 +11,7 @@ pub fn run(args: &LintArgs) -> Result<i32> {
         "{}",
         render(args.format, &linted.verdict, &linted.targets, None)
     );
+    notices_to_stderr(args.format, &linted.verdict, false);
     Ok(if linted.input_errors > 0 {
         2
     } else if linted.verdict.has_errors() {

@@ -256,6 +256,21 @@ pub fn rules_listing() -> String {
     out
 }
 
+/// The verdict's notices (conditions already on the base branch) on stderr, for the formats
+/// whose shape has no place for them (lint's JSON array, SARIF); the others show them.
+fn notices_to_stderr(format: OutputFormat, verdict: &Verdict, applied: bool) {
+    let elsewhere = match format {
+        OutputFormat::Json => !applied,
+        OutputFormat::Sarif => true,
+        OutputFormat::Text | OutputFormat::Github | OutputFormat::Markdown => false,
+    };
+    if elsewhere {
+        for notice in &verdict.notices {
+            eprintln!("note: {}", notice.text());
+        }
+    }
+}
+
 /// Renders a verdict in the chosen format; `apply` is what `drydock check` learned.
 fn render(
     format: OutputFormat,

@@ -31,6 +31,13 @@ impl Checked {
                     .filter(|f| f.file.starts_with(&prefix) || f.file == dir.path)
                     .cloned()
                     .collect();
+                let notices = self
+                    .verdict
+                    .notices
+                    .iter()
+                    .filter(|n| n.file.starts_with(&prefix) || n.file == dir.path)
+                    .cloned()
+                    .collect();
                 let reviewed = dir.files.iter().filter(|f| f.reviewed);
                 let verdict = Verdict {
                     findings,
@@ -39,6 +46,7 @@ impl Checked {
                     statements: reviewed.map(|f| f.statements).sum(),
                     override_label: self.verdict.override_label.clone(),
                     approved_by: self.verdict.approved_by.clone(),
+                    notices,
                 };
                 let apply = ApplyReport {
                     postgres: self.report.postgres.clone(),

@@ -198,14 +198,29 @@ impl Pipeline {
                 };
                 // A base migration that fails is the environment's doing, not the change's.
                 let mut base_unbuilt = None;
-                let mut failures = Vec::new();
-                for failure in outcome.failures {
-                    match base_state::diagnose(&failure, &environment) {
+                let mut change_failures = Vec::new();
+                for failure in &outcome.failures {
+                    match base_state::diagnose(failure, &environment) {
                         Some(unbuilt) => base_unbuilt = base_unbuilt.or(Some(unbuilt)),
-                        None => failures.push(failure),
+                        None => change_failures.push(failure.clone()),
                     }
                 }
-                findings.extend(lint::apply_failure_findings(&failures));
+                let mut failures = lint::apply_failure_findings(&change_failures);
+                if let Some(change) = review.out_of_order.as_ref().filter(|_| base_unbuilt.is_none()) {
+                    in_production_order(&mut failures, &t.dir, change);
+                    // Production's order is the one just applied; a fresh install's, on a
+                    // database of its own.
+                    let started = std::time::Instant::now();
+                    let fresh =
+                        apply::fresh_install(&server, &t.dir, change, &outcome, &settings).await;
+                    tracing::info!(
+                        dir = %t.dir.path.display(),
+                        seconds = started.elapsed().as_secs_f64(),
+                        "applied in a fresh install's order"
+                    );
+                    failures.extend(lint::apply_failure_findings(fresh.as_slice()));
+                }
+                findings.extend(failures);
                 let schema_changes = match (&outcome.schema_before, &outcome.schema_after) {
                     (Some(before), Some(after)) => crate::diff::diff(before, after),
                     _ => Vec::new(),
@@ -227,6 +242,28 @@ impl Pipeline {
             );
         }
         Ok((findings, report))
+    }
+}
+
+/// Says, on each failure in a new migration that sorts before merged ones, that this is the
+/// order production applies it in: after them.
+fn in_production_order(
+    failures: &mut [Finding],
+    dir: &crate::plan::MigrationDir,
+    change: &crate::plan::integrity::OutOfOrderChange,
+) {
+    let late: Vec<String> = dir
+        .files
+        .iter()
+        .filter(|f| change.files.contains(&f.relative))
+        .map(|f| f.source.display_path())
+        .collect();
+    for failure in failures.iter_mut().filter(|f| late.contains(&f.file)) {
+        failure.message = format!(
+            "{} (in production's order: {} applies this migration after {}, which sorts after \
+                it and is already merged)",
+            failure.message, dir.format, change.newest
+        );
     }
 }
 
@@ -269,11 +306,13 @@ fn decide(
             &first_reviewed,
         );
     }
-    Verdict::build(
+    let mut verdict = Verdict::build(
         findings,
         &linted.suppressions,
         config,
         linted.statements,
         linted.files,
-    )
+    );
+    verdict.notices = verdict::pre_existing_notices(linted.pre_existing, config);
+    verdict
 }

@@ -22,14 +22,22 @@ pub struct Review {
     /// Parallel to `dir.files`.
     pub reviewed: Vec<bool>,
     pub scope: Scope,
-    /// Plan and integrity issues (edited, deleted, out-of-order migrations, ...).
+    /// Plan and integrity issues (edited, deleted, out-of-order migrations, ...) of the change.
     pub issues: Vec<Issue>,
+    /// Issues already on the base branch, which the change does not touch: said once, as
+    /// notices, never findings of the change.
+    pub pre_existing: Vec<Issue>,
+    /// New migrations sorting before the newest merged one, of a tool that applies them
+    /// anyway: `check` applies both orders.
+    pub out_of_order: Option<integrity::OutOfOrderChange>,
 }
 
 /// The static stage's result over every target.
 #[derive(Default)]
 pub struct Linted {
     pub findings: Vec<Finding>,
+    /// What the rules say of the issues already on the base branch: notices, not findings.
+    pub pre_existing: Vec<Finding>,
     pub suppressions: Vec<Suppression>,
     pub statements: usize,
     pub files: usize,
@@ -215,12 +223,20 @@ pub fn review(
 ) -> Result<Review> {
     let exclusions = config.exclusions()?;
     let mut issues = t.dir.issues.clone();
+    let mut pre_existing = Vec::new();
+    let mut out_of_order = None;
     let (names, scope): (Vec<String>, Scope) = if let Some(base) = base {
         let state = git::base_state(&t.dir.path, base)?;
-        let (under_review, base_issues) = integrity::against_base(&t.dir, &state);
-        issues.extend(base_issues);
+        let comparison = integrity::against_base(&t.dir, &state);
+        issues.extend(comparison.issues);
+        (issues, pre_existing) = integrity::split_pre_existing(&t.dir, &state, issues);
+        out_of_order = comparison.applied_out_of_order;
         (
-            under_review.iter().map(|f| f.relative.clone()).collect(),
+            comparison
+                .under_review
+                .iter()
+                .map(|f| f.relative.clone())
+                .collect(),
             Scope::ChangeSet,
         )
     } else if !changed.is_empty() {
@@ -264,6 +280,8 @@ pub fn review(
         reviewed,
         scope,
         issues,
+        pre_existing,
+        out_of_order,
     })
 }
 
@@ -302,6 +320,8 @@ pub fn lint_all(targets: &[Target], reviews: &[Review], config: &Config) -> Lint
         out.findings.extend(output.findings);
         out.suppressions.extend(output.suppressions);
         out.findings.extend(lint::plan_findings(&review.issues));
+        out.pre_existing
+            .extend(lint::plan_findings(&review.pre_existing));
     }
     out
 }

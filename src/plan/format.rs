@@ -114,9 +114,13 @@ impl Transaction {
     }
 }
 
-/// A migration's version, compared the way its framework compares them.
+/// A migration's version: what its tool records, what tells it apart from the others, and where
+/// it sorts, each the way its tool does it (each format's module doc says where that was
+/// checked).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Version {
+    /// The version as the file name writes it: what the tool's history table records and what
+    /// messages show.
     pub text: String,
     /// Numeric parts (`1.2.10` → [1, 2, 10]); empty when the version is compared as text.
     #[serde(skip)]
@@ -124,7 +128,69 @@ pub struct Version {
     /// Flyway repeatable migrations run after all versioned ones.
     #[serde(skip)]
     pub repeatable: bool,
+    /// What the tool tells migrations apart by, as it compares them: two migrations of a
+    /// directory with the same identity collide. A numeric version's number (`001` and `1` are
+    /// one, Flyway's `1.0` and `1` too); otherwise the text, unless the format says otherwise
+    /// (Prisma's whole directory name, diesel's version without its `-`).
+    #[serde(skip)]
+    pub identity: String,
+    /// What the tool sorts by when it sorts by text: the version, or the whole file name
+    /// (dbmate, Atlas).
+    #[serde(skip)]
+    pub sort_text: String,
+    /// How `sort_text` is compared.
+    #[serde(skip)]
+    pub collation: Collation,
 }
+
+/// How a tool compares the text it sorts migrations by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Collation {
+    /// Byte by byte: Go's and Rust's `<` on strings.
+    #[default]
+    Bytes,
+    /// JavaScript's `String.prototype.localeCompare` without a locale argument (Prisma's CLI
+    /// sorts its migration directories so): see [`Collation::locale_compare`].
+    Locale,
+}
+
+impl Collation {
+    /// `a` against `b` as `localeCompare` orders them, for ASCII: checked against Node.js 22
+    /// (ICU 78.2) under the en-US, de-DE and root locales, which order the ASCII characters
+    /// alike: space and punctuation (in the order of [`LOCALE_PUNCTUATION`]) before digits,
+    /// digits before letters, letters compared without their case first, and only between
+    /// strings equal so, lowercase before uppercase at the first letter that differs in case.
+    /// Characters beyond ASCII are ordered by code point after all of these (not checked against
+    /// ICU; migration names rarely hold them), and locales that tailor letters (Danish `aa`) are
+    /// not modelled.
+    pub fn locale_compare(a: &str, b: &str) -> Ordering {
+        fn primary(c: char) -> u32 {
+            if let Some(i) = LOCALE_PUNCTUATION.find(c) {
+                i as u32
+            } else if c.is_ascii_digit() {
+                100 + (c as u32 - '0' as u32)
+            } else if c.is_ascii_alphabetic() {
+                200 + (c.to_ascii_lowercase() as u32 - 'a' as u32)
+            } else {
+                1000 + c as u32
+            }
+        }
+        let by_letter = a.chars().map(primary).cmp(b.chars().map(primary));
+        by_letter.then_with(|| {
+            a.chars()
+                .zip(b.chars())
+                .find(|(x, y)| x != y)
+                .map_or(Ordering::Equal, |(x, y)| {
+                    // Equal but for case: lowercase first.
+                    x.is_ascii_uppercase().cmp(&y.is_ascii_uppercase())
+                })
+        })
+    }
+}
+
+/// Space and the ASCII punctuation in the order `localeCompare` puts them, all before digits
+/// (Node.js 22, ICU 78.2: `[...].sort((a, b) => a.localeCompare(b))`).
+const LOCALE_PUNCTUATION: &str = " _-,;:!?.'\"()[]{}@*/\\&#%`^+<=>|~$";
 
 impl Version {
     pub fn numeric(text: &str) -> Option<Version> {
@@ -134,10 +200,20 @@ impl Version {
             .map(|p| p.parse().ok())
             .collect();
         let parts = parts?;
-        (!parts.is_empty()).then(|| Version {
-            text: text.to_string(),
+        if parts.is_empty() {
+            return None;
+        }
+        // Trailing zero parts do not count: Flyway's 1.0 equals 1.
+        let significant = parts.iter().rposition(|x| *x != 0).map_or(0, |i| i + 1);
+        let identity = parts[..significant.max(1)]
+            .iter()
+            .map(u128::to_string)
+            .collect::<Vec<_>>()
+            .join(".");
+        Some(Version {
+            identity,
             parts,
-            repeatable: false,
+            ..Version::lexical(text)
         })
     }
 
@@ -146,20 +222,34 @@ impl Version {
             text: text.to_string(),
             parts: Vec::new(),
             repeatable: false,
+            identity: text.to_string(),
+            sort_text: text.to_string(),
+            collation: Collation::Bytes,
         }
     }
-}
 
-impl Version {
-    /// Whether two migrations claim the same version (their frameworks would collide).
+    /// The same version, told apart from others by `identity` instead.
+    pub fn identified_by(self, identity: impl Into<String>) -> Version {
+        Version {
+            identity: identity.into(),
+            ..self
+        }
+    }
+
+    /// The same version, sorted by `sort_text` compared as `collation` (a tool that sorts by
+    /// text: numeric parts, if any, no longer count).
+    pub fn sorted_by(self, sort_text: impl Into<String>, collation: Collation) -> Version {
+        Version {
+            sort_text: sort_text.into(),
+            collation,
+            parts: Vec::new(),
+            ..self
+        }
+    }
+
+    /// Whether two migrations claim the same identity (their tool would collide).
     pub fn same_as(&self, other: &Version) -> bool {
-        if self.repeatable || other.repeatable {
-            return false;
-        }
-        if self.parts.is_empty() || other.parts.is_empty() {
-            return self.text == other.text;
-        }
-        self.cmp_parts(other) == Ordering::Equal
+        !self.repeatable && !other.repeatable && self.identity == other.identity
     }
 
     fn cmp_parts(&self, other: &Version) -> Ordering {
@@ -179,16 +269,25 @@ impl PartialOrd for Version {
 }
 
 impl Ord for Version {
+    /// The tool's order; versions it holds equal fall back to bytes, so the order is total.
     fn cmp(&self, other: &Self) -> Ordering {
+        let numeric = !self.parts.is_empty() && !other.parts.is_empty();
         self.repeatable
             .cmp(&other.repeatable)
             .then_with(|| {
-                if !self.parts.is_empty() && !other.parts.is_empty() {
+                if numeric {
                     self.cmp_parts(other)
                 } else {
                     Ordering::Equal
                 }
             })
+            .then_with(|| match self.collation {
+                Collation::Locale if !numeric => {
+                    Collation::locale_compare(&self.sort_text, &other.sort_text)
+                }
+                _ => Ordering::Equal,
+            })
+            .then_with(|| self.sort_text.cmp(&other.sort_text))
             .then_with(|| self.text.cmp(&other.text))
     }
 }
@@ -202,16 +301,6 @@ pub struct NameInfo {
 }
 
 impl NameInfo {
-    /// A migration directory named `<version>_name` (diesel, Prisma): the version is the text up
-    /// to the first `_`, compared as text; the name must start with a digit.
-    pub fn dated_directory(name: &str) -> Option<NameInfo> {
-        let first = name.chars().next()?;
-        first.is_ascii_digit().then(|| NameInfo {
-            version: Version::lexical(name.split('_').next().unwrap_or(name)),
-            is_up: true,
-        })
-    }
-
     /// `stem.up.sql` or `stem.down.sql` (golang-migrate, sqlx): the stem and whether it goes up.
     pub fn direction(name: &str) -> Option<(&str, bool)> {
         name.strip_suffix(".up.sql")
@@ -219,13 +308,67 @@ impl NameInfo {
             .or_else(|| name.strip_suffix(".down.sql").map(|stem| (stem, false)))
     }
 
-    /// `<number>_name`: the version is the number before the first `_` (golang-migrate, goose,
-    /// dbmate, sqlx).
+    /// `<number>_name`: the version is the number before the first `_`, all ASCII digits
+    /// (golang-migrate, goose, sqlx: each needs the `_`, see their module docs).
     pub fn numbered(stem: &str, is_up: bool) -> Option<NameInfo> {
-        let digits = stem.split('_').next()?;
+        let (digits, _) = stem.split_once('_')?;
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
         Some(NameInfo {
             version: Version::numeric(digits)?,
             is_up,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Sorted by Node.js 22 (ICU 78.2, en-US): `[...].sort((a, b) => a.localeCompare(b))`.
+    const SORTED_BY_NODE: &[&str] = &[
+        " ", " -_", " -0", " Bb", "_.", "_.-", "_azA", "_Zz0", "-", ".1", "0", "0..", "1", "19 B",
+        "1a", "1B", "9", "9..", "9Zb-", "a", "A", "azaa", "b", "B", "B-", "b.", "B1 ", "B11.",
+        "B1Bb", "Bb9", "bBza", "bZ", "z_1", "Z-", "Z1.0", "Z9", "zaZA", "zB-", "ZB-", "ZBZ",
+    ];
+
+    #[test]
+    fn locale_order_is_javascripts_for_ascii() {
+        let mut shuffled: Vec<&str> = SORTED_BY_NODE.iter().rev().copied().collect();
+        shuffled.rotate_left(17);
+        shuffled.sort_by(|a, b| Collation::locale_compare(a, b));
+        assert_eq!(shuffled, SORTED_BY_NODE);
+        // Where byte order differs: `_` before digits, letters without their case first.
+        assert_eq!(
+            Collation::locale_compare("20240101_a", "202401010_b"),
+            Ordering::Less
+        );
+        assert_eq!(Collation::locale_compare("a_B", "A_b"), Ordering::Less);
+        assert_eq!(Collation::locale_compare("Ab", "ac"), Ordering::Less);
+    }
+
+    #[test]
+    fn numbers_are_one_identity_however_they_are_written() {
+        let one = Version::numeric("001").unwrap();
+        assert!(one.same_as(&Version::numeric("1").unwrap()));
+        assert!(!one.same_as(&Version::numeric("10").unwrap()));
+        assert!(
+            Version::numeric("1.0")
+                .unwrap()
+                .same_as(&Version::numeric("1").unwrap())
+        );
+        assert!(!Version::lexical("001").same_as(&Version::lexical("1")));
+    }
+
+    #[test]
+    fn a_text_sort_key_replaces_the_number() {
+        let by_name = |digits: &str, name: &str| {
+            Version::numeric(digits)
+                .unwrap()
+                .sorted_by(name, Collation::Bytes)
+        };
+        assert!(by_name("10", "10_b.sql") < by_name("9", "9_a.sql"));
+        assert!(Version::numeric("9").unwrap() < Version::numeric("10").unwrap());
     }
 }

@@ -1,40 +1,70 @@
-//! Directory integrity: duplicate versions, and against a base ref, merged migrations that were
-//! edited or deleted and new files that sort before what is already deployed.
+//! Directory integrity: duplicate identities, and against a base ref, merged migrations that were
+//! edited or deleted, new files that sort before what is already deployed, and which of the
+//! directory's issues were already there at the base (not the change's doing).
 
 use super::formats::OutOfOrder;
 use super::git::BaseState;
 use super::{Issue, IssueKind, MigrationDir, MigrationFile};
 use crate::finding::Finding;
+use std::collections::HashMap;
 
+/// Each migration whose identity ([`super::format::Version::identity`]) an earlier one (in the
+/// tool's order) already has, against the first that has it.
 pub fn duplicate_versions(dir: &MigrationDir) -> Vec<Issue> {
-    dir.files
-        .windows(2)
-        .filter(|pair| pair[0].version.same_as(&pair[1].version))
-        .map(|pair| Issue {
-            location: Finding::for_file(&pair[1].source.display_path()),
-            kind: IssueKind::DuplicateVersion {
-                format: dir.format,
-                version: pair[1].version.text.clone(),
-                first: pair[0].relative.clone(),
-                second: pair[1].relative.clone(),
-            },
-        })
-        .collect()
+    let mut first_of: HashMap<&str, &MigrationFile> = HashMap::new();
+    let mut issues = Vec::new();
+    for file in dir.files.iter().filter(|f| !f.version.repeatable) {
+        let identity = file.version.identity.as_str();
+        match first_of.get(identity) {
+            Some(first) => issues.push(Issue {
+                location: Finding::for_file(&file.source.display_path()),
+                kind: IssueKind::DuplicateVersion {
+                    format: dir.format,
+                    version: identity.to_string(),
+                    first: first.relative.clone(),
+                    second: file.relative.clone(),
+                },
+            }),
+            None => {
+                first_of.insert(identity, file);
+            }
+        }
+    }
+    issues
+}
+
+/// What a change does to a directory, against its base.
+pub struct BaseComparison<'a> {
+    /// The files under review: added or edited since the base.
+    pub under_review: Vec<&'a MigrationFile>,
+    /// Edited and deleted merged migrations, and new ones sorting before the newest merged one
+    /// where the tool skips or refuses them.
+    pub issues: Vec<Issue>,
+    /// New migrations sorting before the newest merged one, where the tool applies them
+    /// ([`OutOfOrder::Applied`]): production and a fresh install run them in different orders.
+    pub applied_out_of_order: Option<OutOfOrderChange>,
+}
+
+/// New migrations that sort before the newest one on the base branch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutOfOrderChange {
+    /// Relative paths, in the tool's order.
+    pub files: Vec<String>,
+    /// The newest migration on the base branch (relative path).
+    pub newest: String,
 }
 
 /// The files under review (added or edited since the base) and the integrity issues.
-pub fn against_base<'a>(
-    dir: &'a MigrationDir,
-    base: &BaseState,
-) -> (Vec<&'a MigrationFile>, Vec<Issue>) {
+pub fn against_base<'a>(dir: &'a MigrationDir, base: &BaseState) -> BaseComparison<'a> {
     let mut issues = Vec::new();
     let newest_base = dir
         .files
         .iter()
         .filter(|f| base.files.contains(&f.relative))
-        .map(|f| &f.version)
-        .max();
+        .max_by(|a, b| a.version.cmp(&b.version));
+    let runner = dir.format.out_of_order();
     let mut under_review = Vec::new();
+    let mut applied_out_of_order = Vec::new();
     for file in &dir.files {
         let existed = base.files.contains(&file.relative);
         if existed && base.changed.contains(&file.relative) {
@@ -46,18 +76,20 @@ pub fn against_base<'a>(
             });
             under_review.push(file);
         } else if !existed {
-            let reported = match dir.format.out_of_order() {
-                OutOfOrder::Reported => true,
-            };
-            if let Some(newest) = newest_base.filter(|n| reported && file.version < **n) {
-                issues.push(Issue {
-                    location: Finding::for_file(&file.source.display_path()),
-                    kind: IssueKind::OutOfOrder {
-                        format: dir.format,
-                        version: file.version.text.clone(),
-                        newest: newest.text.clone(),
-                    },
-                });
+            if let Some(newest) = newest_base.filter(|n| file.version < n.version) {
+                if runner == OutOfOrder::Applied {
+                    applied_out_of_order.push(file.relative.clone());
+                } else {
+                    issues.push(Issue {
+                        location: Finding::for_file(&file.source.display_path()),
+                        kind: IssueKind::OutOfOrder {
+                            format: dir.format,
+                            version: file.version.text.clone(),
+                            newest: newest.version.text.clone(),
+                            newest_file: newest.relative.clone(),
+                        },
+                    });
+                }
             }
             under_review.push(file);
         }
@@ -77,5 +109,67 @@ pub fn against_base<'a>(
             });
         }
     }
-    (under_review, issues)
+    let applied_out_of_order = newest_base
+        .filter(|_| !applied_out_of_order.is_empty())
+        .map(|newest| OutOfOrderChange {
+            files: applied_out_of_order,
+            newest: newest.relative.clone(),
+        });
+    BaseComparison {
+        under_review,
+        issues,
+        applied_out_of_order,
+    }
+}
+
+/// Splits `issues` into the change's and those already on the base branch: an issue that
+/// concerns only files the change does not add or edit, and that was therefore already true at
+/// the base (a duplicate merged long ago, an `atlas.sum` out of date before the change). Edited,
+/// deleted and out-of-order migrations are facts about the change itself.
+pub fn split_pre_existing(
+    dir: &MigrationDir,
+    base: &BaseState,
+    issues: Vec<Issue>,
+) -> (Vec<Issue>, Vec<Issue>) {
+    let untouched =
+        |relative: &str| base.files.contains(relative) && !base.changed.contains(relative);
+    issues
+        .into_iter()
+        .partition(|issue| match concerned_files(dir, issue) {
+            Some(files) => !files.iter().all(|f| untouched(f)),
+            None => true,
+        })
+}
+
+/// The files (relative to the directory) whose content alone makes `issue` true; `None` for an
+/// issue about the change itself (or one whose files are not known).
+fn concerned_files(dir: &MigrationDir, issue: &Issue) -> Option<Vec<String>> {
+    match &issue.kind {
+        IssueKind::Unreadable { .. }
+        | IssueKind::Refused { .. }
+        | IssueKind::NotUtf8 { .. }
+        | IssueKind::NulByte { .. }
+        | IssueKind::MissingUpMarker { .. } => {
+            let prefix = format!("{}/", super::display(&dir.path));
+            let relative = issue.location.file.strip_prefix(&prefix)?;
+            Some(vec![relative.to_string()])
+        }
+        IssueKind::DuplicateVersion { first, second, .. } => {
+            Some(vec![first.clone(), second.clone()])
+        }
+        // atlas.sum is checked against every `.sql` file of the directory
+        // ([`super::atlas_sum::check`]): unchanged, they were out of step at the base too.
+        IssueKind::AtlasSumMismatch(_) => {
+            let mut files = vec!["atlas.sum".to_string()];
+            let entries = std::fs::read_dir(&dir.path).ok()?;
+            files.extend(
+                entries
+                    .filter_map(|e| e.ok())
+                    .map(|e| e.file_name().to_string_lossy().to_string())
+                    .filter(|n| n.ends_with(".sql")),
+            );
+            Some(files)
+        }
+        IssueKind::Edited { .. } | IssueKind::Deleted { .. } | IssueKind::OutOfOrder { .. } => None,
+    }
 }

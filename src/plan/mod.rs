@@ -46,7 +46,7 @@ pub enum IssueKind {
         /// As the format's documentation writes it, e.g. `-- +goose Up`.
         annotation: &'static str,
     },
-    /// Two migrations claim the same version.
+    /// Two migrations have the same identity ([`Version::identity`]).
     DuplicateVersion {
         format: Format,
         version: String,
@@ -55,11 +55,14 @@ pub enum IssueKind {
     },
     /// A migration on the base branch was edited.
     Edited { relative: String },
-    /// A new migration sorts before the newest one on the base branch.
+    /// A new migration sorts before the newest one on the base branch, and the format's tool
+    /// skips or refuses it ([`formats::OutOfOrder`]).
     OutOfOrder {
         format: Format,
         version: String,
+        /// The version of the newest migration on the base branch, and its file.
         newest: String,
+        newest_file: String,
     },
     /// A migration on the base branch was deleted.
     Deleted { relative: String },

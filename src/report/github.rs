@@ -36,6 +36,13 @@ pub fn render(verdict: &Verdict) -> String {
             escape_data(&format!("{}\n{}", f.message, f.help)),
         ));
     }
+    // Conditions already on the base branch: once, on the run, not on a line of the change.
+    for notice in &verdict.notices {
+        out.push_str(&format!(
+            "::notice title=Drydock::{}\n",
+            escape_data(&notice.text())
+        ));
+    }
     out
 }
 

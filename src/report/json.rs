@@ -91,6 +91,8 @@ pub fn render_check(verdict: &Verdict, apply: &ApplyReport) -> String {
         .collect();
     let value = json!({
         "findings": findings_json(verdict),
+        // Conditions already on the base branch: not findings, they fail nothing.
+        "notices": verdict.notices,
         "schema_changes": schema_changes,
         "summary": {
             "errors": verdict.count(Severity::Error),

@@ -22,10 +22,17 @@ pub fn render_titled(
     apply: Option<&ApplyReport>,
 ) -> String {
     format!(
-        "{}\n\n{}",
+        "{}\n\n{}{}",
         headline(title, verdict, apply),
+        notes(&notice_texts(verdict)),
         details(verdict, sources, apply)
     )
+}
+
+/// The verdict's notices (conditions already on the base branch) as plain text, for
+/// [`notes`].
+pub fn notice_texts(verdict: &Verdict) -> Vec<String> {
+    verdict.notices.iter().map(|n| n.text()).collect()
 }
 
 /// What follows the headline of [`render_titled`]: the apply summary, the schema changes, and

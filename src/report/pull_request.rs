@@ -61,7 +61,10 @@ pub fn summary_comment(
     let marker = summary_marker(directory);
     let title = format!("Drydock · {}", escape(directory));
     let headline = markdown::headline(&title, verdict, Some(apply));
-    let notes = markdown::notes(notices);
+    // The review's notices, then this directory's conditions already on the base branch.
+    let mut all = notices.to_vec();
+    all.extend(markdown::notice_texts(verdict));
+    let notes = markdown::notes(&all);
     let full = format!(
         "{marker}\n{headline}\n\n{notes}{}{FOOTER}",
         markdown::details(verdict, sources, Some(apply)),

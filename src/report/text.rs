@@ -140,5 +140,8 @@ pub fn summary(verdict: &Verdict) -> String {
             "\n{blocking} destructive change(s) need a maintainer's approval (the override label)"
         ));
     }
+    for notice in &verdict.notices {
+        line.push_str(&format!("\nnote: {}", notice.text()));
+    }
     line
 }

@@ -40,6 +40,8 @@ impl Rule for MigrationFails {
     }
     fn check_apply_failure(&self, failure: &ApplyFailure, out: &mut Vec<Hit>) {
         out.push(match &failure.kind {
+            // The order's failure, not production's: `out-of-order-version` says it.
+            ApplyFailureKind::FreshInstall { .. } => return,
             ApplyFailureKind::Prepare { error } => Hit::new(
                 format!("could not prepare a database to apply the migrations: {error}"),
                 "Check that the Postgres server is reachable and that the user \
@@ -118,7 +120,7 @@ pub fn what_happened(cause: &FailureCause) -> String {
 }
 
 /// What happened, what to do, and the error as evidence.
-fn describe(
+pub(super) fn describe(
     cause: &FailureCause,
     consequence: Option<String>,
 ) -> (String, String, Option<Evidence>) {

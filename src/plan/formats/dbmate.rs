@@ -1,8 +1,15 @@
 //! dbmate.
 //!
-//! - Naming: `<version>_name.sql`, the version the number before the first `_` (usually a
+//! - Naming: `<version>_name.sql`, the version the digits the name starts with (usually a
 //!   timestamp); one file holds both directions, after `-- migrate:up` and `-- migrate:down`.
-//! - Order: by that number.
+//!   Checked in amacneil/dbmate `pkg/dbmate/db.go`: `migrationFileRegexp` is
+//!   `^(\d+).*\.sql$` and `FindMigrations` takes the digits, as text, for the version.
+//! - Identity: those digits, as text (`001_a` and `1_b` are two versions). A migration counts
+//!   as applied when its version is in `schema_migrations`, so of two files of one version only
+//!   the first runs on a fresh database (recording the second fails on the primary key) and
+//!   neither is run again once one is applied.
+//! - Order: by file name, byte by byte (`FindMigrations` sorts by `FileName`), not by number:
+//!   `10_b.sql` before `9_a.sql`.
 //! - Transaction: dbmate wraps each file in a transaction unless it says
 //!   `-- migrate:up transaction:false`.
 //! - History table: `schema_migrations`, one row per migration applied. Checked in
@@ -12,14 +19,16 @@
 //!   `InsertMigration` `insert into ... (version) values ($1)` in the migration's transaction,
 //!   the version as the file name has it.
 //! - Detection: a `-- migrate:up` annotation (goose shares the file names).
-//! - Out of order: reported. (dbmate applies every migration not yet applied, in version order,
-//!   so such a file runs after newer ones; `--strict` makes it fail instead.)
+//! - Out of order: applied. `Migrate` (`pkg/dbmate/db.go`) applies every migration whose
+//!   version is not in `schema_migrations`, in file-name order, so such a file runs after the
+//!   newer ones; only with `--strict` (`DB.Strict`) does it fail ("is out of order with already
+//!   applied migrations").
 
 use super::{
     AppliedMigration, Detection, History, MigrationFormat, MigrationText, OutOfOrder, Sections,
     sql_literal,
 };
-use crate::plan::format::{Format, NameInfo, Transaction};
+use crate::plan::format::{Collation, Format, NameInfo, Transaction, Version};
 
 pub struct Dbmate;
 
@@ -38,7 +47,12 @@ impl MigrationFormat for Dbmate {
     }
 
     fn parse_name(&self, name: &str) -> Option<NameInfo> {
-        NameInfo::numbered(name.strip_suffix(".sql")?, true)
+        name.strip_suffix(".sql")?;
+        let digits = name.len() - name.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        (digits > 0).then(|| NameInfo {
+            version: Version::lexical(&name[..digits]).sorted_by(name, Collation::Bytes),
+            is_up: true,
+        })
     }
 
     fn sections(&self) -> Option<Sections> {
@@ -73,6 +87,11 @@ impl MigrationFormat for Dbmate {
     }
 
     fn out_of_order(&self) -> OutOfOrder {
-        OutOfOrder::Reported
+        OutOfOrder::Applied
+    }
+
+    fn on_duplicate(&self) -> &'static str {
+        "counts both as applied once one is, so the other never runs (on a fresh database, \
+            recording the second fails)"
     }
 }

@@ -1,9 +1,16 @@
 //! diesel (`diesel migration`).
 //!
 //! - Naming: one sub-directory per migration, `<version>_name/` (the version a timestamp such as
-//!   `2024-01-01-000000`, anything up to the first `_`, starting with a digit), holding `up.sql`
-//!   and `down.sql`.
-//! - Order: by that version, as text.
+//!   `2024-01-01-000000`: anything up to the first `_`), holding `up.sql` and `down.sql`.
+//!   Checked in diesel-rs/diesel: `diesel_migrations/migrations_internals/src/lib.rs`
+//!   (`migrations_directories`: every directory not starting with `.`; `version_from_string`:
+//!   the name up to the first `_`, without its `-`s).
+//! - Identity: that version without its `-`s (`2024-01-01-000000_a` and `20240101000000_b` are
+//!   one version). Of two migrations of one version only one runs, and nothing says so:
+//!   `MigrationHarness::pending_migrations` (`diesel_migrations/src/migration_harness.rs`)
+//!   collects them into a map keyed by version.
+//! - Order: by that version (without `-`s), as text: `pending_migrations` sorts by
+//!   `MigrationVersion`, a string (`diesel/src/migration/mod.rs`, derived `Ord`).
 //! - Transaction: diesel wraps each migration in a transaction unless its `metadata.toml` has
 //!   `run_in_transaction = false`.
 //! - History table: `__diesel_schema_migrations`, one row per migration applied. Checked in
@@ -13,13 +20,15 @@
 //!   `diesel_migrations/migrations_internals/src/lib.rs` (`version_from_string`: the stored
 //!   version is the directory name up to the first `_`, without its `-`s).
 //! - Detection: a sub-directory holding `up.sql`, after Prisma's `migration.sql`.
-//! - Out of order: reported.
+//! - Out of order: applied. `run_pending_migrations` runs every migration whose version is not
+//!   in `__diesel_schema_migrations` (`pending_migrations` removes the applied versions), in
+//!   version order, with no comparison against the newest applied one.
 
 use super::{
     AppliedMigration, Detection, History, Layout, MigrationFormat, MigrationText, OutOfOrder,
     sql_literal,
 };
-use crate::plan::format::{Format, NameInfo, Transaction};
+use crate::plan::format::{Collation, Format, NameInfo, Transaction, Version};
 
 pub struct Diesel;
 
@@ -47,7 +56,17 @@ impl MigrationFormat for Diesel {
     }
 
     fn parse_name(&self, name: &str) -> Option<NameInfo> {
-        NameInfo::dated_directory(name)
+        if name.starts_with('.') {
+            return None;
+        }
+        let version = name.split('_').next().unwrap_or(name);
+        let compared = version.replace('-', "");
+        Some(NameInfo {
+            version: Version::lexical(version)
+                .identified_by(compared.clone())
+                .sorted_by(compared, Collation::Bytes),
+            is_up: true,
+        })
     }
 
     fn transaction(&self, file: &MigrationText<'_>) -> Transaction {
@@ -68,17 +87,21 @@ impl MigrationFormat for Diesel {
        run_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP
 )"],
             record: |applied: &AppliedMigration<'_>| {
-                // The version is already the name up to the first `_` (`parse_name`).
-                let version = applied.version.text.replace('-', "");
+                // diesel stores the version without its `-`s: its identity (`parse_name`).
+                let version = &applied.version.identity;
                 vec![format!(
                     "INSERT INTO __diesel_schema_migrations (version) VALUES ({})",
-                    sql_literal(&version)
+                    sql_literal(version)
                 )]
             },
         })
     }
 
     fn out_of_order(&self) -> OutOfOrder {
-        OutOfOrder::Reported
+        OutOfOrder::Applied
+    }
+
+    fn on_duplicate(&self) -> &'static str {
+        "runs only one of them and says nothing of the other"
     }
 }

@@ -3,6 +3,11 @@
 //! - Naming: `V<version>__description.sql` goes up, `U<version>__description.sql` is an undo (not
 //!   applied), `R__description.sql` is repeatable; the version's parts are separated by `.` or
 //!   `_` (`V1_2__x.sql` is 1.2).
+//! - Identity: the version, its parts as numbers, trailing zeros not counting (1.0 equals 1);
+//!   a repeatable migration by its description. Two migrations of one version are refused:
+//!   flyway/flyway `flyway-core/.../internal/resolver/CompositeMigrationResolver.java`
+//!   (`checkForIncompatibilities`, on the migrations sorted by `ResolvedMigrationComparator`)
+//!   throws "Found more than one migration with version ...".
 //! - Order: by the version's parts as numbers, trailing zeros not counting (1.0 equals 1);
 //!   repeatable migrations after all versioned ones, by name.
 //! - Transaction: Flyway wraps each file in a transaction; for Postgres it runs a file holding a
@@ -19,8 +24,13 @@
 //!   `description`, `type`, `script`, `checksum`, `installed_by`, `execution_time` and
 //!   `success`).
 //! - Detection: a file named as above, after golang-migrate's `.up.sql`.
-//! - Out of order: reported. (Flyway ignores a version below the current one unless
-//!   `outOfOrder` is set.)
+//! - Out of order: refused. `flyway-core/.../internal/info/MigrationInfoImpl.java`: `getState`
+//!   makes a resolved, unapplied version below the last applied one `IGNORED` unless
+//!   `outOfOrder` is set, and `validate` turns that into "Detected resolved migration not
+//!   applied to database", which fails `migrate` (it validates first, `validateOnMigrate`).
+//!   `-outOfOrder=true` applies it after the newer ones; `-ignoreMigrationPatterns='*:ignored'`
+//!   skips it instead. The defaults of `validateOnMigrate` and `ignoreMigrationPatterns` were
+//!   not checked across Flyway versions.
 
 use super::sql_literal;
 use super::{AppliedMigration, Detection, History, MigrationFormat, MigrationText, OutOfOrder};
@@ -127,7 +137,13 @@ impl MigrationFormat for Flyway {
     }
 
     fn out_of_order(&self) -> OutOfOrder {
-        OutOfOrder::Reported
+        OutOfOrder::Refused {
+            unless: "`-outOfOrder=true`",
+        }
+    }
+
+    fn on_duplicate(&self) -> &'static str {
+        "refuses to migrate (\"Found more than one migration with version\"), so no migration runs"
     }
 }
 

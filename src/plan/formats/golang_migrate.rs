@@ -1,8 +1,14 @@
 //! golang-migrate (`migrate`).
 //!
 //! - Naming: `<version>_name.up.sql` goes up, `<version>_name.down.sql` down; the version is the
-//!   number before the first `_`.
-//! - Order: by that number (`9_a` before `10_b`).
+//!   number before the first `_`. Checked in golang-migrate/migrate `source/parse.go`: `Regex`
+//!   is `^([0-9]+)_(.*)\.(down|up)\.(.*)$` and `Parse` reads the digits with
+//!   `strconv.ParseUint`.
+//! - Identity: that number (`001_a` and `1_b` are both version 1). Two up files of one version
+//!   are refused: `Migrations.Append` (`source/migration.go`) rejects a second migration of a
+//!   version and direction, and the file source fails to open with `ErrDuplicateMigration`
+//!   (`source/iofs/iofs.go`, `PartialDriver.Init`).
+//! - Order: by that number (`9_a` before `10_b`): `buildIndex` sorts the versions as integers.
 //! - Transaction: the Postgres driver sends a file as one multi-statement query, which Postgres
 //!   runs as one implicit transaction: CONCURRENTLY only works alone in its file.
 //! - History table: `schema_migrations`, one row: the current version and whether it is dirty.
@@ -13,8 +19,9 @@
 //!   (version, dirty)`), with `dirty` true while a migration runs and false once it applied.
 //! - Detection: a `*.up.sql` file, after the sub-directory formats. (sqlx uses these names too;
 //!   it is only chosen when named.)
-//! - Out of order: reported. (golang-migrate records only the current version and applies only
-//!   the files above it: such a file is silently never run.)
+//! - Out of order: skipped. `migrate up` (`Migrate.Up` in `migrate.go`) reads the one current
+//!   version from the database and `readUp` walks `sourceDrv.Next(current)` from there: a file
+//!   whose version is below the current one is never read, and nothing says so.
 
 use super::sql_literal;
 use super::{AppliedMigration, Detection, History, MigrationFormat, MigrationText, OutOfOrder};
@@ -69,7 +76,11 @@ impl MigrationFormat for GolangMigrate {
     }
 
     fn out_of_order(&self) -> OutOfOrder {
-        OutOfOrder::Reported
+        OutOfOrder::Skipped
+    }
+
+    fn on_duplicate(&self) -> &'static str {
+        "refuses to open the directory (duplicate migration file), so no migration runs"
     }
 }
 

@@ -1,7 +1,14 @@
 //! goose.
 //!
 //! - Naming: `<version>_name.sql`, the version the number before the first `_`; one file holds
-//!   both directions, after `-- +goose Up` and `-- +goose Down`.
+//!   both directions, after `-- +goose Up` and `-- +goose Down`. Checked in pressly/goose
+//!   (`NumericComponent`, found by search, and `numericComponent` in the stored `migrate.go`:
+//!   the text before the first `_`, which must be there, read with `strconv.ParseInt`).
+//! - Identity: that number (`001_a` and `1_b` are both version 1). Two files of one version are
+//!   refused: collecting the migrations fails with "goose: duplicate version N detected"
+//!   (`Migrations.Less`, later `duplicateVersion`, found by searching the stored sources; the
+//!   oldest goose, `migrate.go` as stored under pressly/goose, refuses them too: "more than
+//!   one file specifies the migration for version N").
 //! - Order: by that number (`00009_a` before `10_b`).
 //! - Transaction: goose wraps each file in a transaction unless it says
 //!   `-- +goose NO TRANSACTION`.
@@ -12,8 +19,13 @@
 //!   the migration's transaction) and `migrate.go` (`createVersionTable`: the table is created
 //!   with a first row, version 0 applied, before any migration runs).
 //! - Detection: a `-- +goose` annotation (dbmate shares the file names).
-//! - Out of order: reported. (Since v3.3.0 `goose up` refuses to run with such a "missing"
-//!   migration unless `-allow-missing`; before, it skipped it.)
+//! - Out of order: refused. Since v3.3.0 `goose up` (`UpToContext` in goose v3's `up.go`, found
+//!   by searching the stored sources; the `up.go` stored under pressly/goose for reading is
+//!   older) collects the applied versions and, with any file below the highest of them not
+//!   applied (`findMissingMigrations`), fails with "found N missing migrations before current
+//!   version" unless `-allow-missing` (pressly/goose `cmd/goose/main.go`: "applies missing
+//!   (out-of-order) migrations"). Before v3.3.0 it skipped such a file, as the goose blog post
+//!   "Adding support for out-of-order migrations" (pressly/goose, blog/2021) says.
 
 use super::{
     AppliedMigration, Detection, History, MigrationFormat, MigrationText, OutOfOrder, Sections,
@@ -79,7 +91,13 @@ impl MigrationFormat for Goose {
     }
 
     fn out_of_order(&self) -> OutOfOrder {
-        OutOfOrder::Reported
+        OutOfOrder::Refused {
+            unless: "`-allow-missing`",
+        }
+    }
+
+    fn on_duplicate(&self) -> &'static str {
+        "refuses to collect the migrations (duplicate version), so no migration runs"
     }
 }
 

@@ -3,8 +3,9 @@
 //!
 //! Adding a format is one file here, a unit struct implementing [`MigrationFormat`] plus its
 //! `Format::<Name>` handle, whose module doc records what the code assumes about the tool
-//! (naming, order, transactions, history table), and its line in the registry below (with the
-//! `mod` line Rust needs to find the file).
+//! (naming, identity, order, transactions, history table, what its runner does with an
+//! out-of-order migration), each with where in the tool's source it was checked, and its line
+//! in the registry below (with the `mod` line Rust needs to find the file).
 
 mod atlas;
 mod dbmate;
@@ -51,8 +52,8 @@ pub trait MigrationFormat: Sync {
     }
 
     /// What a file name (for [`Layout::Subdirectory`], the directory name) says about the
-    /// migration: its version, which also sets the order the files apply in (numeric versions by
-    /// number, others by text, see [`super::format::Version`]), and whether it goes up. `None`
+    /// migration: its version, which also says what the tool tells it apart by and sets the
+    /// order the files apply in (see [`super::format::Version`]), and whether it goes up. `None`
     /// when the name is not one of this format's migrations.
     fn parse_name(&self, name: &str) -> Option<NameInfo>;
 
@@ -74,8 +75,15 @@ pub trait MigrationFormat: Sync {
         None
     }
 
-    /// What Drydock does with a new migration that sorts before the newest one already applied.
+    /// What the tool's normal apply command does with a pending migration that sorts before
+    /// the newest one already applied (see the format's module doc for where it was checked).
     fn out_of_order(&self) -> OutOfOrder;
+
+    /// What the tool does with two migrations of one identity ([`Version::identity`]), as the
+    /// end of a sentence that starts with the format's name.
+    fn on_duplicate(&self) -> &'static str {
+        "applies only one of them or refuses to run"
+    }
 
     /// Issues only a directory of this format can have (e.g. Atlas' `atlas.sum` out of date).
     fn directory_issues(&self, _dir: &MigrationDir) -> Result<Vec<Issue>> {
@@ -168,13 +176,23 @@ impl Sections {
     }
 }
 
-/// What Drydock does with a new migration whose version sorts before the newest one already
-/// applied. Every format reports it (`out-of-order-version`) today, whatever its runner does;
-/// each format's module doc notes what its runner does where that was checked.
+/// What a tool's normal apply command does with a pending migration that sorts before the
+/// newest one a database has applied (one a branch added while another merged a newer one).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutOfOrder {
-    /// Reported as `out-of-order-version`.
-    Reported,
+    /// The tool records only the newest version applied and runs what sorts after it: on every
+    /// database already past it, the migration is silently never run. Reported
+    /// (`out-of-order-version`).
+    Skipped,
+    /// The tool stops with an error while such a migration is pending, unless it is run with
+    /// `unless` (a flag or setting, as the tool spells it). Reported (`out-of-order-version`).
+    Refused { unless: &'static str },
+    /// The tool applies every migration it has not applied yet, in its order: after the newer
+    /// ones on databases already up to date, before them on a fresh install. Not reported as
+    /// such: `drydock check` applies both orders and reports the one that fails.
+    Applied,
+    /// No tool is known (plain SQL files): reported, since a runner may skip it.
+    Unknown,
 }
 
 /// A directory's entries, as detection sees them.

@@ -2,12 +2,12 @@
 //! line.
 //!
 //! - Naming: every `*.sql` file is an up migration; its version is its name without `.sql`.
-//! - Order: by that version, as text.
+//! - Identity: the whole name; order: by name, byte by byte.
 //! - Transaction: as Atlas, each file in its own transaction unless it says
 //!   `-- atlas:txmode none`.
 //! - History table: none (there is no tool).
 //! - Detection: the fallback, for a directory of `.sql` files no other format claims.
-//! - Out of order: reported.
+//! - Out of order: unknown (no tool), so reported: a runner may skip it.
 
 use super::{Detection, MigrationFormat, MigrationText, OutOfOrder};
 use crate::plan::format::{Format, NameInfo, Transaction, Version};
@@ -45,6 +45,6 @@ impl MigrationFormat for Plain {
     }
 
     fn out_of_order(&self) -> OutOfOrder {
-        OutOfOrder::Reported
+        OutOfOrder::Unknown
     }
 }

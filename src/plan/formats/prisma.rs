@@ -1,9 +1,21 @@
 //! Prisma Migrate.
 //!
-//! - Naming: one sub-directory per migration, `<version>_name/` (the version a timestamp, anything
-//!   up to the first `_`, starting with a digit), holding `migration.sql`; `migration_lock.toml`
-//!   sits beside them.
-//! - Order: by that version, as text.
+//! - Naming: one sub-directory per migration, `<timestamp>_name/` as `prisma migrate dev` names
+//!   them, holding `migration.sql`; `migration_lock.toml` sits beside them. Every
+//!   sub-directory is a migration: prisma/prisma `packages/migrate/src/utils/listMigrations.ts`
+//!   (`listMigrations`) lists each directory entry and reads its `migration.sql`.
+//! - Identity: the whole directory name, not its timestamp: `migrate deploy`
+//!   (prisma/prisma-engines `schema-engine/core/src/commands/apply_migrations.rs`,
+//!   `apply_migrations`) takes as unapplied each directory whose name no row of
+//!   `_prisma_migrations` has as `migration_name`. So `20260630120000_add_webhook_filter` and
+//!   `20260630120000_drop_alert_keys` are two migrations, and two directories can never share
+//!   an identity.
+//! - Order: the directory names, compared with JavaScript's `localeCompare`
+//!   (`listMigrations`: "Sort lexicographically by name", `a.path.localeCompare(b.path)`;
+//!   earlier versions sorted in the engine, `list_migrations` in
+//!   `schema-engine/connectors/schema-connector/src/migrations_directory.rs`, by
+//!   `migration_name`): [`Collation::Locale`]. For timestamped names that is the timestamps'
+//!   order.
 //! - Transaction: Prisma sends a file as one multi-statement query, which Postgres runs as one
 //!   implicit transaction: CONCURRENTLY only works alone in its file.
 //! - History table: `_prisma_migrations`, one row per migration applied. Checked in
@@ -14,13 +26,15 @@
 //!   `started_at` and `migration_name` (the directory name), then `record_successful_step`
 //!   adds 1 to `applied_steps_count` and `record_migration_finished` sets `finished_at`).
 //! - Detection: a sub-directory holding `migration.sql`, before anything else.
-//! - Out of order: reported.
+//! - Out of order: applied. `apply_migrations` applies every unapplied directory in the listed
+//!   order and compares nothing with the newest applied one, so such a migration runs after
+//!   the newer ones.
 
 use super::{
     AppliedMigration, Detection, History, Layout, MigrationFormat, MigrationText, OutOfOrder,
     sql_literal,
 };
-use crate::plan::format::{Format, NameInfo, Transaction};
+use crate::plan::format::{Collation, Format, NameInfo, Transaction, Version};
 
 pub struct Prisma;
 
@@ -48,7 +62,10 @@ impl MigrationFormat for Prisma {
     }
 
     fn parse_name(&self, name: &str) -> Option<NameInfo> {
-        NameInfo::dated_directory(name)
+        Some(NameInfo {
+            version: Version::lexical(name).sorted_by(name, Collation::Locale),
+            is_up: true,
+        })
     }
 
     fn transaction(&self, _file: &MigrationText<'_>) -> Transaction {
@@ -94,6 +111,6 @@ impl MigrationFormat for Prisma {
     }
 
     fn out_of_order(&self) -> OutOfOrder {
-        OutOfOrder::Reported
+        OutOfOrder::Applied
     }
 }

@@ -1,8 +1,16 @@
 //! sqlx (`sqlx migrate`).
 //!
 //! - Naming: `<version>_name.sql` (simple) or `<version>_name.up.sql`/`.down.sql` (reversible);
-//!   the version is the number before the first `_`.
-//! - Order: by that number.
+//!   the version is the number before the first `_`. Checked in launchbadge/sqlx
+//!   `sqlx-core/src/migrate/source.rs` (`resolve`: `splitn(2, '_')`, a file without `_` is not
+//!   a migration, and the first part parsed as `i64`).
+//! - Identity: that number (`001_a` and `1_b` are both version 1). `resolve` does not refuse
+//!   two files of one version (in the version stored here), but running them fails:
+//!   `Migrator::run_direct` (`sqlx-core/src/migrate/migrator.rs`) looks the applied migrations
+//!   up by version, so once one is applied the other's checksum does not match
+//!   (`VersionMismatch`), and on a fresh database recording the second fails on
+//!   `_sqlx_migrations`' primary key.
+//! - Order: by that number (`resolve` sorts by `version`).
 //! - Transaction: sqlx wraps each file in a transaction unless it starts with
 //!   `-- no-transaction`.
 //! - History table: `_sqlx_migrations`, one row per migration applied. Checked in
@@ -18,7 +26,10 @@
 //!   spaces).
 //! - Detection: never; golang-migrate shares the names, so sqlx must be named in drydock.toml or
 //!   `--migration-format`.
-//! - Out of order: reported.
+//! - Out of order: applied. `Migrator::run_direct` applies every migration whose version is
+//!   not in `_sqlx_migrations`, in version order, with no comparison against the newest applied
+//!   one; `sqlx migrate run` (`sqlx-cli/src/migrate.rs`, `run`) does the same (its
+//!   `VersionTooOld` is only for a `--target-version` below the newest applied).
 
 use super::sql_literal;
 use super::{AppliedMigration, Detection, History, MigrationFormat, MigrationText, OutOfOrder};
@@ -96,6 +107,11 @@ CREATE TABLE IF NOT EXISTS _sqlx_migrations (
     }
 
     fn out_of_order(&self) -> OutOfOrder {
-        OutOfOrder::Reported
+        OutOfOrder::Applied
+    }
+
+    fn on_duplicate(&self) -> &'static str {
+        "fails on them: once one is applied the other's checksum does not match it, and on a \
+            fresh database recording the second fails"
     }
 }
