@@ -30,10 +30,7 @@ impl MigrationFormat for Plain {
 
     fn parse_name(&self, name: &str) -> Option<NameInfo> {
         let stem = name.strip_suffix(".sql")?;
-        Some(NameInfo {
-            version: Version::lexical(stem),
-            is_up: true,
-        })
+        Some(NameInfo::up(Version::lexical(stem)))
     }
 
     fn transaction(&self, file: &MigrationText<'_>) -> Transaction {
