@@ -58,14 +58,14 @@ impl Rule for MixedTransactionalStatements {
         out.push(
             Hit::new(
                 format!(
-                    "{format} refuses this migration before running any of it: this \
+                    "the migration is refused by {format} before any of it runs: this \
                         statement {offending_kind}, unlike the one at line {other_line}, and \
                         {format} does not mix the two in one migration unless `mixed` is set"
                 ),
                 "Move the statements that cannot run in a transaction (CONCURRENTLY, VACUUM, \
                     ...) into a migration of their own. If your Flyway configuration sets \
-                    `mixed = true`, it runs this file without a transaction, as Drydock \
-                    applied it: turn this rule off in drydock.toml.",
+                    `mixed = true`, it runs this file without a transaction, which is how \
+                    Drydock applies it: turn this rule off in drydock.toml.",
             )
             .at(offending),
         );
