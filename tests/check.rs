@@ -315,6 +315,237 @@ fn framework_transactions_are_honoured() {
     );
 }
 
+/// What a run tells of a file holding CONCURRENTLY statements.
+#[derive(Debug, PartialEq)]
+enum Concurrently {
+    /// It applies: the tool runs it outside any transaction.
+    Applies,
+    /// Postgres rejects it (25001), as it would under the tool: `concurrently-in-transaction`,
+    /// with the apply error as evidence.
+    Rejected,
+    /// The tool refuses the file before running it: `mixed-transactional-statements`.
+    Refused,
+}
+
+/// Each format's way of running a file without its transaction, applied through `drydock
+/// check` on real Postgres: where the tool runs the CONCURRENTLY statements outside any
+/// transaction they apply; where it still sends the file as one query (or does not see the
+/// switch) Postgres rejects them, as in production.
+#[test]
+fn each_format_runs_concurrently_the_way_its_tool_does() {
+    use Concurrently::*;
+    if no_local_postgres() {
+        return;
+    }
+    let two = "CREATE INDEX CONCURRENTLY orders_note_idx ON orders (note);\n\
+        DROP INDEX CONCURRENTLY orders_total_idx;\n";
+    let one = "CREATE INDEX CONCURRENTLY orders_note_idx ON orders (note);\n";
+    let diesel_off = (
+        "2024-01-02-000000_index/metadata.toml",
+        "run_in_transaction = false\n",
+    );
+    // (format, base file and its head, the reviewed files, what happens)
+    type Case<'a> = (
+        &'a str,
+        (&'a str, &'a str),
+        Vec<(&'a str, String)>,
+        Concurrently,
+    );
+    let cases: Vec<Case> = vec![
+        // Flyway runs a file of non-transactional statements only without a transaction.
+        (
+            "flyway",
+            ("V1__orders.sql", ""),
+            vec![("V2__index.sql", two.into())],
+            Applies,
+        ),
+        (
+            "flyway",
+            ("V1__orders.sql", ""),
+            vec![(
+                "V2__mixed.sql",
+                format!("ALTER TABLE orders ADD COLUMN carrier text;\n{one}"),
+            )],
+            Refused,
+        ),
+        // Not among the statements Flyway runs outside a transaction.
+        (
+            "flyway",
+            ("V1__orders.sql", ""),
+            vec![(
+                "V2__reindex.sql",
+                "REINDEX INDEX CONCURRENTLY orders_total_idx;\n".into(),
+            )],
+            Rejected,
+        ),
+        // goose and Atlas, with their transaction off, run statement by statement.
+        (
+            "goose",
+            ("00001_orders.sql", "-- +goose Up\n"),
+            vec![(
+                "00002_index.sql",
+                format!("-- +goose NO TRANSACTION\n-- +goose Up\n{two}"),
+            )],
+            Applies,
+        ),
+        (
+            "goose",
+            ("00001_orders.sql", "-- +goose Up\n"),
+            vec![(
+                "00002_index.sql",
+                format!("-- +goose no transaction\n-- +goose Up\n{one}"),
+            )],
+            Rejected,
+        ),
+        (
+            "atlas",
+            ("20240101000000_orders.sql", ""),
+            vec![(
+                "20240102000000_index.sql",
+                format!("-- atlas:txmode none\n\n{two}"),
+            )],
+            Applies,
+        ),
+        (
+            "atlas",
+            ("20240101000000_orders.sql", ""),
+            vec![(
+                "20240102000000_index.sql",
+                format!("-- atlas:txmode none\n{one}"),
+            )],
+            Rejected,
+        ),
+        // dbmate, sqlx, diesel and popx without their transaction still send one query.
+        (
+            "dbmate",
+            ("20240101000000_orders.sql", "-- migrate:up\n"),
+            vec![(
+                "20240102000000_index.sql",
+                format!("-- migrate:up transaction:false\n{one}-- migrate:down\n"),
+            )],
+            Applies,
+        ),
+        (
+            "dbmate",
+            ("20240101000000_orders.sql", "-- migrate:up\n"),
+            vec![(
+                "20240102000000_index.sql",
+                format!("-- migrate:up transaction:false\n{two}-- migrate:down\n"),
+            )],
+            Rejected,
+        ),
+        (
+            "sqlx",
+            ("20240101000000_orders.sql", ""),
+            vec![(
+                "20240102000000_index.sql",
+                format!("-- no-transaction\n{one}"),
+            )],
+            Applies,
+        ),
+        (
+            "sqlx",
+            ("20240101000000_orders.sql", ""),
+            vec![(
+                "20240102000000_index.sql",
+                format!("-- no-transaction\n{two}"),
+            )],
+            Rejected,
+        ),
+        (
+            "diesel",
+            ("2024-01-01-000000_orders/up.sql", ""),
+            vec![
+                ("2024-01-02-000000_index/up.sql", one.into()),
+                (diesel_off.0, diesel_off.1.into()),
+            ],
+            Applies,
+        ),
+        (
+            "diesel",
+            ("2024-01-01-000000_orders/up.sql", ""),
+            vec![
+                ("2024-01-02-000000_index/up.sql", two.into()),
+                (diesel_off.0, diesel_off.1.into()),
+            ],
+            Rejected,
+        ),
+        (
+            "popx",
+            ("20240101000001_orders.postgres.up.sql", ""),
+            vec![(
+                "20240101000002_index.postgres.autocommit.up.sql",
+                one.into(),
+            )],
+            Applies,
+        ),
+        (
+            "popx",
+            ("20240101000001_orders.postgres.up.sql", ""),
+            vec![(
+                "20240101000002_index.postgres.autocommit.up.sql",
+                two.into(),
+            )],
+            Rejected,
+        ),
+        (
+            "prisma",
+            ("20240101000000_orders/migration.sql", ""),
+            vec![("20240102000000_index/migration.sql", two.into())],
+            Rejected,
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (format, (base, head), reviewed, expected) in cases {
+        let t = tempfile::tempdir().unwrap();
+        let write = |name: &str, content: &str| {
+            let path = t.path().join("migrations").join(name);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(path, content).unwrap();
+        };
+        write(base, &format!("{head}{ORDERS}"));
+        git(t.path(), &["init", "-q", "-b", "main"]);
+        git(t.path(), &["add", "."]);
+        git(t.path(), &["commit", "-q", "-m", "base"]);
+        for (name, content) in &reviewed {
+            write(name, content);
+        }
+        let args = [
+            "--base",
+            "main",
+            "--postgres",
+            "local",
+            "--migration-format",
+            format,
+        ];
+        let report = json(&check(t.path(), &args));
+        let rejected = findings_of(&report, "concurrently-in-transaction");
+        let refused = findings_of(&report, "mixed-transactional-statements");
+        let files = report["directories"][0]["files"].as_array().unwrap();
+        let seen = if !findings_of(&report, "migration-fails").is_empty() {
+            None
+        } else if !refused.is_empty() && rejected.is_empty() {
+            Some(Refused)
+        } else if rejected.is_empty() && files.iter().all(|f| f["status"] == "applied") {
+            Some(Applies)
+        } else if refused.is_empty()
+            // Static findings for each statement; the first carries the apply error.
+            && rejected.first().and_then(|f| evidence(f, "apply")).is_some_and(|e| e["sqlstate"] == "25001")
+        {
+            Some(Rejected)
+        } else {
+            None
+        };
+        if seen.as_ref() != Some(&expected) {
+            failures.push(format!(
+                "{format} {}: expected {expected:?}, got {seen:?}:\n{report:#}",
+                reviewed[0].0
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
 #[test]
 fn runaway_and_self_destructive_migrations_are_findings() {
     if no_local_postgres() {

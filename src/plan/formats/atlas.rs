@@ -141,7 +141,10 @@ mod tests {
     #[test]
     fn txmode_none_is_a_directive_only_in_the_comment_block_that_opens_the_file() {
         let index = "CREATE INDEX CONCURRENTLY i ON t (c);\n";
-        assert_eq!(tx(&format!("-- atlas:txmode none\n\n{index}")), Transaction::None);
+        assert_eq!(
+            tx(&format!("-- atlas:txmode none\n\n{index}")),
+            Transaction::None
+        );
         assert_eq!(
             tx(&format!("-- header\n-- atlas:txmode none\n  \n{index}")),
             Transaction::None
@@ -150,7 +153,10 @@ mod tests {
         assert_eq!(tx("-- atlas:txmode none"), Transaction::None);
         assert_eq!(tx("-- atlas:txmode none\n"), Transaction::Wrapped);
         // Not a file directive: no empty line after the block, or not at the top.
-        assert_eq!(tx(&format!("-- atlas:txmode none\n{index}")), Transaction::Wrapped);
+        assert_eq!(
+            tx(&format!("-- atlas:txmode none\n{index}")),
+            Transaction::Wrapped
+        );
         assert_eq!(
             tx(&format!("\n-- atlas:txmode none\n\n{index}")),
             Transaction::Wrapped
@@ -160,12 +166,23 @@ mod tests {
             Transaction::Wrapped
         );
         // The value is compared exactly; `file` keeps the transaction.
-        assert_eq!(tx(&format!("-- atlas:txmode NONE\n\n{index}")), Transaction::Wrapped);
-        assert_eq!(tx(&format!("-- atlas:txmode file\n\n{index}")), Transaction::Wrapped);
-        assert_eq!(tx(&format!("-- atlas:txmodes none\n\n{index}")), Transaction::Wrapped);
+        assert_eq!(
+            tx(&format!("-- atlas:txmode NONE\n\n{index}")),
+            Transaction::Wrapped
+        );
+        assert_eq!(
+            tx(&format!("-- atlas:txmode file\n\n{index}")),
+            Transaction::Wrapped
+        );
+        assert_eq!(
+            tx(&format!("-- atlas:txmodes none\n\n{index}")),
+            Transaction::Wrapped
+        );
         // Atlas refuses a file with two txmode directives; it runs none of it without one.
         assert_eq!(
-            tx(&format!("-- atlas:txmode none\n-- atlas:txmode none\n\n{index}")),
+            tx(&format!(
+                "-- atlas:txmode none\n-- atlas:txmode none\n\n{index}"
+            )),
             Transaction::Wrapped
         );
     }

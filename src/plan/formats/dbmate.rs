@@ -127,7 +127,9 @@ mod tests {
             Transaction::Implicit
         );
         assert_eq!(
-            tx(&format!("-- migrate:up  foo:bar   transaction:false\n{body}")),
+            tx(&format!(
+                "-- migrate:up  foo:bar   transaction:false\n{body}"
+            )),
             Transaction::Implicit
         );
         // Only the up line's options count, and only the exact value.
@@ -140,7 +142,9 @@ mod tests {
             Transaction::Wrapped
         );
         assert_eq!(
-            tx(&format!("-- migrate:up\n{body}-- migrate:down transaction:false\n")),
+            tx(&format!(
+                "-- migrate:up\n{body}-- migrate:down transaction:false\n"
+            )),
             Transaction::Wrapped
         );
     }

@@ -245,8 +245,10 @@ fn runs_only_outside_a_transaction(text: &str, tokens: &[crate::sql::lexer::Toke
 fn non_transactional_keywords(words: &[&str]) -> bool {
     matches!(
         words,
-        ["CREATE" | "DROP", "DATABASE" | "TABLESPACE" | "SUBSCRIPTION"]
-            | ["ALTER", "SYSTEM"]
+        [
+            "CREATE" | "DROP",
+            "DATABASE" | "TABLESPACE" | "SUBSCRIPTION"
+        ] | ["ALTER", "SYSTEM"]
             | ["CREATE" | "DROP", "INDEX", "CONCURRENTLY"]
             | ["CREATE" | "DROP", "UNIQUE", "INDEX", "CONCURRENTLY"]
             | ["REINDEX", "SCHEMA" | "DATABASE" | "SYSTEM"]
@@ -336,8 +338,12 @@ mod tests {
     #[test]
     fn keywords_are_matched_from_the_start_of_the_statement() {
         assert!(runs_only_outside_a_transaction_text("vacuum (verbose) t"));
-        assert!(runs_only_outside_a_transaction_text("REINDEX (VERBOSE) SCHEMA s"));
-        assert!(!runs_only_outside_a_transaction_text("SELECT 1 FROM vacuum"));
+        assert!(runs_only_outside_a_transaction_text(
+            "REINDEX (VERBOSE) SCHEMA s"
+        ));
+        assert!(!runs_only_outside_a_transaction_text(
+            "SELECT 1 FROM vacuum"
+        ));
         assert!(!runs_only_outside_a_transaction_text(
             "COMMENT ON INDEX i IS 'CREATE INDEX CONCURRENTLY'"
         ));

@@ -369,11 +369,18 @@ mod tests {
             (&[("1_a/up.sql", ""), ("2_b.up.sql", "")], "diesel"),
             (&[("2_b.up.sql", ""), ("V1__a.sql", "")], "golang-migrate"),
             (
-                &[("1_a.up.sql", ""), ("1_a.mysql.up.sql", ""), ("2_b.up.sql", "")],
+                &[
+                    ("1_a.up.sql", ""),
+                    ("1_a.mysql.up.sql", ""),
+                    ("2_b.up.sql", ""),
+                ],
                 "popx",
             ),
             (&[("1_a.up.sql", ""), ("2_b.autocommit.up.sql", "")], "popx"),
-            (&[("1_a.up.sql", ""), ("2_b.c.up.sql", "")], "golang-migrate"),
+            (
+                &[("1_a.up.sql", ""), ("2_b.c.up.sql", "")],
+                "golang-migrate",
+            ),
             (&[("1_a/up.sql", ""), ("2_b.postgres.up.sql", "")], "diesel"),
             (&[("V1__a.sql", ""), ("atlas.sum", "")], "flyway"),
             (&[("1_a.sql", "-- +goose Up"), ("atlas.sum", "")], "atlas"),

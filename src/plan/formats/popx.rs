@@ -39,8 +39,8 @@
 //! - Out of order: reported. (`UpTo` runs every migration whose version is not in the table, in
 //!   version order: a missing older migration is applied, after the newer ones.)
 
-use super::{AppliedMigration, Detection, History, MigrationFormat, MigrationText, OutOfOrder};
 use super::sql_literal;
+use super::{AppliedMigration, Detection, History, MigrationFormat, MigrationText, OutOfOrder};
 use crate::plan::format::{Format, NameInfo, Transaction, Version};
 
 pub struct Popx;
@@ -92,8 +92,7 @@ impl PopxName<'_> {
         let flags: Vec<&str> = parts.collect();
         let is_word = |p: &str| {
             !p.is_empty()
-                && p
-                    .bytes()
+                && p.bytes()
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
         };
         let (dialect, autocommit) = match flags.as_slice() {
