@@ -546,6 +546,73 @@ fn each_format_runs_concurrently_the_way_its_tool_does() {
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
+/// An ory/popx directory keeps each version's file for every database side by side: only the
+/// PostgreSQL file, or else the dialect-free one, runs; the others are not even read.
+#[test]
+fn a_popx_directory_applies_only_its_postgres_or_dialect_free_files() {
+    if no_local_postgres() {
+        return;
+    }
+    let mut files: Vec<(String, String)> = Vec::new();
+    let mut add = |name: &str, sql: &str| files.push((name.to_string(), sql.to_string()));
+    for (version, table) in [("20240101000001", "users"), ("20240101000002", "orders")] {
+        // Each would fail on PostgreSQL if it ran.
+        add(
+            &format!("{version}_{table}.mysql.up.sql"),
+            &format!("CREATE TABLE {table} (id INT AUTO_INCREMENT PRIMARY KEY) ENGINE=InnoDB;"),
+        );
+        add(
+            &format!("{version}_{table}.sqlite3.up.sql"),
+            &format!("CREATE TABLE {table} (id INTEGER PRIMARY KEY AUTOINCREMENT);"),
+        );
+        add(
+            &format!("{version}_{table}.cockroach.up.sql"),
+            &format!("CREATE TABLE {table} (id INT8 PRIMARY KEY) INTERLEAVE IN PARENT x (id);"),
+        );
+        for dialect in ["mysql.", "sqlite3.", "cockroach.", "postgres.", ""] {
+            add(&format!("{version}_{table}.{dialect}down.sql"), "SELECT 1;");
+        }
+    }
+    // Version 1 has a PostgreSQL file, which replaces the dialect-free one; version 2 has none.
+    add(
+        "20240101000001_users.postgres.up.sql",
+        "CREATE TABLE users (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY);",
+    );
+    add("20240101000001_users.up.sql", "SELECT no_such_function();");
+    add(
+        "20240101000002_orders.up.sql",
+        "CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint REFERENCES users);",
+    );
+    let files: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(name, sql)| (name.as_str(), sql.as_str()))
+        .collect();
+    let t = repo_with(&files);
+    let out = check(t.path(), &["--postgres", "local"]);
+    let report = json(&out);
+    assert_eq!(report["directories"][0]["format"], "popx", "{report:#}");
+    let applied: Vec<&str> = report["directories"][0]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            assert_eq!(f["status"], "applied", "{report:#}");
+            f["file"].as_str().unwrap()
+        })
+        .collect();
+    assert_eq!(
+        applied,
+        [
+            "migrations/20240101000001_users.postgres.up.sql",
+            "migrations/20240101000002_orders.up.sql"
+        ],
+        "{report:#}"
+    );
+    for rule in ["migration-fails", "duplicate-version", "syntax-error"] {
+        assert!(findings_of(&report, rule).is_empty(), "{rule}: {report:#}");
+    }
+}
+
 #[test]
 fn runaway_and_self_destructive_migrations_are_findings() {
     if no_local_postgres() {
@@ -2165,6 +2232,14 @@ fn migrations_may_read_their_tools_history_table() {
             "_sqlx_migrations",
             "20240101000000_orders.sql",
             "20240102000000_read.sql",
+            "",
+            1,
+        ),
+        (
+            "popx",
+            "schema_migration",
+            "20240101000000_orders.postgres.up.sql",
+            "20240102000000_read.up.sql",
             "",
             1,
         ),
