@@ -25,9 +25,11 @@
 //!   file runs without a transaction, which is how Drydock applies it. `V1__x.sql.conf`
 //!   beside the file (`SqlScriptMetadata.getMetadataResource`: the script's path plus `.conf`,
 //!   `key=value` lines) can set `executeInTransaction=true|false`, which overrides the
-//!   detection. `mixed` and a global `executeInTransaction` are settings of the runner
-//!   (`flyway.mixed` in flyway.conf, `mixed` under `[flyway]` in flyway.toml, `-mixed`), not in
-//!   the migration directory: Drydock assumes their defaults (false, true).
+//!   detection. `mixed` and a global `executeInTransaction` are settings of the runner, not of
+//!   the migration directory: `flyway.mixed` in flyway.conf (`ConfigUtils.MIXED`), `-mixed` on
+//!   the command line, and in the project's flyway.toml under `[flyway]` (Redgate's
+//!   documentation shows that section for `executeInTransaction`; for `mixed` it was not seen).
+//!   Drydock assumes their defaults (false, true) and reads no Flyway configuration file.
 //! - History table: `flyway_schema_history` (`schema_version` before Flyway 5), one row per
 //!   migration applied. Checked in flyway/flyway: `flyway-core/.../database/postgresql/
 //!   PostgreSQLDatabase.java` (`getRawCreateScript`: the `CREATE TABLE`, primary key and index

@@ -3,8 +3,9 @@
 //!
 //! - Naming: every `*.sql` file is an up migration; its version is its name without `.sql`.
 //! - Order: by that version, as text.
-//! - Transaction: as Atlas, each file in its own transaction unless it says
-//!   `-- atlas:txmode none`.
+//! - Transaction: each file in its own transaction, statement by statement, unless a comment
+//!   line of it says `-- atlas:txmode none` (Drydock's own rule, looser than Atlas', which reads
+//!   the directive only from the comment block that opens the file: see [`super::atlas`]).
 //! - History table: none (there is no tool).
 //! - Detection: the fallback, for a directory of `.sql` files no other format claims.
 //! - Out of order: reported.
