@@ -48,26 +48,30 @@ impl Rule for MixedTransactionalStatements {
             return;
         };
         // The tool stops at the statement that completes the mix.
-        let (offending, other, offending_kind) = if non_transactional.start > transactional.start
-        {
-            (*non_transactional, *transactional, "cannot run in a transaction")
+        let (offending, other) = if non_transactional.start > transactional.start {
+            (non_transactional, transactional)
         } else {
-            (*transactional, *non_transactional, "must run in a transaction")
+            (transactional, non_transactional)
         };
         let other_line = cx.source.position(other.start).line;
+        let contrast = if offending == non_transactional {
+            format!("cannot run in a transaction, unlike the one at line {other_line}")
+        } else {
+            format!("runs in a transaction, unlike the one at line {other_line}, which cannot")
+        };
         out.push(
             Hit::new(
                 format!(
                     "the migration is refused by {format} before any of it runs: this \
-                        statement {offending_kind}, unlike the one at line {other_line}, and \
-                        {format} does not mix the two in one migration unless `mixed` is set"
+                        statement {contrast}, and {format} does not mix the two in one \
+                        migration unless `mixed` is set"
                 ),
                 "Move the statements that cannot run in a transaction (CONCURRENTLY, VACUUM, \
                     ...) into a migration of their own. If your Flyway configuration sets \
                     `mixed = true`, it runs this file without a transaction, which is how \
                     Drydock applies it: turn this rule off in drydock.toml.",
             )
-            .at(offending),
+            .at(*offending),
         );
     }
 }
