@@ -315,6 +315,304 @@ fn framework_transactions_are_honoured() {
     );
 }
 
+/// What a run tells of a file holding CONCURRENTLY statements.
+#[derive(Debug, PartialEq)]
+enum Concurrently {
+    /// It applies: the tool runs it outside any transaction.
+    Applies,
+    /// Postgres rejects it (25001), as it would under the tool: `concurrently-in-transaction`,
+    /// with the apply error as evidence.
+    Rejected,
+    /// The tool refuses the file before running it: `mixed-transactional-statements`.
+    Refused,
+}
+
+/// Each format's way of running a file without its transaction, applied through `drydock
+/// check` on real Postgres: where the tool runs the CONCURRENTLY statements outside any
+/// transaction they apply; where it still sends the file as one query (or does not see the
+/// switch) Postgres rejects them, as in production.
+#[test]
+fn each_format_runs_concurrently_the_way_its_tool_does() {
+    use Concurrently::*;
+    if no_local_postgres() {
+        return;
+    }
+    let two = "CREATE INDEX CONCURRENTLY orders_note_idx ON orders (note);\n\
+        DROP INDEX CONCURRENTLY orders_total_idx;\n";
+    let one = "CREATE INDEX CONCURRENTLY orders_note_idx ON orders (note);\n";
+    let diesel_off = (
+        "2024-01-02-000000_index/metadata.toml",
+        "run_in_transaction = false\n",
+    );
+    // (format, base file and its head, the reviewed files, what happens)
+    type Case<'a> = (
+        &'a str,
+        (&'a str, &'a str),
+        Vec<(&'a str, String)>,
+        Concurrently,
+    );
+    let cases: Vec<Case> = vec![
+        // Flyway runs a file of non-transactional statements only without a transaction.
+        (
+            "flyway",
+            ("V1__orders.sql", ""),
+            vec![("V2__index.sql", two.into())],
+            Applies,
+        ),
+        (
+            "flyway",
+            ("V1__orders.sql", ""),
+            vec![(
+                "V2__mixed.sql",
+                format!("ALTER TABLE orders ADD COLUMN carrier text;\n{one}"),
+            )],
+            Refused,
+        ),
+        // Not among the statements Flyway runs outside a transaction.
+        (
+            "flyway",
+            ("V1__orders.sql", ""),
+            vec![(
+                "V2__reindex.sql",
+                "REINDEX INDEX CONCURRENTLY orders_total_idx;\n".into(),
+            )],
+            Rejected,
+        ),
+        // goose and Atlas, with their transaction off, run statement by statement.
+        (
+            "goose",
+            ("00001_orders.sql", "-- +goose Up\n"),
+            vec![(
+                "00002_index.sql",
+                format!("-- +goose NO TRANSACTION\n-- +goose Up\n{two}"),
+            )],
+            Applies,
+        ),
+        (
+            "goose",
+            ("00001_orders.sql", "-- +goose Up\n"),
+            vec![(
+                "00002_index.sql",
+                format!("-- +goose no transaction\n-- +goose Up\n{one}"),
+            )],
+            Rejected,
+        ),
+        (
+            "atlas",
+            ("20240101000000_orders.sql", ""),
+            vec![(
+                "20240102000000_index.sql",
+                format!("-- atlas:txmode none\n\n{two}"),
+            )],
+            Applies,
+        ),
+        (
+            "atlas",
+            ("20240101000000_orders.sql", ""),
+            vec![(
+                "20240102000000_index.sql",
+                format!("-- atlas:txmode none\n{one}"),
+            )],
+            Rejected,
+        ),
+        // dbmate, sqlx, diesel and popx without their transaction still send one query.
+        (
+            "dbmate",
+            ("20240101000000_orders.sql", "-- migrate:up\n"),
+            vec![(
+                "20240102000000_index.sql",
+                format!("-- migrate:up transaction:false\n{one}-- migrate:down\n"),
+            )],
+            Applies,
+        ),
+        (
+            "dbmate",
+            ("20240101000000_orders.sql", "-- migrate:up\n"),
+            vec![(
+                "20240102000000_index.sql",
+                format!("-- migrate:up transaction:false\n{two}-- migrate:down\n"),
+            )],
+            Rejected,
+        ),
+        (
+            "sqlx",
+            ("20240101000000_orders.sql", ""),
+            vec![(
+                "20240102000000_index.sql",
+                format!("-- no-transaction\n{one}"),
+            )],
+            Applies,
+        ),
+        (
+            "sqlx",
+            ("20240101000000_orders.sql", ""),
+            vec![(
+                "20240102000000_index.sql",
+                format!("-- no-transaction\n{two}"),
+            )],
+            Rejected,
+        ),
+        (
+            "diesel",
+            ("2024-01-01-000000_orders/up.sql", ""),
+            vec![
+                ("2024-01-02-000000_index/up.sql", one.into()),
+                (diesel_off.0, diesel_off.1.into()),
+            ],
+            Applies,
+        ),
+        (
+            "diesel",
+            ("2024-01-01-000000_orders/up.sql", ""),
+            vec![
+                ("2024-01-02-000000_index/up.sql", two.into()),
+                (diesel_off.0, diesel_off.1.into()),
+            ],
+            Rejected,
+        ),
+        (
+            "popx",
+            ("20240101000001_orders.postgres.up.sql", ""),
+            vec![(
+                "20240101000002_index.postgres.autocommit.up.sql",
+                one.into(),
+            )],
+            Applies,
+        ),
+        (
+            "popx",
+            ("20240101000001_orders.postgres.up.sql", ""),
+            vec![(
+                "20240101000002_index.postgres.autocommit.up.sql",
+                two.into(),
+            )],
+            Rejected,
+        ),
+        (
+            "prisma",
+            ("20240101000000_orders/migration.sql", ""),
+            vec![("20240102000000_index/migration.sql", two.into())],
+            Rejected,
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (format, (base, head), reviewed, expected) in cases {
+        let t = tempfile::tempdir().unwrap();
+        let write = |name: &str, content: &str| {
+            let path = t.path().join("migrations").join(name);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(path, content).unwrap();
+        };
+        write(base, &format!("{head}{ORDERS}"));
+        git(t.path(), &["init", "-q", "-b", "main"]);
+        git(t.path(), &["add", "."]);
+        git(t.path(), &["commit", "-q", "-m", "base"]);
+        for (name, content) in &reviewed {
+            write(name, content);
+        }
+        let args = [
+            "--base",
+            "main",
+            "--postgres",
+            "local",
+            "--migration-format",
+            format,
+        ];
+        let report = json(&check(t.path(), &args));
+        let rejected = findings_of(&report, "concurrently-in-transaction");
+        let refused = findings_of(&report, "mixed-transactional-statements");
+        let files = report["directories"][0]["files"].as_array().unwrap();
+        let seen = if !findings_of(&report, "migration-fails").is_empty() {
+            None
+        } else if !refused.is_empty() && rejected.is_empty() {
+            Some(Refused)
+        } else if rejected.is_empty() && files.iter().all(|f| f["status"] == "applied") {
+            Some(Applies)
+        } else if refused.is_empty()
+            // Static findings for each statement; the first carries the apply error.
+            && rejected.first().and_then(|f| evidence(f, "apply")).is_some_and(|e| e["sqlstate"] == "25001")
+        {
+            Some(Rejected)
+        } else {
+            None
+        };
+        if seen.as_ref() != Some(&expected) {
+            failures.push(format!(
+                "{format} {}: expected {expected:?}, got {seen:?}:\n{report:#}",
+                reviewed[0].0
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// An ory/popx directory keeps each version's file for every database side by side: only the
+/// PostgreSQL file, or else the dialect-free one, runs; the others are not even read.
+#[test]
+fn a_popx_directory_applies_only_its_postgres_or_dialect_free_files() {
+    if no_local_postgres() {
+        return;
+    }
+    let mut files: Vec<(String, String)> = Vec::new();
+    let mut add = |name: &str, sql: &str| files.push((name.to_string(), sql.to_string()));
+    for (version, table) in [("20240101000001", "users"), ("20240101000002", "orders")] {
+        // Each would fail on PostgreSQL if it ran.
+        add(
+            &format!("{version}_{table}.mysql.up.sql"),
+            &format!("CREATE TABLE {table} (id INT AUTO_INCREMENT PRIMARY KEY) ENGINE=InnoDB;"),
+        );
+        add(
+            &format!("{version}_{table}.sqlite3.up.sql"),
+            &format!("CREATE TABLE {table} (id INTEGER PRIMARY KEY AUTOINCREMENT);"),
+        );
+        add(
+            &format!("{version}_{table}.cockroach.up.sql"),
+            &format!("CREATE TABLE {table} (id INT8 PRIMARY KEY) INTERLEAVE IN PARENT x (id);"),
+        );
+        for dialect in ["mysql.", "sqlite3.", "cockroach.", "postgres.", ""] {
+            add(&format!("{version}_{table}.{dialect}down.sql"), "SELECT 1;");
+        }
+    }
+    // Version 1 has a PostgreSQL file, which replaces the dialect-free one; version 2 has none.
+    add(
+        "20240101000001_users.postgres.up.sql",
+        "CREATE TABLE users (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY);",
+    );
+    add("20240101000001_users.up.sql", "SELECT no_such_function();");
+    add(
+        "20240101000002_orders.up.sql",
+        "CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint REFERENCES users);",
+    );
+    let files: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(name, sql)| (name.as_str(), sql.as_str()))
+        .collect();
+    let t = repo_with(&files);
+    let out = check(t.path(), &["--postgres", "local"]);
+    let report = json(&out);
+    assert_eq!(report["directories"][0]["format"], "popx", "{report:#}");
+    let applied: Vec<&str> = report["directories"][0]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            assert_eq!(f["status"], "applied", "{report:#}");
+            f["file"].as_str().unwrap()
+        })
+        .collect();
+    assert_eq!(
+        applied,
+        [
+            "migrations/20240101000001_users.postgres.up.sql",
+            "migrations/20240101000002_orders.up.sql"
+        ],
+        "{report:#}"
+    );
+    for rule in ["migration-fails", "duplicate-version", "syntax-error"] {
+        assert!(findings_of(&report, rule).is_empty(), "{rule}: {report:#}");
+    }
+}
+
 #[test]
 fn runaway_and_self_destructive_migrations_are_findings() {
     if no_local_postgres() {
@@ -1943,6 +2241,14 @@ fn migrations_may_read_their_tools_history_table() {
             "_sqlx_migrations",
             "20240101000000_orders.sql",
             "20240102000000_read.sql",
+            "",
+            1,
+        ),
+        (
+            "popx",
+            "schema_migration",
+            "20240101000000_orders.postgres.up.sql",
+            "20240102000000_read.up.sql",
             "",
             1,
         ),

@@ -82,8 +82,8 @@ fn formats_are_detected_ordered_and_know_their_transactions() {
         files,
         vec![
             ("V1_2__b.sql".into(), None),
-            ("V1_10__c.sql".into(), Implicit),
-            ("R__views.sql".into(), Implicit)
+            ("V1_10__c.sql".into(), Wrapped),
+            ("R__views.sql".into(), Wrapped)
         ]
     );
 
@@ -104,7 +104,7 @@ fn formats_are_detected_ordered_and_know_their_transactions() {
             Format::Dbmate,
             vec![
                 ("20240101000000_a.sql".into(), Wrapped),
-                ("20240102000000_b.sql".into(), None)
+                ("20240102000000_b.sql".into(), Implicit)
             ]
         )
     );
@@ -118,7 +118,7 @@ fn formats_are_detected_ordered_and_know_their_transactions() {
         .iter()
         .map(|f| (f.relative.as_str(), f.transaction))
         .collect();
-    assert_eq!(files, vec![("2_b.sql", None), ("10_c.sql", Wrapped)]);
+    assert_eq!(files, vec![("2_b.sql", Implicit), ("10_c.sql", Wrapped)]);
 
     let d = t.path().join("diesel");
     write(&d, "2024-01-02-000000_b/up.sql", "SELECT 1;");
@@ -135,7 +135,7 @@ fn formats_are_detected_ordered_and_know_their_transactions() {
             Format::Diesel,
             vec![
                 ("2024-01-01-000000_a/up.sql".into(), Wrapped),
-                ("2024-01-02-000000_b/up.sql".into(), None)
+                ("2024-01-02-000000_b/up.sql".into(), Implicit)
             ]
         )
     );
@@ -157,7 +157,7 @@ fn formats_are_detected_ordered_and_know_their_transactions() {
 
     let d = t.path().join("atlas");
     write(&d, "20240101_a.sql", "SELECT 1;");
-    write(&d, "20240102_b.sql", "-- atlas:txmode none\nSELECT 1;");
+    write(&d, "20240102_b.sql", "-- atlas:txmode none\n\nSELECT 1;");
     write(&d, "atlas.sum", "h1:x\n");
     let (format, files) = order_and_tx(&d);
     assert_eq!(
@@ -181,6 +181,47 @@ fn formats_are_detected_ordered_and_know_their_transactions() {
             vec![("a.sql".into(), Wrapped), ("b.sql".into(), Wrapped)]
         )
     );
+}
+
+/// ory/popx keeps every dialect's file of a version side by side: only the PostgreSQL one, or
+/// else the dialect-free one, is a migration.
+#[test]
+fn popx_directories_keep_the_postgres_or_else_the_dialect_free_file_of_each_version() {
+    use Transaction::*;
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    for version in ["20240101000001", "20240101000002", "20240101000003"] {
+        for dialect in ["mysql.", "sqlite3.", "cockroach.", ""] {
+            for direction in ["up", "down"] {
+                write(
+                    d,
+                    &format!("{version}_step.{dialect}{direction}.sql"),
+                    "SELECT 1;",
+                );
+            }
+        }
+    }
+    write(d, "20240101000001_step.postgres.up.sql", "SELECT 1;");
+    write(d, "20240101000003_step.postgres.up.sql", "SELECT 1;");
+    write(d, "20240101000004_index.autocommit.up.sql", "SELECT 1;");
+    write(d, "20240101000004_index.down.sql", "SELECT 1;");
+    let dir = load_dir(d, Option::None).unwrap();
+    assert_eq!(dir.format, Format::Popx);
+    let files: Vec<_> = dir
+        .files
+        .iter()
+        .map(|f| (f.relative.as_str(), f.transaction))
+        .collect();
+    assert_eq!(
+        files,
+        vec![
+            ("20240101000001_step.postgres.up.sql", Wrapped),
+            ("20240101000002_step.up.sql", Wrapped),
+            ("20240101000003_step.postgres.up.sql", Wrapped),
+            ("20240101000004_index.autocommit.up.sql", Implicit),
+        ]
+    );
+    assert!(dir.issues.is_empty(), "{:?}", dir.issues);
 }
 
 #[test]

@@ -44,6 +44,7 @@ fn migration(path: &str, sql: &str, transaction: Transaction) -> MigrationFile {
         version: Version::lexical(path),
         up: Span::new(0, sql.len()),
         transaction,
+        refusal: None,
     }
 }
 
@@ -543,6 +544,7 @@ fn binary_compatible_type_changes_use_the_type_from_earlier_files() {
         version: Version::lexical("1"),
         up: Span::new(0, 47),
         transaction: Transaction::Wrapped,
+        refusal: None,
     };
     let sql = "ALTER TABLE t ALTER COLUMN a TYPE varchar(50); ALTER TABLE t \
         ALTER COLUMN n TYPE numeric(12,2); ALTER TABLE t ALTER COLUMN a \
@@ -553,6 +555,7 @@ fn binary_compatible_type_changes_use_the_type_from_earlier_files() {
         version: Version::lexical("2"),
         up: Span::new(0, sql.len()),
         transaction: Transaction::Wrapped,
+        refusal: None,
     };
     let out = lint::lint(
         &[

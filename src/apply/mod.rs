@@ -727,7 +727,11 @@ impl Run<'_> {
         until: Instant,
     ) -> Result<Schema, String> {
         match self
-            .bounded(client, until, introspect::introspect(client, ignore_tables))
+            .bounded(
+                client,
+                until,
+                introspect::introspect_migrations_session(client, ignore_tables),
+            )
             .await
         {
             Some(Ok(schema)) => Ok(schema),

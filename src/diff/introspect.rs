@@ -305,6 +305,27 @@ pub async fn introspect(
     client: &Client,
     ignore_tables: &[String],
 ) -> Result<Schema, tokio_postgres::Error> {
+    read_in_transaction(client, ignore_tables, "").await
+}
+
+/// [`introspect`] on the migrations' session of Drydock's throwaway database: its
+/// `statement_timeout` is the one set for the migrations (`--statement-timeout`, which may be
+/// tiny), not one for Drydock's own catalog queries, which the caller bounds by the check's
+/// deadline instead.
+pub async fn introspect_migrations_session(
+    client: &Client,
+    ignore_tables: &[String],
+) -> Result<Schema, tokio_postgres::Error> {
+    read_in_transaction(client, ignore_tables, "SET LOCAL statement_timeout = 0;").await
+}
+
+/// Reads the schema in a read-only transaction with the settings below, and `extra` (`SET
+/// LOCAL` statements).
+async fn read_in_transaction(
+    client: &Client,
+    ignore_tables: &[String],
+    extra: &str,
+) -> Result<Schema, tokio_postgres::Error> {
     // After `drydock check`'s migrations this is their session, which they may have prepared:
     // unless pg_temp is named, it is searched first for relations and types (a temp table
     // `pg_class` would shadow the catalog's), and they may have set their own search_path (with
@@ -312,11 +333,11 @@ pub async fn introspect(
     // standard_conforming_strings off (which changes what 'pg\_%' means). So all of it is set
     // here, for this transaction only; the relations are also named with their schema.
     client
-        .batch_execute(
+        .batch_execute(&format!(
             "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; \
              SET LOCAL search_path = pg_catalog, pg_temp; SET LOCAL TimeZone = 'UTC'; \
-             SET LOCAL standard_conforming_strings = on; SET LOCAL lock_timeout = '5s'",
-        )
+             SET LOCAL standard_conforming_strings = on; SET LOCAL lock_timeout = '5s'; {extra}"
+        ))
         .await?;
     let result = read_all(client, ignore_tables).await;
     let _ = client.batch_execute("COMMIT").await;

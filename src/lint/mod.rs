@@ -17,7 +17,7 @@ use crate::apply::{ApplyFailure, StatementTrace};
 use crate::diff::Change;
 use crate::finding::{Category, Evidence, Finding, FindingLocation, Fix, Severity, Subject};
 use crate::plan::format::Transaction;
-use crate::plan::{Issue, MigrationFile};
+use crate::plan::{Issue, MigrationFile, Refusal};
 use crate::source::{SourceFile, Span};
 use crate::sql::lexer::Unterminated;
 use crate::sql::model::{Action, Name};
@@ -208,6 +208,8 @@ pub struct FileContext<'a> {
     pub unterminated: Option<&'a Unterminated>,
     /// Names in the file's ignore comments that are not Drydock rules.
     pub unknown_ignores: &'a [UnknownIgnore],
+    /// Why the framework would refuse to run the file, if it would.
+    pub refusal: Option<&'a Refusal>,
 }
 
 /// A statement under review ran in the throwaway Postgres.
@@ -464,6 +466,7 @@ fn lint_file(
         statements: statement_count,
         unterminated: parsed.unterminated.as_ref(),
         unknown_ignores: &unknown_ignores,
+        refusal: file.refusal.as_ref(),
     };
     run_hook(
         |rule, hits| rule.check_file(&cx, hits),

@@ -83,13 +83,17 @@ impl FromStr for Format {
     }
 }
 
-/// How the framework runs a file.
+/// How the framework runs a file. Each format's module doc says, with the tool's source, which
+/// of these its files get and when.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Transaction {
-    /// Wrapped in BEGIN/COMMIT by the framework.
+    /// Wrapped in BEGIN/COMMIT by the framework (the file sent whole or statement by statement:
+    /// inside a transaction block the two fail alike).
     Wrapped,
-    /// Sent as one multi-statement query: one implicit transaction when it has several statements.
+    /// Sent as one multi-statement query (the simple query protocol) outside any transaction:
+    /// Postgres runs a query of several statements as one implicit transaction, so
+    /// CONCURRENTLY only works alone in its file.
     Implicit,
     /// Run statement by statement, autocommit.
     None,
@@ -298,9 +302,21 @@ pub struct NameInfo {
     pub version: Version,
     /// `false` for down/undo files, which are not migrations to apply.
     pub is_up: bool,
+    /// A dialect-free file (popx's `V_name.up.sql`): it runs only when no PostgreSQL-specific
+    /// file of the directory has its version (`V_name.postgres.up.sql`).
+    pub dialect_free: bool,
 }
 
 impl NameInfo {
+    /// An up migration of `version`.
+    pub fn up(version: Version) -> NameInfo {
+        NameInfo {
+            version,
+            is_up: true,
+            dialect_free: false,
+        }
+    }
+
     /// `stem.up.sql` or `stem.down.sql` (golang-migrate, sqlx): the stem and whether it goes up.
     pub fn direction(name: &str) -> Option<(&str, bool)> {
         name.strip_suffix(".up.sql")
@@ -316,8 +332,8 @@ impl NameInfo {
             return None;
         }
         Some(NameInfo {
-            version: Version::numeric(digits)?,
             is_up,
+            ..NameInfo::up(Version::numeric(digits)?)
         })
     }
 }

@@ -14,6 +14,7 @@ use crate::source::{SourceFile, Span};
 use anyhow::{Context, Result, bail};
 use format::{Format, Transaction, Version};
 use formats::{Layout, MigrationText};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 /// A problem the plan stage found with a file or the directory. Plain facts: the integrity
@@ -78,6 +79,20 @@ pub enum AtlasSumDifference {
     ListsMissingFiles,
 }
 
+/// Why the framework refuses to run a file at all, before any of it runs: a plain fact about
+/// the file, which the `mixed-transactional-statements` rule words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// The file holds statements the tool runs only outside a transaction and statements it runs
+    /// inside one, which it will not mix (Flyway without `mixed`): the first statement of each
+    /// kind, as spans of the file. The tool stops at the later of the two.
+    MixedTransactionality {
+        format: Format,
+        transactional: Span,
+        non_transactional: Span,
+    },
+}
+
 #[derive(Debug, Clone)]
 pub struct MigrationFile {
     pub source: SourceFile,
@@ -87,6 +102,8 @@ pub struct MigrationFile {
     /// The part of the file that runs going up (the whole file unless the format has sections).
     pub up: Span,
     pub transaction: Transaction,
+    /// The framework would refuse to run the file (and so anything after it).
+    pub refusal: Option<Refusal>,
 }
 
 #[derive(Debug, Clone)]
@@ -138,6 +155,14 @@ pub fn load_dir(path: &Path, format: Option<Format>) -> Result<MigrationDir> {
         files: Vec::new(),
         issues: Vec::new(),
     };
+    // The versions that have a PostgreSQL-specific file: the dialect-free file of such a version
+    // is not the one the tool runs (popx).
+    let specific_versions: HashSet<String> = entries
+        .iter()
+        .filter_map(|name| format.parse_name(name))
+        .filter(|info| info.is_up && !info.dialect_free)
+        .map(|info| info.version.text)
+        .collect();
     for name in &entries {
         let (relative, file_path) = match format.layout() {
             Layout::Subdirectory { up_file } => {
@@ -155,6 +180,9 @@ pub fn load_dir(path: &Path, format: Option<Format>) -> Result<MigrationDir> {
         let Some(info) = format.parse_name(name) else {
             continue;
         };
+        if info.dialect_free && specific_versions.contains(&info.version.text) {
+            continue;
+        }
         // Whatever has a migration's name is read (or refused, and said so), links included.
         let is_dir = read::is_real_dir(&file_path);
         if !info.is_up || is_dir || std::fs::symlink_metadata(&file_path).is_err() {
@@ -274,17 +302,21 @@ fn read_migration(
             kind,
         }));
     }
-    let transaction = format.transaction(&MigrationText {
+    let text = MigrationText {
         path,
         whole: &source.text,
         up: &source.text[up.start..up.end],
-    });
+        up_start: up.start,
+    };
+    let transaction = format.transaction(&text);
+    let refusal = format.refusal(&text);
     Ok(Ok(MigrationFile {
         source,
         relative: relative.to_string(),
         version,
         up,
         transaction,
+        refusal,
     }))
 }
 

@@ -7,7 +7,8 @@ declare_rule! {
     /// Flags `CREATE INDEX CONCURRENTLY`, `DROP INDEX CONCURRENTLY`, `REINDEX ... CONCURRENTLY`,
     /// `DETACH PARTITION ... CONCURRENTLY` and `VACUUM` inside a transaction block: an explicit
     /// `BEGIN`, the transaction your migration framework wraps each file in, or the implicit one
-    /// Postgres opens when a file is sent as one multi-statement query (golang-migrate, Prisma).
+    /// Postgres opens when a file of several statements is sent as one query (golang-migrate,
+    /// Prisma, and dbmate, sqlx, diesel and popx even with their transaction turned off).
     ///
     /// ## Why it matters
     /// Postgres refuses: `ERROR: CREATE INDEX CONCURRENTLY cannot run inside a transaction
@@ -20,10 +21,13 @@ declare_rule! {
     /// ```
     ///
     /// ## Use instead
-    /// Put the statement alone in its own migration and turn the framework's transaction off
-    /// for it: `-- +goose NO TRANSACTION`, `-- atlas:txmode none`, dbmate's
-    /// `-- migrate:up transaction:false`, sqlx's `-- no-transaction`, diesel's
-    /// `run_in_transaction = false`; for golang-migrate and Prisma, one statement per file.
+    /// Put the statement in a migration of its own that runs without a transaction. goose
+    /// (`-- +goose NO TRANSACTION`) and Atlas (`-- atlas:txmode none` at the top of the file,
+    /// then an empty line) then run it statement by statement; Flyway does so by itself for a
+    /// file of such statements only. dbmate (`-- migrate:up transaction:false`), sqlx (a file
+    /// starting with `-- no-transaction`), diesel (`run_in_transaction = false` in
+    /// `metadata.toml`) and popx (`.autocommit.up.sql`) still send the file as one query, like
+    /// golang-migrate and Prisma always do: there, one statement per file.
     pub struct ConcurrentlyInTransaction {
         name: "concurrently-in-transaction",
         category: Transaction,

@@ -114,6 +114,7 @@ mod tests {
             version: Version::lexical("m"),
             up: Span::new(0, sql.len()),
             transaction: Transaction::Wrapped,
+            refusal: None,
         };
         let input = Input {
             file: &file,

@@ -96,6 +96,7 @@ registry! {
     concurrently_in_transaction::ConcurrentlyInTransaction,
     unbalanced_transaction::UnbalancedTransaction,
     enum_value_used_in_transaction::EnumValueUsedInTransaction,
+    mixed_transactional_statements::MixedTransactionalStatements,
     // integrity
     migration_edited::MigrationEdited,
     migration_deleted::MigrationDeleted,

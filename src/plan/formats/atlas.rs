@@ -9,7 +9,18 @@
 //!   revision of the file's version and carries on from it, so the second file runs from where
 //!   the first one's count of applied statements left off, if at all.
 //! - Order: by file name, byte by byte (`LocalDir.Files` sorts the names).
-//! - Transaction: each file in its own transaction unless the file says `-- atlas:txmode none`.
+//! - Transaction: checked in ariga/atlas. `sql/migrate/migrate.go` (`Executor.Execute`) sends
+//!   the file's statements one by one (`ExecContext` per statement, each recorded as applied).
+//!   `cmd/atlas/internal/cmdapi/migrate.go` (`tx.driverFor`, `txmodeFor`) wraps each file in a
+//!   transaction (`--tx-mode file`, the default), or runs it without one for `-- atlas:txmode
+//!   none`: [`Transaction::Wrapped`] or [`Transaction::None`]. The directive is only one if it
+//!   is a file directive (`sql/migrate/dir.go`, `LocalFile.Directive` and `comments`): a line of
+//!   the comment block that opens the file (lines starting with `--` or `#`, from the first
+//!   byte), a block an empty line separates from the statements; the value is compared exactly
+//!   (`none`, `file`; `all` or anything else makes Atlas refuse the file, and two txmode
+//!   directives too: Drydock treats those files as wrapped and does not report the refusal).
+//!   `--tx-mode all` (one transaction for every file) and `none` are flags of the runner, not in
+//!   the directory: Drydock assumes the default.
 //! - History table: `atlas_schema_revisions`, in a schema of that name. Not created before the
 //!   base ([`MigrationFormat::history`] is `None`): Atlas declares it as an ent schema
 //!   (ariga/atlas `cmd/atlas/internal/migrate/ent/schema/revision.go`), so its `CREATE TABLE` is
@@ -51,14 +62,14 @@ impl MigrationFormat for Atlas {
     fn parse_name(&self, name: &str) -> Option<NameInfo> {
         let stem = name.strip_suffix(".sql")?;
         let version = stem.split('_').next().unwrap_or(stem);
-        Some(NameInfo {
-            version: Version::lexical(version).sorted_by(name, Collation::Bytes),
-            is_up: true,
-        })
+        Some(NameInfo::up(
+            Version::lexical(version).sorted_by(name, Collation::Bytes),
+        ))
     }
 
     fn transaction(&self, file: &MigrationText<'_>) -> Transaction {
-        Transaction::wrapped_unless(file.has_directive("--atlas:txmodenone"))
+        let txmode = file_directives(file.whole, "txmode");
+        Transaction::wrapped_unless(txmode == ["none"])
     }
 
     fn history_tables(&self) -> &'static [&'static str] {
@@ -78,5 +89,122 @@ impl MigrationFormat for Atlas {
     /// Whether `atlas.sum` still matches the files (Atlas refuses to run when it does not).
     fn directory_issues(&self, dir: &MigrationDir) -> Result<Vec<Issue>> {
         atlas_sum::check(dir)
+    }
+}
+
+/// The values of the file directives `atlas:<name>` of `text`, as Atlas reads them
+/// (ariga/atlas `sql/migrate/dir.go`: `LocalFile.comments` and `directive`): the comment lines
+/// that open the file, each trimmed, count only when an empty line follows the block; a line
+/// holds a directive when it is `<printable ASCII>atlas:<name>` with the value after a space.
+fn file_directives(text: &str, name: &str) -> Vec<String> {
+    let mut comments = Vec::new();
+    let mut rest = text;
+    while rest.starts_with('#') || rest.starts_with("--") {
+        match rest.find('\n') {
+            Some(end) => {
+                comments.push(rest[..end].trim());
+                rest = &rest[end + 1..];
+            }
+            None => {
+                // A file of comments only: its last line needs no empty line after it.
+                comments.push(rest);
+                rest = "\n";
+                break;
+            }
+        }
+    }
+    if !rest.trim_start_matches([' ', '\t']).starts_with('\n') {
+        return Vec::new();
+    }
+    comments
+        .into_iter()
+        .filter_map(|line| directive(line, name))
+        .collect()
+}
+
+/// The value of directive `name` on one comment line (Atlas' `reDirective`,
+/// `^([ -~]*)atlas:(\w+)(?: +([ -~]*))*`, not anchored at the end: the match stops at the
+/// first character that is not printable ASCII).
+fn directive(line: &str, name: &str) -> Option<String> {
+    let printable = line
+        .find(|c: char| !(' '..='~').contains(&c))
+        .map_or(line, |end| &line[..end]);
+    // The prefix is greedy: the last `atlas:` of the line is the directive's.
+    let after = &printable[printable.rfind("atlas:")? + "atlas:".len()..];
+    let word_end = after
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(after.len());
+    if word_end == 0 || &after[..word_end] != name {
+        return None;
+    }
+    let value = &after[word_end..];
+    Some(if value.starts_with(' ') {
+        value.trim_start_matches(' ').to_string()
+    } else {
+        String::new()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn tx(text: &str) -> Transaction {
+        Atlas.transaction(&MigrationText {
+            path: Path::new("1.sql"),
+            whole: text,
+            up: text,
+            up_start: 0,
+        })
+    }
+
+    #[test]
+    fn txmode_none_is_a_directive_only_in_the_comment_block_that_opens_the_file() {
+        let index = "CREATE INDEX CONCURRENTLY i ON t (c);\n";
+        assert_eq!(
+            tx(&format!("-- atlas:txmode none\n\n{index}")),
+            Transaction::None
+        );
+        assert_eq!(
+            tx(&format!("-- header\n-- atlas:txmode none\n  \n{index}")),
+            Transaction::None
+        );
+        // A file of comments only: Atlas reads its directives when no newline ends it.
+        assert_eq!(tx("-- atlas:txmode none"), Transaction::None);
+        assert_eq!(tx("-- atlas:txmode none\n"), Transaction::Wrapped);
+        // Not a file directive: no empty line after the block, or not at the top.
+        assert_eq!(
+            tx(&format!("-- atlas:txmode none\n{index}")),
+            Transaction::Wrapped
+        );
+        assert_eq!(
+            tx(&format!("\n-- atlas:txmode none\n\n{index}")),
+            Transaction::Wrapped
+        );
+        assert_eq!(
+            tx(&format!("SELECT 1;\n-- atlas:txmode none\n\n{index}")),
+            Transaction::Wrapped
+        );
+        // The value is compared exactly; `file` keeps the transaction.
+        assert_eq!(
+            tx(&format!("-- atlas:txmode NONE\n\n{index}")),
+            Transaction::Wrapped
+        );
+        assert_eq!(
+            tx(&format!("-- atlas:txmode file\n\n{index}")),
+            Transaction::Wrapped
+        );
+        assert_eq!(
+            tx(&format!("-- atlas:txmodes none\n\n{index}")),
+            Transaction::Wrapped
+        );
+        // Atlas refuses a file with two txmode directives; it runs none of it without one.
+        assert_eq!(
+            tx(&format!(
+                "-- atlas:txmode none\n-- atlas:txmode none\n\n{index}"
+            )),
+            Transaction::Wrapped
+        );
     }
 }

@@ -10,8 +10,17 @@
 //!   neither is run again once one is applied.
 //! - Order: by file name, byte by byte (`FindMigrations` sorts by `FileName`), not by number:
 //!   `10_b.sql` before `9_a.sql`.
-//! - Transaction: dbmate wraps each file in a transaction unless it says
-//!   `-- migrate:up transaction:false`.
+//! - Transaction: checked in amacneil/dbmate. `pkg/dbmate/db.go` (`Migrate`) sends the whole up
+//!   section as one `Exec` (`tx.Exec(migrationSection.Up)`), inside a transaction of its own
+//!   (`doTransaction`) unless the section's options turn it off, and then straight on the
+//!   database (`execMigration(sqlDB)`); the Postgres driver is lib/pq
+//!   (`pkg/driver/postgres/postgres.go`), whose `Exec` without arguments is one simple query
+//!   (lib/pq `conn.go`, `simpleExec`). So [`Transaction::Wrapped`], or with the transaction off
+//!   [`Transaction::Implicit`]: still one multi-statement query, in which two CONCURRENTLY
+//!   statements fail in Postgres for real. The option is read from the first line of the up
+//!   block (`pkg/dbmate/migration.go`, `parseMigrationOptions`): the `-- migrate:up` line's
+//!   whitespace-separated `key:value` words, `transaction:false` exactly (`Transaction()` is
+//!   `m["transaction"] != "false"`).
 //! - History table: `schema_migrations`, one row per migration applied. Checked in
 //!   amacneil/dbmate `pkg/driver/postgres/postgres.go`: `CreateMigrationsTable` runs `create
 //!   table if not exists <current schema>.schema_migrations (version varchar(255) primary key)`
@@ -52,6 +61,7 @@ impl MigrationFormat for Dbmate {
         (digits > 0).then(|| NameInfo {
             version: Version::lexical(&name[..digits]).sorted_by(name, Collation::Bytes),
             is_up: true,
+            dialect_free: false,
         })
     }
 
@@ -64,7 +74,11 @@ impl MigrationFormat for Dbmate {
     }
 
     fn transaction(&self, file: &MigrationText<'_>) -> Transaction {
-        Transaction::wrapped_unless(file.has_directive("--migrate:uptransaction:false"))
+        if transaction_off(file) {
+            Transaction::Implicit
+        } else {
+            Transaction::Wrapped
+        }
     }
 
     fn history_tables(&self) -> &'static [&'static str] {
@@ -93,5 +107,65 @@ impl MigrationFormat for Dbmate {
     fn on_duplicate(&self) -> &'static str {
         "counts both as applied once one is, so the other never runs (on a fresh database, \
             recording the second fails)"
+    }
+}
+
+/// Whether the up block's options say `transaction:false`: the words of the `-- migrate:up`
+/// line (the line the up section follows), split on whitespace, each split on `:` into a key and
+/// a value (dbmate's `parseMigrationOptions`).
+fn transaction_off(file: &MigrationText<'_>) -> bool {
+    let before_up = &file.whole[..file.up_start.min(file.whole.len())];
+    let marker_line = before_up.rsplit('\n').next().unwrap_or(before_up);
+    marker_line.split_whitespace().any(|word| {
+        let pair: Vec<&str> = word.split(':').collect();
+        pair == ["transaction", "false"]
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::formats::MigrationFormat;
+    use std::path::Path;
+
+    fn tx(text: &str) -> Transaction {
+        let up_start = Dbmate.sections().unwrap().up_span(text).unwrap().start;
+        Dbmate.transaction(&MigrationText {
+            path: Path::new("1_a.sql"),
+            whole: text,
+            up: &text[up_start..],
+            up_start,
+        })
+    }
+
+    #[test]
+    fn transaction_false_on_the_up_line_sends_the_section_as_one_query() {
+        let body = "CREATE INDEX CONCURRENTLY i ON t (c);\n-- migrate:down\n";
+        assert_eq!(tx(&format!("-- migrate:up\n{body}")), Transaction::Wrapped);
+        assert_eq!(
+            tx(&format!("-- migrate:up transaction:false\n{body}")),
+            Transaction::Implicit
+        );
+        assert_eq!(
+            tx(&format!(
+                "-- migrate:up  foo:bar   transaction:false\n{body}"
+            )),
+            Transaction::Implicit
+        );
+        // Only the up line's options count, and only the exact value.
+        assert_eq!(
+            tx(&format!("-- migrate:up\n-- transaction:false\n{body}")),
+            Transaction::Wrapped
+        );
+        assert_eq!(
+            tx(&format!("-- migrate:up transaction:FALSE\n{body}")),
+            Transaction::Wrapped
+        );
+        assert_eq!(
+            tx(&format!(
+                "-- migrate:up\n{body}-- migrate:down transaction:false\n"
+            )),
+            Transaction::Wrapped
+        );
     }
 }

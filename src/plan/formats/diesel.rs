@@ -11,8 +11,17 @@
 //!   collects them into a map keyed by version.
 //! - Order: by that version (without `-`s), as text: `pending_migrations` sorts by
 //!   `MigrationVersion`, a string (`diesel/src/migration/mod.rs`, derived `Ord`).
-//! - Transaction: diesel wraps each migration in a transaction unless its `metadata.toml` has
-//!   `run_in_transaction = false`.
+//! - Transaction: checked in diesel-rs/diesel. `diesel_migrations/src/migration_harness.rs`
+//!   (`run_migration`) runs the migration in `conn.transaction(..)` when its metadata says
+//!   `run_in_transaction`, else on the connection; `diesel_migrations/src/
+//!   file_based_migrations.rs` (`run_sql_from_file`) sends the whole `up.sql` as one
+//!   `batch_execute`, which for PostgreSQL is one `PQexec` (diesel `pg/connection/raw.rs`,
+//!   `exec`): one multi-statement query. So [`Transaction::Wrapped`], or
+//!   [`Transaction::Implicit`] (two CONCURRENTLY statements in it fail in Postgres for real).
+//!   The metadata (`SqlFileMigration::from_path`, `migrations_internals/src/lib.rs`
+//!   `TomlMetadata`): `metadata.toml` beside `up.sql`, parsed as TOML; a missing or unparsable
+//!   file means `run_in_transaction = true`, but a parsed file without the key means `false`
+//!   (the field is `#[serde(default)] bool`).
 //! - History table: `__diesel_schema_migrations`, one row per migration applied. Checked in
 //!   diesel-rs/diesel: `diesel_migrations/src/migration/setup_migration_table.sql` (`CREATE
 //!   TABLE IF NOT EXISTS ... (version VARCHAR(50) PRIMARY KEY NOT NULL, run_on TIMESTAMP NOT
@@ -66,14 +75,17 @@ impl MigrationFormat for Diesel {
                 .identified_by(compared.clone())
                 .sorted_by(compared, Collation::Bytes),
             is_up: true,
+            dialect_free: false,
         })
     }
 
     fn transaction(&self, file: &MigrationText<'_>) -> Transaction {
-        let metadata = file.path.with_file_name("metadata.toml");
-        let off = MigrationText::beside(&metadata)
-            .is_some_and(|m| m.replace(' ', "").contains("run_in_transaction=false"));
-        Transaction::wrapped_unless(off)
+        let metadata = MigrationText::beside(&file.path.with_file_name("metadata.toml"));
+        if metadata.as_deref().is_some_and(|m| !runs_in_transaction(m)) {
+            Transaction::Implicit
+        } else {
+            Transaction::Wrapped
+        }
     }
 
     fn history_tables(&self) -> &'static [&'static str] {
@@ -103,5 +115,56 @@ impl MigrationFormat for Diesel {
 
     fn on_duplicate(&self) -> &'static str {
         "runs only one of them and says nothing of the other"
+    }
+}
+
+/// `run_in_transaction` of a `metadata.toml`, as diesel deserializes it into `TomlMetadata`:
+/// a file that is not TOML, or whose key is not a boolean, fails to parse and counts as absent
+/// (`unwrap_or_default()`, true); a missing key is `false` (`#[serde(default)]`).
+fn runs_in_transaction(metadata: &str) -> bool {
+    let Ok(table) = metadata.parse::<toml::Table>() else {
+        return true;
+    };
+    match table.get("run_in_transaction") {
+        None => false,
+        Some(toml::Value::Boolean(run)) => *run,
+        Some(_) => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metadata_is_read_the_way_diesel_deserializes_it() {
+        assert!(!runs_in_transaction("run_in_transaction = false\n"));
+        assert!(runs_in_transaction("run_in_transaction = true\n"));
+        // A parsed file without the key: serde's default for the bool, false.
+        assert!(!runs_in_transaction(""));
+        assert!(!runs_in_transaction("# nothing here\nother = 1\n"));
+        // Not TOML, or the wrong type: diesel falls back to its default, true.
+        assert!(runs_in_transaction("run_in_transaction = nope"));
+        assert!(runs_in_transaction("run_in_transaction = \"false\""));
+    }
+
+    #[test]
+    fn a_migration_without_its_transaction_is_still_one_query() {
+        let t = tempfile::tempdir().unwrap();
+        let dir = t.path().join("2024-01-01-000000_index");
+        std::fs::create_dir_all(&dir).unwrap();
+        let up = dir.join("up.sql");
+        let text = "CREATE INDEX CONCURRENTLY i ON t (c);\n";
+        let tx = || {
+            Diesel.transaction(&MigrationText {
+                path: &up,
+                whole: text,
+                up: text,
+                up_start: 0,
+            })
+        };
+        assert_eq!(tx(), Transaction::Wrapped);
+        std::fs::write(dir.join("metadata.toml"), "run_in_transaction = false\n").unwrap();
+        assert_eq!(tx(), Transaction::Implicit);
     }
 }

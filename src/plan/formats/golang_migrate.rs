@@ -9,8 +9,14 @@
 //!   version and direction, and the file source fails to open with `ErrDuplicateMigration`
 //!   (`source/iofs/iofs.go`, `PartialDriver.Init`).
 //! - Order: by that number (`9_a` before `10_b`): `buildIndex` sorts the versions as integers.
-//! - Transaction: the Postgres driver sends a file as one multi-statement query, which Postgres
-//!   runs as one implicit transaction: CONCURRENTLY only works alone in its file.
+//! - Transaction: checked in golang-migrate/migrate `database/postgres/postgres.go` (`Run`,
+//!   `runStatement`): the driver reads the whole file and sends it with one `ExecContext`
+//!   without arguments, which lib/pq sends as one simple query (lib/pq `conn.go`,
+//!   `simpleExec`), in no transaction of its own: [`Transaction::Implicit`], so CONCURRENTLY
+//!   only works alone in its file. With the URL option `x-multi-statement=true` the driver
+//!   splits the file at `;` (`multistmt.Parse`) and sends each part on its own; that is a
+//!   setting of the runner, not in the directory, so Drydock assumes the default. (The `pgx`
+//!   driver, `database/pgx`, was not checked.)
 //! - History table: `schema_migrations`, one row: the current version and whether it is dirty.
 //!   Checked in golang-migrate/migrate `database/postgres/postgres.go`: `ensureVersionTable`
 //!   creates it (in the current schema) with `CREATE TABLE IF NOT EXISTS ... (version bigint not
@@ -96,6 +102,18 @@ mod tests {
     #[test]
     fn numeric_versions_sort_by_number_not_text() {
         assert!(v("9_a.up.sql") < v("10_b.up.sql"));
+    }
+
+    #[test]
+    fn every_file_is_one_multi_statement_query() {
+        let text = "CREATE INDEX CONCURRENTLY i ON t (c);\n";
+        let tx = GolangMigrate.transaction(&MigrationText {
+            path: std::path::Path::new("1_a.up.sql"),
+            whole: text,
+            up: text,
+            up_start: 0,
+        });
+        assert_eq!(tx, Transaction::Implicit);
     }
 
     #[test]

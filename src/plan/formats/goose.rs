@@ -10,8 +10,14 @@
 //!   oldest goose, `migrate.go` as stored under pressly/goose, refuses them too: "more than
 //!   one file specifies the migration for version N").
 //! - Order: by that number (`00009_a` before `10_b`).
-//! - Transaction: goose wraps each file in a transaction unless it says
-//!   `-- +goose NO TRANSACTION`.
+//! - Transaction: checked in pressly/goose. `internal/sqlparser/parser.go`
+//!   (`ParseSQLMigration`) splits the file into statements (at a line ending in `;`, or between
+//!   `-- +goose StatementBegin` and `StatementEnd`) and turns the transaction off for a line that
+//!   starts with `--` and, trimmed after it, is exactly `+goose NO TRANSACTION` (case matters;
+//!   anywhere in the file). The runner (`runSQL`) sends each statement with its own
+//!   `ExecContext`, on a transaction or, with it off, on the database: [`Transaction::Wrapped`]
+//!   or [`Transaction::None`]. (Two statements on one line are one `Exec`, one multi-statement
+//!   query; Drydock runs them one by one.)
 //! - History table: `goose_db_version`, one row per migration applied (and one per rollback).
 //!   Checked in pressly/goose: `internal/dialect/dialectquery/postgres.go` (`CreateTable`: `id
 //!   serial`, `version_id bigint`, `is_applied boolean`, `tstamp timestamp NULL default now()`;
@@ -62,7 +68,11 @@ impl MigrationFormat for Goose {
     }
 
     fn transaction(&self, file: &MigrationText<'_>) -> Transaction {
-        Transaction::wrapped_unless(file.has_directive("--+goosenotransaction"))
+        let off = file.whole.lines().any(|line| {
+            line.strip_prefix("--")
+                .is_some_and(|rest| rest.trim() == "+goose NO TRANSACTION")
+        });
+        Transaction::wrapped_unless(off)
     }
 
     fn history_tables(&self) -> &'static [&'static str] {
@@ -113,5 +123,37 @@ mod tests {
     #[test]
     fn numeric_versions_sort_by_number_not_text() {
         assert!(v("00009_a.sql") < v("10_b.sql"));
+    }
+
+    fn tx(text: &str) -> Transaction {
+        Goose.transaction(&MigrationText {
+            path: std::path::Path::new("1_a.sql"),
+            whole: text,
+            up: text,
+            up_start: 0,
+        })
+    }
+
+    #[test]
+    fn no_transaction_is_the_exact_annotation_at_the_start_of_a_line() {
+        let up = "-- +goose Up\nCREATE INDEX CONCURRENTLY i ON t (c);\n";
+        assert_eq!(tx(up), Transaction::Wrapped);
+        assert_eq!(
+            tx(&format!("-- +goose NO TRANSACTION\n{up}")),
+            Transaction::None
+        );
+        assert_eq!(
+            tx(&format!("{up}--   +goose NO TRANSACTION  \n")),
+            Transaction::None
+        );
+        // goose compares the annotation exactly, and only from the line's first byte.
+        assert_eq!(
+            tx(&format!("-- +goose no transaction\n{up}")),
+            Transaction::Wrapped
+        );
+        assert_eq!(
+            tx(&format!("  -- +goose NO TRANSACTION\n{up}")),
+            Transaction::Wrapped
+        );
     }
 }

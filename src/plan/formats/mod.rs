@@ -14,11 +14,12 @@ mod flyway;
 mod golang_migrate;
 mod goose;
 mod plain;
+mod popx;
 mod prisma;
 mod sqlx;
 
 use super::format::{Format, NameInfo, Transaction, Version};
-use super::{Issue, MigrationDir, display};
+use super::{Issue, MigrationDir, Refusal, display};
 use crate::source::Span;
 use anyhow::{Result, bail};
 use std::path::Path;
@@ -35,6 +36,7 @@ impl Format {
         Format::Sqlx,
         Format::Diesel,
         Format::Prisma,
+        Format::Popx,
     ];
 }
 
@@ -64,6 +66,11 @@ pub trait MigrationFormat: Sync {
 
     /// How the framework runs the file.
     fn transaction(&self, file: &MigrationText<'_>) -> Transaction;
+
+    /// Why the framework would refuse to run the file at all, if it would.
+    fn refusal(&self, _file: &MigrationText<'_>) -> Option<Refusal> {
+        None
+    }
 
     /// The tables the tool records the applied migrations in (left out of every schema diff).
     fn history_tables(&self) -> &'static [&'static str];
@@ -230,6 +237,8 @@ pub struct MigrationText<'a> {
     pub whole: &'a str,
     /// The part that runs going up ([`MigrationFormat::sections`]).
     pub up: &'a str,
+    /// Where `up` starts in `whole`.
+    pub up_start: usize,
 }
 
 impl MigrationText<'_> {
@@ -361,7 +370,7 @@ mod tests {
             "liquibase".parse::<Format>().unwrap_err(),
             "unknown migration format `liquibase`; expected one of: plain, \
                 atlas, golang-migrate, goose, flyway, dbmate, sqlx, diesel, \
-                prisma"
+                prisma, popx"
         );
         assert_eq!("Golang-Migrate".parse(), Ok(Format::GolangMigrate));
         assert_eq!(
@@ -377,6 +386,20 @@ mod tests {
             (&[("1_a/migration.sql", ""), ("1_a/up.sql", "")], "prisma"),
             (&[("1_a/up.sql", ""), ("2_b.up.sql", "")], "diesel"),
             (&[("2_b.up.sql", ""), ("V1__a.sql", "")], "golang-migrate"),
+            (
+                &[
+                    ("1_a.up.sql", ""),
+                    ("1_a.mysql.up.sql", ""),
+                    ("2_b.up.sql", ""),
+                ],
+                "popx",
+            ),
+            (&[("1_a.up.sql", ""), ("2_b.autocommit.up.sql", "")], "popx"),
+            (
+                &[("1_a.up.sql", ""), ("2_b.c.up.sql", "")],
+                "golang-migrate",
+            ),
+            (&[("1_a/up.sql", ""), ("2_b.postgres.up.sql", "")], "diesel"),
             (&[("V1__a.sql", ""), ("atlas.sum", "")], "flyway"),
             (&[("1_a.sql", "-- +goose Up"), ("atlas.sum", "")], "atlas"),
             (
@@ -495,6 +518,7 @@ mod tests {
             "_sqlx_migrations",
             "gorp_migrations",
             "schema_version",
+            "schema_migration",
         ];
         expected.sort();
         assert_eq!(tables, expected);

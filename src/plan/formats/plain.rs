@@ -3,8 +3,9 @@
 //!
 //! - Naming: every `*.sql` file is an up migration; its version is its name without `.sql`.
 //! - Identity: the whole name; order: by name, byte by byte.
-//! - Transaction: as Atlas, each file in its own transaction unless it says
-//!   `-- atlas:txmode none`.
+//! - Transaction: each file in its own transaction, statement by statement, unless a comment
+//!   line of it says `-- atlas:txmode none` (Drydock's own rule, looser than Atlas', which reads
+//!   the directive only from the comment block that opens the file: see [`super::atlas`]).
 //! - History table: none (there is no tool).
 //! - Detection: the fallback, for a directory of `.sql` files no other format claims.
 //! - Out of order: unknown (no tool), so reported: a runner may skip it.
@@ -30,10 +31,7 @@ impl MigrationFormat for Plain {
 
     fn parse_name(&self, name: &str) -> Option<NameInfo> {
         let stem = name.strip_suffix(".sql")?;
-        Some(NameInfo {
-            version: Version::lexical(stem),
-            is_up: true,
-        })
+        Some(NameInfo::up(Version::lexical(stem)))
     }
 
     fn transaction(&self, file: &MigrationText<'_>) -> Transaction {

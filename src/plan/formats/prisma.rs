@@ -16,8 +16,11 @@
 //!   `schema-engine/connectors/schema-connector/src/migrations_directory.rs`, by
 //!   `migration_name`): [`Collation::Locale`]. For timestamped names that is the timestamps'
 //!   order.
-//! - Transaction: Prisma sends a file as one multi-statement query, which Postgres runs as one
-//!   implicit transaction: CONCURRENTLY only works alone in its file.
+//! - Transaction: checked in prisma/prisma-engines `schema-engine/connectors/
+//!   sql-schema-connector/src/flavour/postgres/connection.rs` (`apply_migration_script`): the
+//!   whole `migration.sql` goes as one `simple_query`, in no transaction of Prisma's:
+//!   [`Transaction::Implicit`], so CONCURRENTLY only works alone in its file. Prisma has no
+//!   per-migration switch.
 //! - History table: `_prisma_migrations`, one row per migration applied. Checked in
 //!   prisma/prisma-engines: `schema-engine/connectors/sql-schema-connector/src/flavour/
 //!   postgres.rs` (`create_migrations_table`: the `CREATE TABLE` below) and
@@ -65,6 +68,7 @@ impl MigrationFormat for Prisma {
         Some(NameInfo {
             version: Version::lexical(name).sorted_by(name, Collation::Locale),
             is_up: true,
+            dialect_free: false,
         })
     }
 
@@ -112,5 +116,22 @@ impl MigrationFormat for Prisma {
 
     fn out_of_order(&self) -> OutOfOrder {
         OutOfOrder::Applied
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_migration_is_one_multi_statement_query() {
+        let text = "CREATE INDEX CONCURRENTLY i ON t (c);\n";
+        let tx = Prisma.transaction(&MigrationText {
+            path: std::path::Path::new("20240101000000_a/migration.sql"),
+            whole: text,
+            up: text,
+            up_start: 0,
+        });
+        assert_eq!(tx, Transaction::Implicit);
     }
 }

@@ -11,8 +11,15 @@
 //!   (`VersionMismatch`), and on a fresh database recording the second fails on
 //!   `_sqlx_migrations`' primary key.
 //! - Order: by that number (`resolve` sorts by `version`).
-//! - Transaction: sqlx wraps each file in a transaction unless it starts with
-//!   `-- no-transaction`.
+//! - Transaction: checked in launchbadge/sqlx. `sqlx-core/src/migrate/source.rs`
+//!   (`resolve_blocking_with_config`) turns the transaction off when the file's text starts
+//!   with `-- no-transaction` (`sql.starts_with`: from the first byte, nothing trimmed).
+//!   `sqlx-postgres/src/migrate.rs` (`apply`, `execute_migration`) sends the whole file as one
+//!   `execute`, in a transaction (`self.begin()`) or, with `no_tx`, on the connection; a query
+//!   without arguments goes as one simple `Query` message
+//!   (`sqlx-postgres/src/connection/executor.rs`, `run`). So [`Transaction::Wrapped`], or
+//!   [`Transaction::Implicit`]: still one multi-statement query, in which two CONCURRENTLY
+//!   statements fail in Postgres for real.
 //! - History table: `_sqlx_migrations`, one row per migration applied. Checked in
 //!   launchbadge/sqlx `sqlx-postgres/src/migrate.rs` (`ensure_migrations_table`: `CREATE TABLE
 //!   IF NOT EXISTS ... (version BIGINT PRIMARY KEY, description TEXT NOT NULL, installed_on
@@ -61,8 +68,11 @@ impl MigrationFormat for Sqlx {
     }
 
     fn transaction(&self, file: &MigrationText<'_>) -> Transaction {
-        let first = file.up.trim_start().lines().next().unwrap_or("").trim();
-        Transaction::wrapped_unless(first == "-- no-transaction")
+        if file.whole.starts_with("-- no-transaction") {
+            Transaction::Implicit
+        } else {
+            Transaction::Wrapped
+        }
     }
 
     fn history_tables(&self) -> &'static [&'static str] {
@@ -113,5 +123,39 @@ CREATE TABLE IF NOT EXISTS _sqlx_migrations (
     fn on_duplicate(&self) -> &'static str {
         "fails on them: once one is applied the other's checksum does not match it, and on a \
             fresh database recording the second fails"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tx(text: &str) -> Transaction {
+        Sqlx.transaction(&MigrationText {
+            path: std::path::Path::new("1_a.sql"),
+            whole: text,
+            up: text,
+            up_start: 0,
+        })
+    }
+
+    #[test]
+    fn no_transaction_must_open_the_file_and_still_sends_one_query() {
+        let index = "CREATE INDEX CONCURRENTLY i ON t (c);\n";
+        assert_eq!(tx(index), Transaction::Wrapped);
+        assert_eq!(
+            tx(&format!("-- no-transaction\n{index}")),
+            Transaction::Implicit
+        );
+        // sqlx checks the first bytes of the file: a blank line or a space before it, and the
+        // file runs in a transaction.
+        assert_eq!(
+            tx(&format!("\n-- no-transaction\n{index}")),
+            Transaction::Wrapped
+        );
+        assert_eq!(
+            tx(&format!(" -- no-transaction\n{index}")),
+            Transaction::Wrapped
+        );
     }
 }
