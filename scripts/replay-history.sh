@@ -24,6 +24,7 @@ drydock=${DRYDOCK:-$here/target/release/drydock}
 if [ ! -x "$drydock" ]; then
     (cd "$here" && cargo build --release --quiet)
 fi
+drydock=$(realpath "$drydock")
 provider=${DRYDOCK_POSTGRES:-local}
 
 scratch=$(mktemp -d)

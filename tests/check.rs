@@ -2782,3 +2782,151 @@ fn an_atlas_sum_out_of_date_at_the_base_is_a_notice() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("error[atlas-sum-mismatch]"));
 }
+
+/// A pull request that edits a merged migration is checked against the base production ran:
+/// the merged text, not the edit (no runner runs an applied migration again), so the merged
+/// migrations after it still build. An edit of comments only is no finding where the tool keeps
+/// no checksum, and an error, saying why, where it does.
+#[test]
+fn an_edited_merged_migration_is_checked_against_the_base_production_ran() {
+    if no_local_postgres() {
+        return;
+    }
+    let orders =
+        "-- Orders of a user.\nCREATE TABLE orders (id bigint PRIMARY KEY, total bigint);\n";
+    let base: &[(&str, &str)] = &[
+        ("1_orders.up.sql", orders),
+        ("1_orders.down.sql", "DROP TABLE orders;\n"),
+        (
+            "2_orders_placed.up.sql",
+            "ALTER TABLE orders ADD COLUMN placed_at timestamptz;\n",
+        ),
+        (
+            "2_orders_placed.down.sql",
+            "ALTER TABLE orders DROP COLUMN placed_at;\n",
+        ),
+    ];
+    let refunds = (
+        "3_refunds.up.sql",
+        "CREATE TABLE refunds (id bigint PRIMARY KEY, order_id bigint REFERENCES orders);\n",
+    );
+    let comment_fixed = (
+        "1_orders.up.sql",
+        "-- The orders of a user.\nCREATE TABLE orders (id bigint PRIMARY KEY, total bigint);\n",
+    );
+    let local = ["--base", "main", "--postgres", "local"];
+
+    // golang-migrate keeps no checksum: a comment fixed is nothing to say.
+    let t = repo_with_nested_change(base, &[comment_fixed, refunds]);
+    let out = check(t.path(), &local);
+    let report = json(&out);
+    assert_eq!(out.status.code(), Some(0), "{report:#}");
+    assert!(
+        findings_of(&report, "migration-edited").is_empty(),
+        "{report:#}"
+    );
+    assert!(
+        report["directories"][0]["base_unbuilt"].is_null(),
+        "{report:#}"
+    );
+
+    // A statement changed: the edit never reaches production, said once, on the edited file;
+    // the base is built from the merged text, so nothing else fails.
+    let column_added = (
+        "1_orders.up.sql",
+        "CREATE TABLE orders (id bigint PRIMARY KEY, total bigint, note text);\n",
+    );
+    let t = repo_with_nested_change(base, &[column_added, refunds]);
+    let out = check(t.path(), &local);
+    let report = json(&out);
+    assert_eq!(out.status.code(), Some(1), "{report:#}");
+    let edited = messages(&report, "migration-edited");
+    assert_eq!(edited.len(), 1, "{report:#}");
+    assert!(
+        edited[0].contains("migrations/1_orders.up.sql"),
+        "{edited:?}"
+    );
+    assert!(
+        findings_of(&report, "migration-fails").is_empty(),
+        "{report:#}"
+    );
+    assert!(
+        report["directories"][0]["base_unbuilt"].is_null(),
+        "{report:#}"
+    );
+
+    // sqlx records a checksum: even a comment fixed stops every database that ran the file.
+    let t = repo_with_nested_change(base, &[comment_fixed, refunds]);
+    fs::write(
+        t.path().join("Cargo.toml"),
+        "[package]\nname = \"shop\"\n[dependencies]\nsqlx = \"0.8\"\n",
+    )
+    .unwrap();
+    let out = check(t.path(), &local);
+    let report = json(&out);
+    assert_eq!(report["directories"][0]["format"], "sqlx", "{report:#}");
+    assert_eq!(out.status.code(), Some(1), "{report:#}");
+    let edited = messages(&report, "migration-edited");
+    assert_eq!(edited.len(), 1, "{report:#}");
+    assert!(
+        edited[0].contains("only its comments or whitespace changed"),
+        "{edited:?}"
+    );
+    assert!(
+        edited[0].contains("previously applied but has been modified"),
+        "{edited:?}"
+    );
+}
+
+/// Flyway runs a repeatable migration again whenever it changes, after the versioned ones:
+/// editing one is how it changes, and it is not the newest migration a later version sorts
+/// before.
+#[test]
+fn a_flyway_repeatable_migration_is_edited_and_never_out_of_order() {
+    if no_local_postgres() {
+        return;
+    }
+    let t = repo_with_nested_change(
+        &[
+            (
+                "V1__orders.sql",
+                "CREATE TABLE orders (id bigint PRIMARY KEY, total bigint);\n",
+            ),
+            (
+                "R__totals.sql",
+                "CREATE OR REPLACE VIEW totals AS SELECT sum(total) AS total FROM orders;\n",
+            ),
+        ],
+        &[
+            (
+                "V2__refunds.sql",
+                "CREATE TABLE refunds (id bigint PRIMARY KEY, amount bigint);\n",
+            ),
+            (
+                "R__totals.sql",
+                "CREATE OR REPLACE VIEW totals AS SELECT sum(total) AS total, count(*) AS n FROM orders;\n",
+            ),
+        ],
+    );
+    let out = check(t.path(), &["--base", "main", "--postgres", "local"]);
+    let report = json(&out);
+    assert_eq!(report["directories"][0]["format"], "flyway", "{report:#}");
+    assert_eq!(out.status.code(), Some(0), "{report:#}");
+    assert!(
+        findings_of(&report, "out-of-order-version").is_empty(),
+        "{report:#}"
+    );
+    assert!(
+        findings_of(&report, "migration-edited").is_empty(),
+        "{report:#}"
+    );
+    // The view is changed, not created: the base ran the repeatable's old text.
+    let view: Vec<&Value> = report["schema_changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c.to_string().contains("totals"))
+        .collect();
+    assert_eq!(view.len(), 1, "{report:#}");
+    assert_eq!(view[0]["change"], "altered", "{report:#}");
+}

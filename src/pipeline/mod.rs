@@ -176,9 +176,11 @@ impl Pipeline {
             report.postgres = server.description.clone();
             let settings = self.apply_settings();
             for (t, review) in targets.iter().zip(reviews) {
+                let (on_base, reviewed) = review.to_apply(&t.dir)?;
+                let dir = on_base.as_ref().unwrap_or(&t.dir);
                 let input = DirInput {
-                    dir: &t.dir,
-                    reviewed: review.reviewed.clone(),
+                    dir,
+                    reviewed,
                     each_file: review.scope == crate::lint::Scope::EachFile,
                     ignore_tables: options.config.diff.ignored_tables(),
                 };
@@ -206,7 +208,11 @@ impl Pipeline {
                     }
                 }
                 let mut failures = lint::apply_failure_findings(&change_failures);
-                if let Some(change) = review.out_of_order.as_ref().filter(|_| base_unbuilt.is_none()) {
+                if let Some(change) = review
+                    .out_of_order
+                    .as_ref()
+                    .filter(|_| base_unbuilt.is_none())
+                {
                     in_production_order(&mut failures, &t.dir, change);
                     // Production's order is the one just applied; a fresh install's, on a
                     // database of its own.

@@ -6,7 +6,7 @@
 use crate::config::Config;
 use crate::finding::Finding;
 use crate::lint::{self, Input, LintSettings, Scope, Suppression};
-use crate::plan::{self, Issue, MigrationDir, format::Format, git, integrity};
+use crate::plan::{self, Issue, IssueKind, MigrationDir, format::Format, git, integrity};
 use anyhow::{Context, Result, anyhow};
 use std::path::{Path, PathBuf};
 
@@ -30,6 +30,49 @@ pub struct Review {
     /// New migrations sorting before the newest merged one, of a tool that applies them
     /// anyway: `check` applies both orders.
     pub out_of_order: Option<integrity::OutOfOrderChange>,
+    /// The merged migrations the change edits or deletes: `check` builds the base as production
+    /// ran them.
+    pub merged_changed: Option<MergedChanges>,
+}
+
+/// Merged migrations (relative paths) a change edits or deletes, against the base ref.
+pub struct MergedChanges {
+    pub base: String,
+    /// Edited or deleted: the runner never runs them again, so the base text is what counts.
+    pub replaced: Vec<String>,
+    /// Edited, and run again by the runner (Flyway's repeatables): the base ran the old text,
+    /// the change runs the new one.
+    pub rerun: Vec<String>,
+}
+
+impl Review {
+    /// The directory to apply and which of its files are under review: `dir` itself, or with
+    /// the merged migrations the change edited or deleted as the base has them, never under
+    /// review (no runner runs an applied migration again).
+    pub fn to_apply(&self, dir: &MigrationDir) -> Result<(Option<MigrationDir>, Vec<bool>)> {
+        let Some(merged) = self
+            .merged_changed
+            .as_ref()
+            .filter(|m| !m.replaced.is_empty() || !m.rerun.is_empty())
+        else {
+            return Ok((None, self.reviewed.clone()));
+        };
+        let (on_base, is_merged) = dir.as_on_base(&merged.base, &merged.replaced, &merged.rerun)?;
+        let reviewed = on_base
+            .files
+            .iter()
+            .zip(is_merged)
+            .map(|(file, merged)| {
+                !merged
+                    && dir
+                        .files
+                        .iter()
+                        .zip(&self.reviewed)
+                        .any(|(f, r)| *r && f.relative == file.relative)
+            })
+            .collect();
+        Ok((Some(on_base), reviewed))
+    }
 }
 
 /// The static stage's result over every target.
@@ -225,12 +268,27 @@ pub fn review(
     let mut issues = t.dir.issues.clone();
     let mut pre_existing = Vec::new();
     let mut out_of_order = None;
+    let mut merged_changed = None;
     let (names, scope): (Vec<String>, Scope) = if let Some(base) = base {
         let state = git::base_state(&t.dir.path, base)?;
         let comparison = integrity::against_base(&t.dir, &state);
         issues.extend(comparison.issues);
         (issues, pre_existing) = integrity::split_pre_existing(&t.dir, &state, issues);
         out_of_order = comparison.applied_out_of_order;
+        let merged = issues
+            .iter()
+            .filter_map(|issue| match &issue.kind {
+                IssueKind::Edited { relative, .. } | IssueKind::Deleted { relative } => {
+                    Some(relative.clone())
+                }
+                _ => None,
+            })
+            .collect();
+        merged_changed = Some(MergedChanges {
+            base: base.to_string(),
+            replaced: merged,
+            rerun: comparison.rerun,
+        });
         (
             comparison
                 .under_review
@@ -282,6 +340,7 @@ pub fn review(
         issues,
         pre_existing,
         out_of_order,
+        merged_changed,
     })
 }
 

@@ -73,6 +73,8 @@ pub struct BaseState {
     pub files: BTreeSet<String>,
     /// Files whose content differs between the base ref and the working tree (or are gone).
     pub changed: BTreeSet<String>,
+    /// The base ref, to read a file's text there.
+    pub reference: String,
 }
 
 pub fn base_state(dir: &Path, reference: &str) -> Result<BaseState> {
@@ -112,7 +114,11 @@ pub fn base_state(dir: &Path, reference: &str) -> Result<BaseState> {
     .lines()
     .map(str::to_string)
     .collect();
-    Ok(BaseState { files, changed })
+    Ok(BaseState {
+        files,
+        changed,
+        reference: reference.to_string(),
+    })
 }
 
 /// Writes the directory `dir` (relative to the current directory, or absolute inside the

@@ -43,6 +43,9 @@ pub struct BaseComparison<'a> {
     /// New migrations sorting before the newest merged one, where the tool applies them
     /// ([`OutOfOrder::Applied`]): production and a fresh install run them in different orders.
     pub applied_out_of_order: Option<OutOfOrderChange>,
+    /// Merged migrations the change edits that the tool runs again when they change (Flyway's
+    /// repeatable migrations): not an issue; the base ran their old text.
+    pub rerun: Vec<String>,
 }
 
 /// New migrations that sort before the newest one on the base branch.
@@ -60,18 +63,38 @@ pub fn against_base<'a>(dir: &'a MigrationDir, base: &BaseState) -> BaseComparis
     let newest_base = dir
         .files
         .iter()
-        .filter(|f| base.files.contains(&f.relative))
+        .filter(|f| base.files.contains(&f.relative) && !f.version.repeatable)
         .max_by(|a, b| a.version.cmp(&b.version));
     let runner = dir.format.out_of_order();
     let mut under_review = Vec::new();
     let mut applied_out_of_order = Vec::new();
+    let mut rerun = Vec::new();
     for file in &dir.files {
         let existed = base.files.contains(&file.relative);
+        // Flyway applies a repeatable migration again whenever its checksum changes, after the
+        // versioned ones: editing it is how it is meant to change ("Repeatable migrations ...
+        // are (re-)applied every time their checksum changes", flywaydb.org/documentation/
+        // concepts/migrations), and it is never out of order.
+        if file.version.repeatable {
+            if existed && base.changed.contains(&file.relative) {
+                rerun.push(file.relative.clone());
+            }
+            if !existed || base.changed.contains(&file.relative) {
+                under_review.push(file);
+            }
+            continue;
+        }
         if existed && base.changed.contains(&file.relative) {
+            let merged = dir
+                .file_at_base(&base.reference, &file.relative)
+                .ok()
+                .flatten();
             issues.push(Issue {
                 location: Finding::for_file(&file.source.display_path()),
                 kind: IssueKind::Edited {
+                    format: dir.format,
                     relative: file.relative.clone(),
+                    runs_the_same: merged.is_some_and(|m| m.runs_the_same_as(file)),
                 },
             });
             under_review.push(file);
@@ -119,6 +142,7 @@ pub fn against_base<'a>(dir: &'a MigrationDir, base: &BaseState) -> BaseComparis
         under_review,
         issues,
         applied_out_of_order,
+        rerun,
     }
 }
 

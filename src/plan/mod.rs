@@ -54,8 +54,14 @@ pub enum IssueKind {
         first: String,
         second: String,
     },
-    /// A migration on the base branch was edited.
-    Edited { relative: String },
+    /// A migration on the base branch was edited. `runs_the_same`: only what its tool never
+    /// runs changed (comments, whitespace, the down section): the same statements, in the same
+    /// transaction mode.
+    Edited {
+        format: Format,
+        relative: String,
+        runs_the_same: bool,
+    },
     /// A new migration sorts before the newest one on the base branch, and the format's tool
     /// skips or refuses it ([`formats::OutOfOrder`]).
     OutOfOrder {
@@ -214,6 +220,74 @@ pub fn load_dir(path: &Path, format: Option<Format>) -> Result<MigrationDir> {
     Ok(dir)
 }
 
+impl MigrationDir {
+    /// The directory as production has run it: the merged migrations that the working tree
+    /// edited or deleted, with their text at the base ref (a runner never runs an applied
+    /// migration again, so the edit never reaches a database that has it), in the tool's order
+    /// among the others. The second value says, parallel to the files, which are such merged
+    /// texts. A merged text that cannot be read as a migration is left out (its issue is the
+    /// change's `migration-edited` or `migration-deleted` already).
+    /// `rerun` are edited migrations the runner runs again (Flyway's repeatables): their base
+    /// text runs with the base, their new text stays.
+    pub fn as_on_base(
+        &self,
+        reference: &str,
+        replaced: &[String],
+        rerun: &[String],
+    ) -> Result<(MigrationDir, Vec<bool>)> {
+        let mut files: Vec<(MigrationFile, bool)> = self
+            .files
+            .iter()
+            .filter(|f| !replaced.contains(&f.relative))
+            .map(|f| (f.clone(), false))
+            .collect();
+        for relative in replaced.iter().chain(rerun) {
+            if let Some(file) = self.file_at_base(reference, relative)? {
+                files.push((file, true));
+            }
+        }
+        files.sort_by(|(a, _), (b, _)| a.version.cmp(&b.version));
+        let (files, is_merged) = files.into_iter().unzip();
+        Ok((
+            MigrationDir {
+                files,
+                ..self.clone()
+            },
+            is_merged,
+        ))
+    }
+}
+
+impl MigrationDir {
+    /// The migration `relative` of this directory as it was at `reference`; `None` when it was
+    /// not there, or not a migration that can be read (not UTF-8, no up section).
+    pub fn file_at_base(&self, reference: &str, relative: &str) -> Result<Option<MigrationFile>> {
+        let path = self.path.join(relative);
+        let Some(bytes) = git::file_at(reference, &path)? else {
+            return Ok(None);
+        };
+        let Ok(text) = String::from_utf8(bytes) else {
+            return Ok(None);
+        };
+        let name = relative.split('/').next().unwrap_or(relative);
+        let Some(info) = self.format.parse_name(name).filter(|i| i.is_up) else {
+            return Ok(None);
+        };
+        Ok(migration_from_text(&path, relative, self.format, info.version, text)?.ok())
+    }
+}
+
+impl MigrationFile {
+    /// Whether `other` runs exactly what this file runs: the same statements of the up section
+    /// (comments and whitespace aside), in the same transaction mode, refused or not alike.
+    pub fn runs_the_same_as(&self, other: &MigrationFile) -> bool {
+        let up = |f: &MigrationFile| f.source.text[f.up.start..f.up.end].to_string();
+        self.transaction == other.transaction
+            && self.refusal == other.refusal
+            && crate::sql::same_statements(&up(self), &up(other))
+    }
+}
+
 /// Loads one file given on the command line, as a plain migration.
 pub fn load_file(path: &Path) -> Result<std::result::Result<MigrationFile, Issue>> {
     let name = path
@@ -284,6 +358,17 @@ fn read_migration(
             }));
         }
     };
+    migration_from_text(path, relative, format, version, text)
+}
+
+/// A migration of `format` whose text (already read, UTF-8) is `text`.
+fn migration_from_text(
+    path: &Path,
+    relative: &str,
+    format: Format,
+    version: Version,
+    text: String,
+) -> Result<std::result::Result<MigrationFile, Issue>> {
     if let Some(at) = text.find('\0') {
         let (location, position) = location_after(path, &text[..at]);
         return Ok(Err(Issue {

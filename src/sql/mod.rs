@@ -68,6 +68,22 @@ pub fn parse(text: &str) -> ParsedSql {
     }
 }
 
+/// Whether `a` and `b` hold the same statements: the same tokens, comments and whitespace
+/// aside. Text that does not lex to the end is never the same as anything.
+pub fn same_statements(a: &str, b: &str) -> bool {
+    let tokens = |text: &str| {
+        let (tokens, unterminated) = lexer::lex(text);
+        unterminated.is_none().then(|| {
+            tokens
+                .into_iter()
+                .filter(|t| !t.is_comment())
+                .map(|t| text[t.span.start..t.span.end].to_string())
+                .collect::<Vec<_>>()
+        })
+    };
+    matches!((tokens(a), tokens(b)), (Some(a), Some(b)) if a == b)
+}
+
 #[cfg(test)]
 mod tests {
     use super::model::*;
@@ -78,6 +94,25 @@ mod tests {
         assert_eq!(p.statements.len(), 1, "{sql}");
         let s = &p.statements[0];
         (s.parsed, s.action.clone())
+    }
+
+    #[test]
+    fn statements_are_the_same_whatever_the_comments_and_whitespace() {
+        let merged = "-- Orders.\nCREATE TABLE orders (id bigint);\n";
+        assert!(same_statements(
+            merged,
+            "/* The orders. */\nCREATE  TABLE orders\n(id bigint);"
+        ));
+        assert!(!same_statements(
+            merged,
+            "CREATE TABLE orders (id bigint, note text);"
+        ));
+        // A function body is one token: a comment inside it is part of what runs.
+        assert!(!same_statements(
+            "CREATE FUNCTION f() RETURNS int AS $$ SELECT 1 $$ LANGUAGE sql;",
+            "CREATE FUNCTION f() RETURNS int AS $$ SELECT 1 -- one\n $$ LANGUAGE sql;"
+        ));
+        assert!(!same_statements("SELECT 'open", "SELECT 'open"));
     }
 
     #[test]

@@ -34,8 +34,8 @@
 //!   applied migrations").
 
 use super::{
-    AppliedMigration, Detection, History, MigrationFormat, MigrationText, OutOfOrder, Sections,
-    sql_literal,
+    AppliedEdit, AppliedMigration, Detection, History, MigrationFormat, MigrationText, OutOfOrder,
+    Sections, sql_literal,
 };
 use crate::plan::format::{Collation, Format, NameInfo, Transaction, Version};
 
@@ -98,6 +98,11 @@ impl MigrationFormat for Dbmate {
                 )]
             },
         })
+    }
+
+    fn applied_edit(&self) -> AppliedEdit {
+        // Its history table holds only versions (the history table above).
+        AppliedEdit::Unchecked
     }
 
     fn out_of_order(&self) -> OutOfOrder {

@@ -34,8 +34,8 @@
 //!   version order, with no comparison against the newest applied one.
 
 use super::{
-    AppliedMigration, Detection, History, Layout, MigrationFormat, MigrationText, OutOfOrder,
-    sql_literal,
+    AppliedEdit, AppliedMigration, Detection, History, Layout, MigrationFormat, MigrationText,
+    OutOfOrder, sql_literal,
 };
 use crate::plan::format::{Collation, Format, NameInfo, Transaction, Version};
 
@@ -107,6 +107,11 @@ impl MigrationFormat for Diesel {
                 )]
             },
         })
+    }
+
+    fn applied_edit(&self) -> AppliedEdit {
+        // Its history table holds only versions and times (the history table above).
+        AppliedEdit::Unchecked
     }
 
     fn out_of_order(&self) -> OutOfOrder {

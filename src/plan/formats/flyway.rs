@@ -53,7 +53,9 @@
 //!   not checked across Flyway versions.
 
 use super::sql_literal;
-use super::{AppliedMigration, Detection, History, MigrationFormat, MigrationText, OutOfOrder};
+use super::{
+    AppliedEdit, AppliedMigration, Detection, History, MigrationFormat, MigrationText, OutOfOrder,
+};
 use crate::plan::Refusal;
 use crate::plan::format::{Format, NameInfo, Transaction, Version};
 use crate::source::Span;
@@ -162,6 +164,12 @@ impl MigrationFormat for Flyway {
                 )]
             },
         })
+    }
+
+    fn applied_edit(&self) -> AppliedEdit {
+        AppliedEdit::Checked(
+            r#"records a checksum of every applied migration, and `flyway migrate` validates them first (validateOnMigrate is on by default): every deploy stops with "Validate failed: Migration checksum mismatch" until the edit is reverted or `flyway repair` is run"#,
+        )
     }
 
     fn out_of_order(&self) -> OutOfOrder {

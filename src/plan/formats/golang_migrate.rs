@@ -30,7 +30,9 @@
 //!   whose version is below the current one is never read, and nothing says so.
 
 use super::sql_literal;
-use super::{AppliedMigration, Detection, History, MigrationFormat, MigrationText, OutOfOrder};
+use super::{
+    AppliedEdit, AppliedMigration, Detection, History, MigrationFormat, MigrationText, OutOfOrder,
+};
 use crate::plan::format::{Format, NameInfo, Transaction};
 
 pub struct GolangMigrate;
@@ -79,6 +81,11 @@ impl MigrationFormat for GolangMigrate {
                 ]
             },
         })
+    }
+
+    fn applied_edit(&self) -> AppliedEdit {
+        // Its history table holds only the current version and a dirty flag (the history table above).
+        AppliedEdit::Unchecked
     }
 
     fn out_of_order(&self) -> OutOfOrder {

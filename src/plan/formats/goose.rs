@@ -34,8 +34,8 @@
 //!   "Adding support for out-of-order migrations" (pressly/goose, blog/2021) says.
 
 use super::{
-    AppliedMigration, Detection, History, MigrationFormat, MigrationText, OutOfOrder, Sections,
-    sql_literal,
+    AppliedEdit, AppliedMigration, Detection, History, MigrationFormat, MigrationText, OutOfOrder,
+    Sections, sql_literal,
 };
 use crate::plan::format::{Format, NameInfo, Transaction};
 
@@ -98,6 +98,11 @@ impl MigrationFormat for Goose {
                 )]
             },
         })
+    }
+
+    fn applied_edit(&self) -> AppliedEdit {
+        // Its history table holds versions and times, no checksum (the history table above).
+        AppliedEdit::Unchecked
     }
 
     fn out_of_order(&self) -> OutOfOrder {

@@ -86,6 +86,12 @@ pub trait MigrationFormat: Sync {
     /// the newest one already applied (see the format's module doc for where it was checked).
     fn out_of_order(&self) -> OutOfOrder;
 
+    /// What the tool does when a migration it has applied is edited afterwards (see the
+    /// format's module doc for its history table).
+    fn applied_edit(&self) -> AppliedEdit {
+        AppliedEdit::Unknown
+    }
+
     /// What the tool does with two migrations of one identity ([`Version::identity`]), as the
     /// end of a sentence that starts with the format's name.
     fn on_duplicate(&self) -> &'static str {
@@ -183,6 +189,19 @@ impl Sections {
     }
 }
 
+/// What a tool does when a migration it has applied is edited afterwards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppliedEdit {
+    /// Its history table records no checksum (only versions): it never reads an applied file
+    /// again, so an edit that runs the same statements (a comment) changes nothing anywhere.
+    Unchecked,
+    /// It records a checksum and acts on a mismatch, as this end of a sentence that starts with
+    /// the format's name says.
+    Checked(&'static str),
+    /// Not checked for this tool (or there is none).
+    Unknown,
+}
+
 /// What a tool's normal apply command does with a pending migration that sorts before the
 /// newest one a database has applied (one a branch added while another merged a newer one).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -258,7 +277,15 @@ impl MigrationText<'_> {
 }
 
 /// How many `.sql` files detection reads the head of, looking for annotations.
-const ANNOTATED_FILES_READ: usize = 20;
+pub(super) const ANNOTATED_FILES_READ: usize = 20;
+
+/// Whether the head of the file at `path` carries a format's annotation (`-- +goose`, `-- migrate:up`).
+pub(super) fn has_annotation(path: &Path) -> bool {
+    let head = read_head(path);
+    Format::ALL.iter().any(
+        |format| matches!(format.detection(), Some(Detection::Annotation(a)) if head.contains(a)),
+    )
+}
 
 /// Detects a directory's format from its entries (`entries`: the names in `path`, sorted) and, for
 /// formats that share a naming scheme, the annotations inside the files.

@@ -42,7 +42,9 @@
 //!   version order: a missing older migration is applied, after the newer ones.
 
 use super::sql_literal;
-use super::{AppliedMigration, Detection, History, MigrationFormat, MigrationText, OutOfOrder};
+use super::{
+    AppliedEdit, AppliedMigration, Detection, History, MigrationFormat, MigrationText, OutOfOrder,
+};
 use crate::plan::format::{Format, NameInfo, Transaction, Version};
 
 pub struct Popx;
@@ -188,6 +190,11 @@ impl MigrationFormat for Popx {
                 )]
             },
         })
+    }
+
+    fn applied_edit(&self) -> AppliedEdit {
+        // Its history table holds only versions (the history table above).
+        AppliedEdit::Unchecked
     }
 
     fn out_of_order(&self) -> OutOfOrder {

@@ -34,8 +34,8 @@
 //!   the newer ones.
 
 use super::{
-    AppliedMigration, Detection, History, Layout, MigrationFormat, MigrationText, OutOfOrder,
-    sql_literal,
+    AppliedEdit, AppliedMigration, Detection, History, Layout, MigrationFormat, MigrationText,
+    OutOfOrder, sql_literal,
 };
 use crate::plan::format::{Collation, Format, NameInfo, Transaction, Version};
 
@@ -112,6 +112,12 @@ impl MigrationFormat for Prisma {
                 )]
             },
         })
+    }
+
+    fn applied_edit(&self) -> AppliedEdit {
+        AppliedEdit::Checked(
+            r#"records a checksum of every applied migration: `prisma migrate dev` then stops with "The migration ... was modified after it was applied" and offers to reset the developer's database (`migrate deploy` carries on)"#,
+        )
     }
 
     fn out_of_order(&self) -> OutOfOrder {

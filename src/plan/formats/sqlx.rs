@@ -31,16 +31,25 @@
 //!   `sqlx-core/src/migrate/source.rs` (the
 //!   description is the file name after the first `_`, without `.sql`/`.up.sql`, `_` as
 //!   spaces).
-//! - Detection: never; golang-migrate shares the names, so sqlx must be named in drydock.toml or
-//!   `--migration-format`.
+//! - Detection: golang-migrate shares the names, so by the project around the directory: a
+//!   directory named `migrations` beside a `Cargo.toml` that depends on sqlx is the one sqlx
+//!   reads by default (`sqlx::migrate!()` takes `./migrations` under `CARGO_MANIFEST_DIR`:
+//!   launchbadge/sqlx `sqlx-macros-core/src/migrate.rs`, `DEFAULT_PATH`; `sqlx migrate run`
+//!   takes `--source migrations`). A file carrying dbmate's or goose's annotation wins (a crate
+//!   may use sqlx for queries and another tool for migrations). Anywhere else sqlx must be
+//!   named in drydock.toml or `--migration-format`.
 //! - Out of order: applied. `Migrator::run_direct` applies every migration whose version is
 //!   not in `_sqlx_migrations`, in version order, with no comparison against the newest applied
 //!   one; `sqlx migrate run` (`sqlx-cli/src/migrate.rs`, `run`) does the same (its
 //!   `VersionTooOld` is only for a `--target-version` below the newest applied).
 
 use super::sql_literal;
-use super::{AppliedMigration, Detection, History, MigrationFormat, MigrationText, OutOfOrder};
+use super::{
+    AppliedEdit, AppliedMigration, Detection, DirEntries, History, MigrationFormat, MigrationText,
+    OutOfOrder,
+};
 use crate::plan::format::{Format, NameInfo, Transaction};
+use crate::plan::read;
 
 pub struct Sqlx;
 
@@ -55,7 +64,11 @@ impl MigrationFormat for Sqlx {
     }
 
     fn detection(&self) -> Option<Detection> {
-        None
+        Some(Detection::Entries {
+            // Before golang-migrate, whose names sqlx's reversible files share.
+            priority: 28,
+            recognises: is_a_sqlx_crates_directory,
+        })
     }
 
     fn parse_name(&self, name: &str) -> Option<NameInfo> {
@@ -116,6 +129,12 @@ CREATE TABLE IF NOT EXISTS _sqlx_migrations (
         })
     }
 
+    fn applied_edit(&self) -> AppliedEdit {
+        AppliedEdit::Checked(
+            r#"records a checksum (SHA-384) of every applied migration, and `sqlx migrate run` stops with "migration N was previously applied but has been modified" (VersionMismatch) on every database that ran it"#,
+        )
+    }
+
     fn out_of_order(&self) -> OutOfOrder {
         OutOfOrder::Applied
     }
@@ -124,6 +143,56 @@ CREATE TABLE IF NOT EXISTS _sqlx_migrations (
         "fails on them: once one is applied the other's checksum does not match it, and on a \
             fresh database recording the second fails"
     }
+}
+
+/// Whether `dir` is `<crate>/migrations` of a crate that depends on sqlx, holding sqlx's file
+/// names and none of another tool's annotations.
+fn is_a_sqlx_crates_directory(dir: &DirEntries<'_>) -> bool {
+    let named_migrations = dir.path.file_name().is_some_and(|n| n == "migrations");
+    let manifest = dir
+        .path
+        .parent()
+        .map(|crate_dir| crate_dir.join("Cargo.toml"));
+    let depends_on_sqlx = manifest
+        .and_then(|path| read::regular_file(&path).ok())
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .is_some_and(|text| manifest_depends_on_sqlx(&text));
+    named_migrations
+        && depends_on_sqlx
+        && dir.sql_files().any(|name| Sqlx.parse_name(name).is_some())
+        && !dir
+            .sql_files()
+            .take(super::ANNOTATED_FILES_READ)
+            .any(|name| super::has_annotation(&dir.path.join(name)))
+}
+
+/// Whether a `Cargo.toml` names `sqlx` in any of its dependency tables (a workspace's, a
+/// target's, dev and build dependencies too).
+fn manifest_depends_on_sqlx(manifest: &str) -> bool {
+    let Ok(table) = manifest.parse::<toml::Table>() else {
+        return false;
+    };
+    let names_sqlx = |deps: Option<&toml::Value>| {
+        deps.and_then(toml::Value::as_table)
+            .is_some_and(|deps| deps.contains_key("sqlx"))
+    };
+    let in_tables = |t: &toml::Table| {
+        ["dependencies", "dev-dependencies", "build-dependencies"]
+            .iter()
+            .any(|key| names_sqlx(t.get(*key)))
+    };
+    let targets = table.get("target").and_then(toml::Value::as_table);
+    in_tables(&table)
+        || table
+            .get("workspace")
+            .and_then(toml::Value::as_table)
+            .is_some_and(|w| names_sqlx(w.get("dependencies")))
+        || targets.is_some_and(|targets| {
+            targets
+                .values()
+                .filter_map(toml::Value::as_table)
+                .any(in_tables)
+        })
 }
 
 #[cfg(test)]
@@ -157,5 +226,56 @@ mod tests {
             tx(&format!(" -- no-transaction\n{index}")),
             Transaction::Wrapped
         );
+    }
+
+    #[test]
+    fn a_crate_that_depends_on_sqlx_is_recognised_by_its_manifest() {
+        assert!(manifest_depends_on_sqlx(
+            "[package]\nname = \"app\"\n[dependencies]\nsqlx = { version = \"0.8\", features = [\"postgres\"] }\n"
+        ));
+        assert!(manifest_depends_on_sqlx(
+            "[workspace]\nmembers = [\"app\"]\n[workspace.dependencies]\nsqlx = \"0.8\"\n"
+        ));
+        assert!(manifest_depends_on_sqlx(
+            "[target.'cfg(unix)'.dev-dependencies]\nsqlx = \"0.8\"\n"
+        ));
+        assert!(!manifest_depends_on_sqlx(
+            "[dependencies]\ndiesel = \"2\"\n# sqlx = \"0.8\"\n"
+        ));
+        assert!(!manifest_depends_on_sqlx("not toml = = ="));
+    }
+
+    #[test]
+    fn the_migrations_directory_of_a_sqlx_crate_is_sqlx_unless_another_tool_annotates_it() {
+        let t = tempfile::tempdir().unwrap();
+        let dir = t.path().join("migrations");
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::write(dir.join("20240101000000_a.up.sql"), "SELECT 1;\n").unwrap();
+        std::fs::write(dir.join("20240101000000_a.down.sql"), "SELECT 1;\n").unwrap();
+        let detect = || {
+            let mut names: Vec<String> = std::fs::read_dir(&dir)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            names.sort();
+            super::super::detect(&dir, &names).unwrap().name()
+        };
+        assert_eq!(detect(), "golang-migrate");
+        std::fs::write(
+            t.path().join("Cargo.toml"),
+            "[package]\nname = \"app\"\n[dependencies]\nsqlx = \"0.8\"\n",
+        )
+        .unwrap();
+        assert_eq!(detect(), "sqlx");
+        // A dbmate directory in the same crate.
+        for name in ["20240101000000_a.up.sql", "20240101000000_a.down.sql"] {
+            std::fs::remove_file(dir.join(name)).unwrap();
+        }
+        std::fs::write(
+            dir.join("20240102000000_b.sql"),
+            "-- migrate:up\nSELECT 1;\n",
+        )
+        .unwrap();
+        assert_eq!(detect(), "dbmate");
     }
 }
