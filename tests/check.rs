@@ -2947,7 +2947,11 @@ fn an_active_projects_history_replays_as_its_reviewers_would_judge_it() {
         .arg(out.path())
         .output()
         .expect("python3 runs scripts/make-histories.py");
-    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
     let repos: Vec<(String, String)> = String::from_utf8(made.stdout)
         .unwrap()
         .lines()
@@ -2965,7 +2969,11 @@ fn an_active_projects_history_replays_as_its_reviewers_would_judge_it() {
             .env("DRYDOCK", BIN)
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let text = String::from_utf8(out.stdout).unwrap();
         let format = Path::new(repo).file_name().unwrap().to_str().unwrap();
         let mut replayed = 0;
@@ -2995,4 +3003,59 @@ fn an_active_projects_history_replays_as_its_reviewers_would_judge_it() {
         s.spawn(|| first.iter().for_each(replay));
         second.iter().for_each(replay);
     });
+}
+
+/// A branch that has fallen behind its base is reviewed for what it changed since it left it:
+/// a migration merged on the base since is neither deleted by the branch nor newer than the
+/// branch's own (the pull request's three-dot diff).
+#[test]
+fn a_branch_behind_its_base_is_reviewed_for_what_it_changed() {
+    if no_local_postgres() {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("migrations");
+    fs::create_dir_all(&dir).unwrap();
+    let write = |name: &str, sql: &str| fs::write(dir.join(name), sql).unwrap();
+    write(
+        "1_orders.up.sql",
+        "CREATE TABLE orders (id bigint PRIMARY KEY);\n",
+    );
+    git(t.path(), &["init", "-q", "-b", "main"]);
+    git(t.path(), &["add", "."]);
+    git(t.path(), &["commit", "-q", "-m", "orders"]);
+    git(t.path(), &["checkout", "-q", "-b", "refunds"]);
+    write(
+        "2_refunds.up.sql",
+        "CREATE TABLE refunds (id bigint PRIMARY KEY);\n",
+    );
+    git(t.path(), &["add", "."]);
+    git(t.path(), &["commit", "-q", "-m", "refunds"]);
+    git(t.path(), &["checkout", "-q", "main"]);
+    write(
+        "3_invoices.up.sql",
+        "CREATE TABLE invoices (id bigint PRIMARY KEY);\n",
+    );
+    git(t.path(), &["add", "."]);
+    git(t.path(), &["commit", "-q", "-m", "invoices"]);
+    git(t.path(), &["checkout", "-q", "refunds"]);
+    let out = check(t.path(), &["--base", "main", "--postgres", "local"]);
+    let report = json(&out);
+    assert_eq!(out.status.code(), Some(0), "{report:#}");
+    assert!(
+        findings_of(&report, "migration-deleted").is_empty(),
+        "{report:#}"
+    );
+    assert!(
+        findings_of(&report, "out-of-order-version").is_empty(),
+        "{report:#}"
+    );
+    let reviewed: Vec<&Value> = report["directories"][0]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["reviewed"] == true)
+        .collect();
+    assert_eq!(reviewed.len(), 1, "{report:#}");
+    assert_eq!(reviewed[0]["file"], "migrations/2_refunds.up.sql");
 }

@@ -285,7 +285,7 @@ pub fn review(
             })
             .collect();
         merged_changed = Some(MergedChanges {
-            base: base.to_string(),
+            base: state.reference.clone(),
             replaced: merged,
             rerun: comparison.rerun,
         });

@@ -95,6 +95,15 @@ pub fn base_state(dir: &Path, reference: &str) -> Result<BaseState> {
             dir.display()
         )
     })?;
+    // The change is what the branch did since it left the base: compared with the base ref
+    // itself, a branch behind it would see the base's newer migrations as deleted. GitHub's
+    // pull request head is a merge commit whose merge base is the base ref anyway; a shallow
+    // clone without the common ancestor falls back to the ref.
+    let merge_base = git(dir, &["merge-base", reference, "HEAD"])
+        .ok()
+        .map(|sha| sha.trim().to_string())
+        .filter(|sha| !sha.is_empty());
+    let reference = merge_base.as_deref().unwrap_or(reference);
     let files = git(dir, &["ls-tree", "-r", "--name-only", reference, "--", "."])?
         .lines()
         .map(str::to_string)
