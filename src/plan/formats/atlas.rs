@@ -21,10 +21,21 @@
 //!   directives too: Drydock treats those files as wrapped and does not report the refusal).
 //!   `--tx-mode all` (one transaction for every file) and `none` are flags of the runner, not in
 //!   the directory: Drydock assumes the default.
-//! - History table: `atlas_schema_revisions`, in a schema of that name. Not created before the
-//!   base ([`MigrationFormat::history`] is `None`): Atlas declares it as an ent schema
-//!   (ariga/atlas `cmd/atlas/internal/migrate/ent/schema/revision.go`), so its `CREATE TABLE` is
-//!   what ent generates from those fields, which was not checked.
+//! - History table: `atlas_schema_revisions`, in a schema of that name. Atlas declares it as an
+//!   ent schema (ariga/atlas `cmd/atlas/internal/migrate/ent/schema/revision.go`: `version`
+//!   (the id), `description`, `type` default 2 (`RevisionTypeExecute`), `applied` and `total`
+//!   default 0, `executed_at`, `execution_time` (a duration, int64), optional `error` and
+//!   `error_stmt`, `hash`, optional `partial_hashes` (strings, JSON), `operator_version`;
+//!   `DefaultRevisionSchema = "atlas_schema_revisions"`), and
+//!   `cmd/atlas/internal/migrate/migrate.go` (`NewEntRevisions`) creates that schema when it is
+//!   missing, then lets ent create the table. The `CREATE TABLE` below is the one an `atlas
+//!   schema inspect` of an Atlas-migrated PostgreSQL database printed (renlabs-dev/torus-ts
+//!   `atlas/migrations/20250512000255.sql`), which matches those fields. This is where a
+//!   database-scoped URL (the usual `postgres://host/db`) keeps it; a URL bound to one schema
+//!   (`search_path=public`) or `--revisions-schema` puts the table elsewhere, which Drydock
+//!   does not model. One row per applied file: `version` and `description` as `LocalFile`
+//!   splits the name (`sql/migrate/dir.go`: `Version`, the name without `.sql` up to the first
+//!   `_`; `Desc`, the rest without `.sql`).
 //! - Detection: an `atlas.sum` in the directory, after the formats recognised by their file names.
 //! - Out of order: refused. `atlas migrate apply` runs in its `linear` execution order by
 //!   default and fails with "migration file X was added out of order" (`HistoryNonLinearError`);
@@ -35,7 +46,8 @@
 //!   (`sql/migrate/migrate.go`) took only the files after the last applied one, so Atlas of
 //!   that age skipped such a file. The current executor itself was not read.
 
-use super::{Detection, MigrationFormat, MigrationText, OutOfOrder};
+use super::sql_literal;
+use super::{AppliedMigration, Detection, History, MigrationFormat, MigrationText, OutOfOrder};
 use crate::plan::format::{Collation, Format, NameInfo, Transaction, Version};
 use crate::plan::{Issue, MigrationDir, atlas_sum};
 use anyhow::Result;
@@ -74,6 +86,50 @@ impl MigrationFormat for Atlas {
 
     fn history_tables(&self) -> &'static [&'static str] {
         &["atlas_schema_revisions"]
+    }
+
+    fn history(&self) -> Option<History> {
+        Some(History {
+            create: &[
+                "CREATE SCHEMA IF NOT EXISTS \"atlas_schema_revisions\"",
+                "CREATE TABLE IF NOT EXISTS \"atlas_schema_revisions\".\"atlas_schema_revisions\" (\
+                    \"version\" character varying NOT NULL, \
+                    \"description\" character varying NOT NULL, \
+                    \"type\" bigint NOT NULL DEFAULT 2, \
+                    \"applied\" bigint NOT NULL DEFAULT 0, \
+                    \"total\" bigint NOT NULL DEFAULT 0, \
+                    \"executed_at\" timestamptz NOT NULL, \
+                    \"execution_time\" bigint NOT NULL, \
+                    \"error\" text NULL, \
+                    \"error_stmt\" text NULL, \
+                    \"hash\" character varying NOT NULL, \
+                    \"partial_hashes\" jsonb NULL, \
+                    \"operator_version\" character varying NOT NULL, \
+                    PRIMARY KEY (\"version\"))",
+            ],
+            record: |applied: &AppliedMigration<'_>| {
+                let name = applied
+                    .relative
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or(applied.relative);
+                let stem = name.strip_suffix(".sql").unwrap_or(name);
+                let version = stem.split('_').next().unwrap_or(stem);
+                let description = name
+                    .split_once('_')
+                    .map_or("", |(_, rest)| rest.strip_suffix(".sql").unwrap_or(rest));
+                // Atlas counts the statements it applied and hashes the file; the plan has
+                // neither at hand, so zeros and an empty hash stand in for them.
+                vec![format!(
+                    "INSERT INTO \"atlas_schema_revisions\".\"atlas_schema_revisions\" \
+                        (version, description, type, applied, total, executed_at, \
+                         execution_time, hash, operator_version) \
+                        VALUES ({}, {}, 2, 0, 0, now(), 0, '', 'Drydock')",
+                    sql_literal(version),
+                    sql_literal(description)
+                )]
+            },
+        })
     }
 
     fn out_of_order(&self) -> OutOfOrder {

@@ -485,8 +485,10 @@ mod tests {
 
     #[test]
     fn records_hold_what_each_tool_derives_from_the_name() {
-        let golang = &records("0042_add_it's.up.sql")[0];
-        assert_eq!(golang.0, "golang-migrate");
+        let golang = records("0042_add_it's.up.sql")
+            .into_iter()
+            .find(|(format, _)| *format == "golang-migrate")
+            .unwrap();
         assert_eq!(
             golang.1,
             [
@@ -515,6 +517,11 @@ mod tests {
         );
         let repeatable = by_format("R__views.sql", "flyway");
         assert!(repeatable.contains("NULL, 'views'"), "{repeatable}");
+        let atlas = by_format("20240102030405_add_users.sql", "atlas");
+        assert!(
+            atlas.contains("VALUES ('20240102030405', 'add_users', 2"),
+            "{atlas}"
+        );
     }
 
     #[test]
