@@ -441,3 +441,42 @@ fn files_named_one_by_one_are_linted_like_their_directory() {
     );
     assert_eq!(findings(&prisma), vec![], "{}", stdout(&prisma));
 }
+
+/// A file's own annotations win: linted on its own (a directory no format claims, as
+/// pre-commit passes files), a file that says how its tool runs it is linted that way, and
+/// its CONCURRENTLY is not said to run in a transaction. Without the marker it is.
+#[test]
+fn a_files_own_annotations_win_when_it_is_linted_on_its_own() {
+    let index = "CREATE INDEX CONCURRENTLY orders_user_idx ON orders (user_id);\n";
+    let cases: &[(&str, String, bool)] = &[
+        (
+            "goose",
+            format!("-- +goose NO TRANSACTION\n-- +goose Up\n{index}"),
+            false,
+        ),
+        (
+            "dbmate",
+            format!(
+                "-- migrate:up transaction:false\n{index}-- migrate:down\nDROP INDEX orders_user_idx;\n"
+            ),
+            false,
+        ),
+        ("sqlx", format!("-- no-transaction\n{index}"), false),
+        // Beyond its first bytes the marker is not sqlx's, which reads it with starts_with.
+        ("not-sqlx", format!("\n-- no-transaction\n{index}"), true),
+        ("unmarked", index.to_string(), true),
+    ];
+    for (name, text, fires) in cases {
+        let t = tempfile::tempdir().unwrap();
+        let file = format!("20240101000000_{name}.sql");
+        fs::write(t.path().join(&file), text).unwrap();
+        let out = drydock(&["lint", "--format", "json", &file], t.path());
+        let rules: Vec<String> = findings(&out).into_iter().map(|(r, ..)| r).collect();
+        assert_eq!(
+            rules.iter().any(|r| r == "concurrently-in-transaction"),
+            *fires,
+            "{name}: {rules:?}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

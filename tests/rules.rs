@@ -582,3 +582,47 @@ fn binary_compatible_type_changes_use_the_type_from_earlier_files() {
             || type_changes[0].message.contains("VARCHAR(10)")
     );
 }
+
+/// Whether a type change can fail on existing values depends on the old type, which earlier
+/// files tell: a wider varchar and a wider integer cannot fail, a narrower one can.
+#[test]
+fn narrowing_type_changes_fail_on_existing_rows_by_the_type_from_earlier_files() {
+    let earlier_sql = "CREATE TABLE t (a varchar(20), big bigint, small smallint);";
+    let earlier = migration("1.sql", earlier_sql, Transaction::Wrapped);
+    let sql = "ALTER TABLE t ALTER COLUMN a TYPE varchar(50);\n\
+        ALTER TABLE t ALTER COLUMN small TYPE integer;\n\
+        ALTER TABLE t ALTER COLUMN big TYPE integer;\n\
+        ALTER TABLE t ALTER COLUMN a TYPE varchar(10);\n";
+    let later = migration("2.sql", sql, Transaction::Wrapped);
+    let out = lint::lint(
+        &[
+            Input {
+                file: &earlier,
+                reviewed: false,
+            },
+            Input {
+                file: &later,
+                reviewed: true,
+            },
+        ],
+        Scope::EachFile,
+        &LintSettings::default(),
+    );
+    let failing: Vec<(usize, &str)> = out
+        .findings
+        .iter()
+        .filter(|f| f.rule == "fails-on-existing-rows")
+        .map(|f| (f.start.line, f.message.as_str()))
+        .collect();
+    assert_eq!(failing.len(), 2, "{failing:#?}");
+    assert_eq!(failing[0].0, 3, "{failing:#?}");
+    assert!(
+        failing[0]
+            .1
+            .to_lowercase()
+            .contains("from bigint to integer"),
+        "{failing:#?}"
+    );
+    assert_eq!(failing[1].0, 4, "{failing:#?}");
+    assert!(failing[1].1.contains("longer than 10"), "{failing:#?}");
+}

@@ -29,6 +29,8 @@ pub struct State {
     pending_not_null_checks: HashMap<String, (Key, String)>,
     /// Indexed column lists per table, created by the change or with the table.
     pub indexed_columns: HashMap<Key, Vec<Vec<String>>>,
+    /// Functions and procedures created by the migrations under review.
+    pub created_functions: HashSet<Key>,
 
     /// Foreign keys defined in the current file: (table, columns, statement).
     pub foreign_keys: Vec<(Name, Vec<String>, Span)>,
@@ -47,6 +49,8 @@ pub struct State {
     pub access_exclusive_held: Option<Name>,
     /// Enum values added in the current transaction: (type, value).
     pub enum_values_added: Vec<(Name, String)>,
+    /// Existing tables an `UPDATE` changed in the current transaction (a backfill).
+    pub updated_in_transaction: HashSet<Key>,
 }
 
 impl State {
@@ -58,6 +62,7 @@ impl State {
             self.created_types.clear();
             self.created_indexes.clear();
             self.added_columns.clear();
+            self.created_functions.clear();
         }
         self.statements_in_file = statements;
         self.lock_timeout_set = false;
@@ -68,6 +73,7 @@ impl State {
         self.open_begin = None;
         self.access_exclusive_held = None;
         self.enum_values_added.clear();
+        self.updated_in_transaction.clear();
     }
 
     /// Whether a statement now runs inside a transaction block.
@@ -83,6 +89,70 @@ impl State {
     fn end_transaction(&mut self) {
         self.access_exclusive_held = None;
         self.enum_values_added.clear();
+        self.updated_in_transaction.clear();
+    }
+
+    /// A table renamed or moved to another schema is the same table: what the change did to
+    /// it (created it, added a column) stays true under its new name.
+    fn move_table(&mut self, from: &Key, to: Key) {
+        if self.created_tables.remove(from) {
+            self.created_tables.insert(to.clone());
+        }
+        if let Some(types) = self.column_types.remove(from) {
+            self.column_types.insert(to.clone(), types);
+        }
+        if let Some(indexes) = self.indexed_columns.remove(from) {
+            self.indexed_columns.insert(to.clone(), indexes);
+        }
+        for set in [&mut self.added_columns, &mut self.not_null_checks] {
+            let moved: Vec<_> = set.iter().filter(|(t, _)| t == from).cloned().collect();
+            for (_, column) in moved {
+                set.remove(&(from.clone(), column.clone()));
+                set.insert((to.clone(), column));
+            }
+        }
+    }
+
+    /// As [`State::move_table`], for one column.
+    fn rename_column(&mut self, table: &Key, from: &str, to: &str) {
+        if let Some(types) = self.column_types.get_mut(table)
+            && let Some(t) = types.remove(from)
+        {
+            types.insert(to.to_string(), t);
+        }
+        for set in [&mut self.added_columns, &mut self.not_null_checks] {
+            if set.remove(&(table.clone(), from.to_string())) {
+                set.insert((table.clone(), to.to_string()));
+            }
+        }
+    }
+
+    /// `ALTER SCHEMA from RENAME TO to`: every table, type and index in it moves.
+    fn rename_schema(&mut self, from: &str, to: &str) {
+        let tables: HashSet<Key> = self
+            .created_tables
+            .iter()
+            .chain(self.column_types.keys())
+            .chain(self.indexed_columns.keys())
+            .chain(self.added_columns.iter().map(|(t, _)| t))
+            .filter(|(schema, _)| schema == from)
+            .cloned()
+            .collect();
+        for table in tables {
+            let moved = (to.to_string(), table.1.clone());
+            self.move_table(&table, moved);
+        }
+        for set in [
+            &mut self.created_types,
+            &mut self.created_indexes,
+            &mut self.created_functions,
+        ] {
+            let moved: Vec<Key> = set.iter().filter(|(s, _)| s == from).cloned().collect();
+            for key in moved {
+                set.remove(&key);
+                set.insert((to.to_string(), key.1));
+            }
+        }
     }
 
     pub fn apply(&mut self, statement: &Statement, framework: Transaction) {
@@ -148,6 +218,42 @@ impl State {
             Action::CreateType { name } => {
                 self.created_types.insert(name.key());
             }
+            Action::Other {
+                verb,
+                target: Some(name),
+            } if verb == "CREATE FUNCTION" => {
+                self.created_functions.insert(name.key());
+            }
+            Action::Update { table, .. } if in_transaction => {
+                self.updated_in_transaction.insert(table.key());
+            }
+            Action::Rename { kind, from, to } => match kind {
+                ObjectKind::Schema => self.rename_schema(&from.name, to),
+                ObjectKind::Index => {
+                    let schema = from.key().0;
+                    if self.created_indexes.remove(&from.key()) {
+                        self.created_indexes.insert((schema, to.clone()));
+                    }
+                }
+                ObjectKind::Function => {
+                    let schema = from.key().0;
+                    if self.created_functions.remove(&from.key()) {
+                        self.created_functions.insert((schema, to.clone()));
+                    }
+                }
+                _ => {}
+            },
+            Action::SetSchema {
+                kind: ObjectKind::Function,
+                name,
+                schema,
+            } => {
+                let created = self.created_functions.remove(&name.key());
+                if created {
+                    self.created_functions
+                        .insert((schema.clone(), name.name.clone()));
+                }
+            }
             Action::AlterTable { table, ops } => {
                 for op in ops {
                     self.apply_alter(table, op);
@@ -212,23 +318,17 @@ impl State {
                     .insert(column.clone(), to.clone());
             }
             AlterTableOp::RenameColumn { from, to } => {
-                if let Some(types) = self.column_types.get_mut(&table.key())
-                    && let Some(t) = types.remove(from)
-                {
-                    types.insert(to.clone(), t);
-                }
+                self.rename_column(&table.key(), from, to);
             }
             AlterTableOp::RenameTable { to } => {
                 let to = Name {
                     schema: table.schema.clone(),
-                    name: to.trim_matches('"').to_ascii_lowercase(),
+                    name: fold_identifier(to),
                 };
-                if self.created_tables.remove(&table.key()) {
-                    self.created_tables.insert(to.key());
-                }
-                if let Some(types) = self.column_types.remove(&table.key()) {
-                    self.column_types.insert(to.key(), types);
-                }
+                self.move_table(&table.key(), to.key());
+            }
+            AlterTableOp::SetSchema { schema } => {
+                self.move_table(&table.key(), (schema.clone(), table.name.clone()));
             }
             AlterTableOp::AddConstraint {
                 constraint,
@@ -265,6 +365,15 @@ impl State {
             }
             _ => {}
         }
+    }
+}
+
+/// A name as written in SQL, as Postgres stores it: quoted kept as is, unquoted lower-cased.
+fn fold_identifier(written: &str) -> String {
+    let written = written.trim();
+    match written.strip_prefix('"').and_then(|w| w.strip_suffix('"')) {
+        Some(quoted) => quoted.replace("\"\"", "\""),
+        None => written.to_ascii_lowercase(),
     }
 }
 

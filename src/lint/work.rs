@@ -87,7 +87,7 @@ fn alter_work(cx: &Context, table: &Name, op: &AlterTableOp) -> Option<Work> {
                 .get(&table.key())
                 .and_then(|t| t.get(column));
             match from {
-                Some(from) if !using && is_binary_compatible(from, to) => None,
+                Some(from) if using.is_none() && is_binary_compatible(from, to) => None,
                 _ => Some(Work::Rewrite),
             }
         }

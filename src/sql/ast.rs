@@ -127,6 +127,7 @@ fn constraint(c: &TableConstraint) -> Option<Constraint> {
             fk.name.as_ref(),
             ConstraintKind::ForeignKey {
                 references: name(&fk.foreign_table),
+                referred_columns: fk.referred_columns.iter().map(ident).collect(),
             },
             fk.columns.iter().map(ident).collect(),
         ),
@@ -182,7 +183,7 @@ fn alter_op(op: &AlterTableOperation) -> Option<AlterTableOp> {
                 } => AlterTableOp::AlterType {
                     column,
                     to: normalize_type(&data_type.to_string()),
-                    using: using.is_some(),
+                    using: using.as_ref().map(|e| e.to_string()),
                 },
                 other => AlterTableOp::Other(format!("ALTER COLUMN {column} {other}")),
             }

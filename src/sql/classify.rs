@@ -306,7 +306,7 @@ fn object_kind(c: &mut Cursor) -> ObjectKind {
         ObjectKind::Type
     } else if c.eat("sequence") {
         ObjectKind::Sequence
-    } else if c.eat("function") || c.eat("procedure") {
+    } else if c.eat("function") || c.eat("procedure") || c.eat("routine") {
         ObjectKind::Function
     } else {
         ObjectKind::Other
@@ -320,7 +320,20 @@ fn drop(c: &mut Cursor) -> Action {
     }
     let concurrently = c.eat("concurrently");
     c.eat_all(&["if", "exists"]);
-    let names = c.names();
+    let names = if kind == ObjectKind::Function {
+        // Each routine may carry its argument types: `DROP FUNCTION f(int), g(text)`.
+        let mut names = Vec::new();
+        while let Some(name) = c.name() {
+            names.push(name);
+            c.skip_parens();
+            if !c.eat_punct(",") {
+                break;
+            }
+        }
+        names
+    } else {
+        c.names()
+    };
     Action::Drop {
         kind,
         cascade: c.has_top_level("cascade"),
@@ -330,7 +343,7 @@ fn drop(c: &mut Cursor) -> Action {
 }
 
 fn create(c: &mut Cursor) -> Action {
-    c.eat_all(&["or", "replace"]);
+    let or_replace = c.eat_all(&["or", "replace"]);
     let unique = c.eat("unique");
     if c.eat("index") {
         let concurrently = c.eat("concurrently");
@@ -392,6 +405,18 @@ fn create(c: &mut Cursor) -> Action {
             target: c.name(),
         };
     }
+    if c.eat("function") || c.eat("procedure") {
+        return Action::Other {
+            // OR REPLACE may replace one that existed: only a plain CREATE makes it new.
+            verb: if or_replace {
+                "CREATE OR REPLACE FUNCTION"
+            } else {
+                "CREATE FUNCTION"
+            }
+            .into(),
+            target: c.name(),
+        };
+    }
     let materialized = c.eat("materialized");
     if c.eat("view") {
         c.eat_all(&["if", "not", "exists"]);
@@ -417,9 +442,31 @@ fn alter(c: &mut Cursor) -> Action {
     }
     if !c.eat("table") {
         let verb = c.upper_words(3);
-        object_kind(c);
+        let kind = object_kind(c);
         c.eat_all(&["if", "exists"]);
         let target = c.name();
+        if let Some(name) = &target {
+            // A routine names its argument types before what is done to it.
+            c.skip_parens();
+            if c.eat_all(&["rename", "to"])
+                && let Some(to) = c.ident()
+            {
+                return Action::Rename {
+                    kind,
+                    from: name.clone(),
+                    to,
+                };
+            }
+            if c.eat_all(&["set", "schema"])
+                && let Some(schema) = c.ident()
+            {
+                return Action::SetSchema {
+                    kind,
+                    name: name.clone(),
+                    schema,
+                };
+            }
+        }
         return Action::Other { verb, target };
     }
     c.eat_all(&["if", "exists"]);
@@ -430,6 +477,10 @@ fn alter(c: &mut Cursor) -> Action {
         AlterTableOp::DetachPartition {
             partition,
             concurrently: c.eat("concurrently"),
+        }
+    } else if c.eat_all(&["set", "schema"]) {
+        AlterTableOp::SetSchema {
+            schema: c.ident().unwrap_or_default(),
         }
     } else if c.eat_all(&["attach", "partition"]) {
         AlterTableOp::AttachPartition {

@@ -88,6 +88,8 @@ pub enum ConstraintKind {
     },
     ForeignKey {
         references: Name,
+        /// Empty when the key references the other table's primary key.
+        referred_columns: Vec<String>,
     },
     Exclusion,
     /// `PRIMARY KEY USING INDEX` / `UNIQUE USING INDEX`.
@@ -113,7 +115,8 @@ pub enum AlterTableOp {
     AlterType {
         column: String,
         to: TypeName,
-        using: bool,
+        /// The `USING` expression, as written.
+        using: Option<String>,
     },
     SetNotNull {
         column: String,
@@ -150,6 +153,10 @@ pub enum AlterTableOp {
         concurrently: bool,
     },
     SetLogged,
+    /// `SET SCHEMA schema`.
+    SetSchema {
+        schema: String,
+    },
     /// Anything else (owner, RLS, triggers, storage parameters, ...).
     Other(String),
 }
@@ -252,6 +259,20 @@ pub enum Action {
     CreateView {
         name: Name,
         materialized: bool,
+    },
+    /// `ALTER INDEX|SCHEMA|VIEW|SEQUENCE|FUNCTION ... RENAME TO` (tables have
+    /// [`AlterTableOp::RenameTable`]). `to` is folded as Postgres folds it.
+    Rename {
+        kind: ObjectKind,
+        from: Name,
+        to: String,
+    },
+    /// `ALTER VIEW|FUNCTION|SEQUENCE|TYPE ... SET SCHEMA` (tables have
+    /// [`AlterTableOp::SetSchema`]).
+    SetSchema {
+        kind: ObjectKind,
+        name: Name,
+        schema: String,
     },
     /// `CREATE STATISTICS`, `DO`, functions, grants, comments...: a verb and its object kind
     /// (e.g. "DO", "CREATE FUNCTION"), with the object it names when one was found.

@@ -82,7 +82,7 @@ impl Rule for ColumnTypeChange {
                 .get(&table.key())
                 .and_then(|t| t.get(column));
             let message = match from {
-                Some(from) if !using && is_binary_compatible(from, to) => continue,
+                Some(from) if using.is_none() && is_binary_compatible(from, to) => continue,
                 Some(from) if from.base == "timestamp" && to.base == "timestamptz" => format!(
                     "changes {table}.{column} from timestamp to timestamptz: unless \
                         the server's TimeZone is UTC, every row is rewritten under an \

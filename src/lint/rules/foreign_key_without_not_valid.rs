@@ -46,7 +46,7 @@ impl Rule for ForeignKeyWithoutNotValid {
             else {
                 continue;
             };
-            let ConstraintKind::ForeignKey { references } = &constraint.kind else {
+            let ConstraintKind::ForeignKey { references, .. } = &constraint.kind else {
                 continue;
             };
             let hit = Hit::new(

@@ -88,10 +88,13 @@ registry! {
     not_null_column_without_default::NotNullColumnWithoutDefault,
     unique_on_existing_data::UniqueOnExistingData,
     validate_constraint::ValidateConstraint,
+    fails_on_existing_rows::FailsOnExistingRows,
     // backward-incompatible
     rename_table::RenameTable,
     rename_column::RenameColumn,
     drop_view::DropView,
+    drop_routine::DropRoutine,
+    set_schema::SetSchema,
     // transaction
     concurrently_in_transaction::ConcurrentlyInTransaction,
     unbalanced_transaction::UnbalancedTransaction,

@@ -5,7 +5,10 @@
 //! - Identity: the whole name; order: by name, byte by byte.
 //! - Transaction: each file in its own transaction, statement by statement, unless a comment
 //!   line of it says `-- atlas:txmode none` (Drydock's own rule, looser than Atlas', which reads
-//!   the directive only from the comment block that opens the file: see [`super::atlas`]).
+//!   the directive only from the comment block that opens the file: see [`super::atlas`]). A
+//!   file that carries a tool's own annotation (goose's `-- +goose`, dbmate's `-- migrate:up`)
+//!   or sqlx's `-- no-transaction` first line runs as that tool runs it: a file named on its
+//!   own, or beyond the files detection reads, keeps its framework's semantics.
 //! - History table: none (there is no tool).
 //! - Detection: the fallback, for a directory of `.sql` files no other format claims.
 //! - Out of order: unknown (no tool), so reported: a runner may skip it.
@@ -14,6 +17,9 @@ use super::{Detection, MigrationFormat, MigrationText, OutOfOrder};
 use crate::plan::format::{Format, NameInfo, Transaction, Version};
 
 pub struct Plain;
+
+/// How much of a file's start a tool's annotation is looked for in (as detection reads it).
+const ANNOTATION_HEAD: usize = 4096;
 
 #[allow(non_upper_case_globals)] // Spelled like the enum variant the handle replaced.
 impl Format {
@@ -35,6 +41,23 @@ impl MigrationFormat for Plain {
     }
 
     fn transaction(&self, file: &MigrationText<'_>) -> Transaction {
+        // A file that carries a tool's own marker is run by that tool, wherever it is linted
+        // from: `-- +goose NO TRANSACTION`, `-- migrate:up transaction:false`, sqlx's
+        // `-- no-transaction` as its first bytes.
+        let mut end = file.whole.len().min(ANNOTATION_HEAD);
+        while !file.whole.is_char_boundary(end) {
+            end -= 1;
+        }
+        let head = &file.whole[..end];
+        let annotated = Format::ALL.iter().find(|format| {
+            matches!(format.detection(), Some(Detection::Annotation(a)) if head.contains(a))
+        });
+        if let Some(format) = annotated {
+            return format.transaction(file);
+        }
+        if file.whole.starts_with("-- no-transaction") {
+            return Format::Sqlx.transaction(file);
+        }
         Transaction::wrapped_unless(file.has_directive("--atlas:txmodenone"))
     }
 
