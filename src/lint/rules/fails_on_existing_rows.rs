@@ -60,7 +60,11 @@ impl Rule for FailsOnExistingRows {
                     constraint,
                     not_valid: false,
                 } => match &constraint.kind {
-                    ConstraintKind::Check { expression } => Some(check(table, expression)),
+                    ConstraintKind::Check { expression }
+                        if !names_only(expression, |word| added(word)) =>
+                    {
+                        Some(check(table, expression))
+                    }
                     ConstraintKind::ForeignKey {
                         references,
                         referred_columns,
@@ -95,6 +99,40 @@ impl Rule for FailsOnExistingRows {
             out.extend(hit);
         }
     }
+}
+
+/// Words of an expression that are never column names.
+const NOT_COLUMNS: &[&str] = &[
+    "and", "or", "not", "is", "null", "true", "false", "in", "between", "like", "ilike",
+    "similar", "to", "any", "all", "some", "distinct", "from", "case", "when", "then", "else",
+    "end", "cast", "as", "array", "value",
+];
+
+/// Whether every column `expression` reads is one `is_new` accepts (columns this change added,
+/// which hold only their default, already known to the change). Words before `(` are
+/// functions, words after `::` types, and literals are no columns.
+fn names_only(expression: &str, is_new: impl Fn(&str) -> bool) -> bool {
+    use crate::sql::lexer::{TokenKind, lex};
+    let (tokens, _) = lex(expression);
+    let text = |i: usize| &expression[tokens[i].span.start..tokens[i].span.end];
+    let mut columns = (0..tokens.len()).filter_map(|i| {
+        let folded = match tokens[i].kind {
+            TokenKind::Word => text(i).to_ascii_lowercase(),
+            TokenKind::QuotedIdent => text(i).trim_matches('"').to_string(),
+            _ => return None,
+        };
+        let before_paren = i + 1 < tokens.len() && text(i + 1) == "(";
+        // The lexer gives `::` as two `:` tokens.
+        let after_cast = i > 1 && text(i - 1) == ":" && text(i - 2) == ":";
+        let column = !before_paren && !after_cast && !NOT_COLUMNS.contains(&folded.as_str());
+        column.then_some(folded)
+    });
+    let mut any = false;
+    let all_new = columns.all(|c| {
+        any = true;
+        is_new(&c)
+    });
+    any && all_new
 }
 
 fn counting_help(query: String) -> String {
