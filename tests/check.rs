@@ -3068,3 +3068,48 @@ fn a_branch_behind_its_base_is_reviewed_for_what_it_changed() {
     assert_eq!(reviewed.len(), 1, "{report:#}");
     assert_eq!(reviewed[0]["file"], "migrations/2_refunds.up.sql");
 }
+
+/// A file saved "UTF-8 with BOM": Flyway strips the mark and runs it; every other tool sends it
+/// to PostgreSQL, which rejects it at an invisible character. So Flyway's applies, and the
+/// others' is named as a file to save without the mark (not as a statement that fails).
+#[test]
+fn a_byte_order_mark_is_stripped_where_flyway_strips_it_and_named_elsewhere() {
+    if no_local_postgres() {
+        return;
+    }
+    let sql = "\u{feff}CREATE TABLE orders (id bigint PRIMARY KEY);\n";
+    for (format, file, applies) in [
+        ("flyway", "V1__orders.sql", true),
+        ("golang-migrate", "1_orders.up.sql", false),
+        ("plain", "001_orders.sql", false),
+    ] {
+        let t = repo_with(&[(file, sql)]);
+        let out = check(
+            t.path(),
+            &["--postgres", "local", "--migration-format", format],
+        );
+        let report = json(&out);
+        let invalid = findings_of(&report, "invalid-file");
+        assert!(
+            findings_of(&report, "migration-fails").is_empty(),
+            "{format}: {report:#}"
+        );
+        if applies {
+            assert!(invalid.is_empty(), "{format}: {report:#}");
+            assert_eq!(out.status.code(), Some(0), "{format}: {report:#}");
+            assert!(
+                report["schema_changes"].to_string().contains("orders"),
+                "{format}: {report:#}"
+            );
+        } else {
+            assert_eq!(invalid.len(), 1, "{format}: {report:#}");
+            let message = invalid[0]["message"].as_str().unwrap();
+            assert!(message.contains("byte order mark"), "{message}");
+            assert!(
+                invalid[0]["file"].as_str().unwrap().ends_with(file),
+                "{format}: {report:#}"
+            );
+            assert_eq!(out.status.code(), Some(1), "{format}: {report:#}");
+        }
+    }
+}

@@ -173,6 +173,7 @@ fn concerned_files(dir: &MigrationDir, issue: &Issue) -> Option<Vec<String>> {
         | IssueKind::Refused { .. }
         | IssueKind::NotUtf8 { .. }
         | IssueKind::NulByte { .. }
+        | IssueKind::ByteOrderMark { .. }
         | IssueKind::MissingUpMarker { .. } => {
             let prefix = format!("{}/", super::display(&dir.path));
             let relative = issue.location.file.strip_prefix(&prefix)?;

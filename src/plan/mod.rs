@@ -39,6 +39,9 @@ pub enum IssueKind {
     },
     /// The file holds a NUL byte, which Postgres takes in no query.
     NulByte { line: usize, column: usize },
+    /// The file starts with a UTF-8 byte order mark, which the format's tool sends to
+    /// PostgreSQL as part of the first statement.
+    ByteOrderMark { format: Format },
     /// The format needs an up-section annotation and the file has none.
     MissingUpMarker {
         format: Format,
@@ -379,8 +382,19 @@ fn migration_from_text(
             },
         }));
     }
+    let bom = text.starts_with('\u{feff}');
+    if bom && !format.strips_byte_order_mark() {
+        return Ok(Err(Issue {
+            location: Finding::for_file(&display(path)),
+            kind: IssueKind::ByteOrderMark { format },
+        }));
+    }
     let source = SourceFile::new(display(path), text);
-    let (up, sections_issue) = up_section(format, &source);
+    let (mut up, sections_issue) = up_section(format, &source);
+    if bom {
+        // The tool drops it before it runs the file; so does the apply stage, which sends `up`.
+        up = Span::new(up.start.max('\u{feff}'.len_utf8()), up.end);
+    }
     if let Some(kind) = sections_issue {
         return Ok(Err(Issue {
             location: Finding::for_file(&source.display_path()),

@@ -4,7 +4,8 @@ use crate::plan::{Issue, IssueKind};
 declare_rule! {
     /// ## What it does
     /// Flags a migration file Drydock cannot read: not UTF-8, unreadable, or missing the up-section
-    /// annotation its format needs (`-- +goose Up`, `-- migrate:up`).
+    /// annotation its format needs (`-- +goose Up`, `-- migrate:up`); and one that starts with
+    /// a UTF-8 byte order mark where its tool sends it to PostgreSQL (every tool but Flyway).
     ///
     /// ## Why it matters
     /// The framework will reject the file too, or run nothing from it; the rest of the directory
@@ -58,6 +59,15 @@ impl Rule for InvalidFile {
                         column {column}, byte offset {offset}); it was not linted"
                 ),
                 "Save the file as UTF-8 (Postgres migrations tools read it as UTF-8 too).",
+            ),
+            IssueKind::ByteOrderMark { format } => Hit::new(
+                format!(
+                    "the file starts with a UTF-8 byte order mark (bytes EF BB BF), which \
+                     {format} sends to PostgreSQL with the first statement: PostgreSQL rejects \
+                     it as a syntax error at an invisible character; it was not linted"
+                ),
+                "Save the file as UTF-8 without a byte order mark (most editors call it \
+                 \"UTF-8\", not \"UTF-8 with BOM\").",
             ),
             IssueKind::MissingUpMarker {
                 format,

@@ -166,6 +166,12 @@ impl MigrationFormat for Flyway {
         })
     }
 
+    /// flyway-core `org.flywaydb.core.internal.util.BomStrippingReader` drops a leading
+    /// byte order mark from every resource it reads (and `BomFilter` from the checksum).
+    fn strips_byte_order_mark(&self) -> bool {
+        true
+    }
+
     fn applied_edit(&self) -> AppliedEdit {
         AppliedEdit::Checked(
             r#"records a checksum of every applied migration, and `flyway migrate` validates them first (validateOnMigrate is on by default): every deploy stops with "Validate failed: Migration checksum mismatch" until the edit is reverted or `flyway repair` is run"#,

@@ -86,6 +86,14 @@ pub trait MigrationFormat: Sync {
     /// the newest one already applied (see the format's module doc for where it was checked).
     fn out_of_order(&self) -> OutOfOrder;
 
+    /// Whether the tool drops a UTF-8 byte order mark at the start of a file before it sends the
+    /// SQL. PostgreSQL rejects one (a syntax error at the invisible character: checked on
+    /// PostgreSQL 15), and tools that read the file's bytes as they are (Go's `os.ReadFile`,
+    /// Rust's `read_to_string`) send it; Flyway strips it.
+    fn strips_byte_order_mark(&self) -> bool {
+        false
+    }
+
     /// What the tool does when a migration it has applied is edited afterwards (see the
     /// format's module doc for its history table).
     fn applied_edit(&self) -> AppliedEdit {
