@@ -103,9 +103,9 @@ impl Rule for FailsOnExistingRows {
 
 /// Words of an expression that are never column names.
 const NOT_COLUMNS: &[&str] = &[
-    "and", "or", "not", "is", "null", "true", "false", "in", "between", "like", "ilike",
-    "similar", "to", "any", "all", "some", "distinct", "from", "case", "when", "then", "else",
-    "end", "cast", "as", "array", "value",
+    "and", "or", "not", "is", "null", "true", "false", "in", "between", "like", "ilike", "similar",
+    "to", "any", "all", "some", "distinct", "from", "case", "when", "then", "else", "end", "cast",
+    "as", "array", "value",
 ];
 
 /// Whether every column `expression` reads is one `is_new` accepts (columns this change added,
