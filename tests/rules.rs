@@ -70,6 +70,24 @@ fn rules_fired(sql: &str, transaction: Transaction) -> Vec<&'static str> {
         .collect()
 }
 
+/// Lints `later` under review after `earlier`, already merged (it only teaches column types).
+fn lint_after(earlier: &MigrationFile, later: &MigrationFile) -> LintOutput {
+    lint::lint(
+        &[
+            Input {
+                file: earlier,
+                reviewed: false,
+            },
+            Input {
+                file: later,
+                reviewed: true,
+            },
+        ],
+        Scope::EachFile,
+        &LintSettings::default(),
+    )
+}
+
 /// Compares `report` with the snapshot `tests/snapshots/rules/<name>.snap`. A difference is
 /// collected rather than raised (insta prints it), so one run shows every rule that changed.
 fn compare_snapshot(name: &str, input: &str, report: &str, failures: &mut Vec<String>) {
@@ -557,20 +575,7 @@ fn binary_compatible_type_changes_use_the_type_from_earlier_files() {
         transaction: Transaction::Wrapped,
         refusal: None,
     };
-    let out = lint::lint(
-        &[
-            Input {
-                file: &earlier,
-                reviewed: false,
-            },
-            Input {
-                file: &later,
-                reviewed: true,
-            },
-        ],
-        Scope::EachFile,
-        &LintSettings::default(),
-    );
+    let out = lint_after(&earlier, &later);
     let type_changes: Vec<_> = out
         .findings
         .iter()
@@ -594,20 +599,7 @@ fn narrowing_type_changes_fail_on_existing_rows_by_the_type_from_earlier_files()
         ALTER TABLE t ALTER COLUMN big TYPE integer;\n\
         ALTER TABLE t ALTER COLUMN a TYPE varchar(10);\n";
     let later = migration("2.sql", sql, Transaction::Wrapped);
-    let out = lint::lint(
-        &[
-            Input {
-                file: &earlier,
-                reviewed: false,
-            },
-            Input {
-                file: &later,
-                reviewed: true,
-            },
-        ],
-        Scope::EachFile,
-        &LintSettings::default(),
-    );
+    let out = lint_after(&earlier, &later);
     let failing: Vec<(usize, &str)> = out
         .findings
         .iter()

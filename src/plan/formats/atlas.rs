@@ -108,11 +108,7 @@ impl MigrationFormat for Atlas {
                     PRIMARY KEY (\"version\"))",
             ],
             record: |applied: &AppliedMigration<'_>| {
-                let name = applied
-                    .relative
-                    .rsplit('/')
-                    .next()
-                    .unwrap_or(applied.relative);
+                let name = applied.file_name();
                 let stem = name.strip_suffix(".sql").unwrap_or(name);
                 let version = stem.split('_').next().unwrap_or(stem);
                 let description = name

@@ -144,7 +144,7 @@ impl MigrationFormat for Flyway {
             ],
             record: |applied: &AppliedMigration<'_>| {
                 let script = applied.relative;
-                let name = script.rsplit('/').next().unwrap_or(script);
+                let name = applied.file_name();
                 let description = name
                     .strip_suffix(".sql")
                     .and_then(|stem| stem.split_once("__"))

@@ -131,6 +131,13 @@ pub struct AppliedMigration<'a> {
     pub relative: &'a str,
 }
 
+impl AppliedMigration<'_> {
+    /// The file's own name, without the directories above it.
+    pub fn file_name(&self) -> &str {
+        self.relative.rsplit('/').next().unwrap_or(self.relative)
+    }
+}
+
 /// `text` as an SQL string literal (standard_conforming_strings is on since PostgreSQL 9.1):
 /// versions and names come from a pull request's file names.
 pub fn sql_literal(text: &str) -> String {

@@ -105,11 +105,7 @@ CREATE TABLE IF NOT EXISTS _sqlx_migrations (
 );
                 "],
             record: |applied: &AppliedMigration<'_>| {
-                let name = applied
-                    .relative
-                    .rsplit('/')
-                    .next()
-                    .unwrap_or(applied.relative);
+                let name = applied.file_name();
                 let rest = name.split_once('_').map_or("", |(_, rest)| rest);
                 let description = rest
                     .strip_suffix(".up.sql")
