@@ -480,3 +480,37 @@ fn a_files_own_annotations_win_when_it_is_linted_on_its_own() {
         );
     }
 }
+
+/// The down section of a goose or dbmate file linted on its own is not what runs going up:
+/// its `DROP TABLE` is no finding, the up section's is.
+#[test]
+fn a_standalone_files_down_section_is_not_linted() {
+    let cases = [
+        (
+            "goose",
+            "-- +goose Up\nALTER TABLE orders ADD COLUMN note text;\n-- +goose Down\nDROP TABLE orders;\n",
+        ),
+        (
+            "dbmate",
+            "-- migrate:up\nALTER TABLE orders ADD COLUMN note text;\n-- migrate:down\nDROP TABLE orders;\n",
+        ),
+        (
+            "goose-up-drops",
+            "-- +goose Up\nDROP TABLE orders;\n-- +goose Down\nCREATE TABLE orders (id int);\n",
+        ),
+    ];
+    for (name, text) in cases {
+        let t = tempfile::tempdir().unwrap();
+        // Named like no tool's migration: read as a plain file, which its markers then govern.
+        let file = format!("{name}.sql");
+        fs::write(t.path().join(&file), text).unwrap();
+        let out = drydock(&["lint", "--format", "json", &file], t.path());
+        let rules: Vec<String> = findings(&out).into_iter().map(|(r, ..)| r).collect();
+        assert_eq!(
+            rules.iter().any(|r| r == "drop-table"),
+            name == "goose-up-drops",
+            "{name}: {rules:?}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

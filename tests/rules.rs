@@ -592,29 +592,270 @@ fn binary_compatible_type_changes_use_the_type_from_earlier_files() {
 /// files tell: a wider varchar and a wider integer cannot fail, a narrower one can.
 #[test]
 fn narrowing_type_changes_fail_on_existing_rows_by_the_type_from_earlier_files() {
-    let earlier_sql = "CREATE TABLE t (a varchar(20), big bigint, small smallint);";
+    let earlier_sql = "CREATE TABLE t (id serial PRIMARY KEY, a varchar(20), big bigint, \
+        small smallint, seq bigserial, price numeric(10,2)); \
+        CREATE TABLE u (code text NOT NULL, note text);";
     let earlier = migration("1.sql", earlier_sql, Transaction::Wrapped);
-    let sql = "ALTER TABLE t ALTER COLUMN a TYPE varchar(50);\n\
-        ALTER TABLE t ALTER COLUMN small TYPE integer;\n\
-        ALTER TABLE t ALTER COLUMN big TYPE integer;\n\
-        ALTER TABLE t ALTER COLUMN a TYPE varchar(10);\n";
-    let later = migration("2.sql", sql, Transaction::Wrapped);
+    // Each line: the statement, and what fails-on-existing-rows says of it (None: nothing).
+    let cases: &[(&str, Option<&str>)] = &[
+        ("ALTER TABLE t ALTER COLUMN a TYPE varchar(50);", None),
+        ("ALTER TABLE t ALTER COLUMN small TYPE integer;", None),
+        (
+            "ALTER TABLE t ALTER COLUMN big TYPE integer;",
+            Some("from bigint to integer"),
+        ),
+        (
+            "ALTER TABLE t ALTER COLUMN a TYPE varchar(10);",
+            Some("longer than 10"),
+        ),
+        // Serial types are integers: a bigserial does not fit an integer.
+        (
+            "ALTER TABLE t ALTER COLUMN seq TYPE integer;",
+            Some("from bigserial to integer"),
+        ),
+        // A cast that every old value survives is no conversion to check; an integer (as
+        // `small` is by now) prints in 11 characters at most.
+        (
+            "ALTER TABLE t ALTER COLUMN id TYPE bigint USING id::bigint;",
+            None,
+        ),
+        ("ALTER TABLE t ALTER COLUMN small TYPE varchar(11);", None),
+        ("ALTER TABLE t ALTER COLUMN price TYPE numeric(12,2);", None),
+        (
+            "ALTER TABLE t ALTER COLUMN price TYPE numeric(8,2);",
+            Some("6 or more digits"),
+        ),
+        // Columns known to be NOT NULL: SET NOT NULL and a primary key over them cannot fail.
+        ("ALTER TABLE u ALTER COLUMN code SET NOT NULL;", None),
+        ("ALTER TABLE u ADD PRIMARY KEY (code);", None),
+        ("ALTER TABLE u DROP CONSTRAINT u_pkey;", None),
+        (
+            "ALTER TABLE u ADD PRIMARY KEY (code, note);",
+            Some("sets NOT NULL on note"),
+        ),
+        // A key without columns refers to the primary key the earlier file created.
+        (
+            "ALTER TABLE t ADD CONSTRAINT self_fk FOREIGN KEY (big) REFERENCES t;",
+            Some("r.id = t.big"),
+        ),
+    ];
+    let sql: String = cases.iter().map(|(s, _)| format!("{s}\n")).collect();
+    let later = migration("2.sql", &sql, Transaction::Wrapped);
     let out = lint_after(&earlier, &later);
-    let failing: Vec<(usize, &str)> = out
-        .findings
-        .iter()
-        .filter(|f| f.rule == "fails-on-existing-rows")
-        .map(|f| (f.start.line, f.message.as_str()))
-        .collect();
-    assert_eq!(failing.len(), 2, "{failing:#?}");
-    assert_eq!(failing[0].0, 3, "{failing:#?}");
-    assert!(
-        failing[0]
-            .1
-            .to_lowercase()
-            .contains("from bigint to integer"),
-        "{failing:#?}"
-    );
-    assert_eq!(failing[1].0, 4, "{failing:#?}");
-    assert!(failing[1].1.contains("longer than 10"), "{failing:#?}");
+    for (index, (statement, expected)) in cases.iter().enumerate() {
+        let said: Vec<String> = out
+            .findings
+            .iter()
+            .filter(|f| f.rule == "fails-on-existing-rows" && f.start.line == index + 1)
+            .map(|f| format!("{} {}", f.message, f.help))
+            .collect();
+        match expected {
+            None => assert!(said.is_empty(), "{statement}: {said:#?}"),
+            Some(words) => assert!(
+                said.len() == 1 && said[0].to_lowercase().contains(&words.to_lowercase()),
+                "{statement}: expected one finding saying `{words}`, got {said:#?}"
+            ),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The counting queries of fails-on-existing-rows, run on PostgreSQL.
+
+/// What the printed query does on a table holding rows that break the statement.
+#[derive(Clone, Copy)]
+enum OnBadRows {
+    /// It counts them (more than zero).
+    Counts,
+    /// It fails, as the statement does (a conversion that does not convert).
+    Fails,
+}
+
+/// One case: the schema before, the statement under review, rows that make the statement fail
+/// and rows it accepts.
+struct CountingCase {
+    schema: &'static str,
+    statement: &'static str,
+    bad: &'static str,
+    good: &'static str,
+    on_bad: OnBadRows,
+}
+
+/// The first query a help quotes in backticks.
+fn quoted_query(help: &str) -> Option<&str> {
+    help.split('`')
+        .skip(1)
+        .step_by(2)
+        .find(|q| q.starts_with("SELECT"))
+}
+
+/// Each counting query a finding of fails-on-existing-rows prints is valid SQL that decides
+/// what it says: on rows that break the statement it counts them (or fails as the statement
+/// does), and the statement then fails; on rows the statement accepts it counts none, and the
+/// statement succeeds. Names are quoted where PostgreSQL needs it, a varchar that is too long
+/// only by spaces is cut, not refused, array elements are checked one by one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn counting_queries_count_the_rows_that_make_the_statement_fail() {
+    use OnBadRows::*;
+    use drydock::apply::postgres::{ProviderChoice, Server, connect, describe_error};
+    if no_local_postgres() {
+        return;
+    }
+    let cases = [
+        CountingCase {
+            schema: r#"CREATE TABLE "Orders" ("Amount" integer, "Note" text);"#,
+            statement: r#"ALTER TABLE "Orders" ADD CONSTRAINT "Orders_amount" CHECK ("Amount" > 0);"#,
+            bad: r#"INSERT INTO "Orders" VALUES (-1, 'x');"#,
+            good: r#"INSERT INTO "Orders" VALUES (5, 'x'), (NULL, 'x');"#,
+            on_bad: Counts,
+        },
+        CountingCase {
+            schema: r#"CREATE TABLE "Orders" ("Amount" integer, "Note" text);"#,
+            statement: r#"ALTER TABLE "Orders" ALTER COLUMN "Note" SET NOT NULL;"#,
+            bad: r#"INSERT INTO "Orders" VALUES (1, NULL);"#,
+            good: r#"INSERT INTO "Orders" VALUES (1, 'x');"#,
+            on_bad: Counts,
+        },
+        CountingCase {
+            schema: "CREATE TABLE customers (id bigint PRIMARY KEY); \
+                CREATE TABLE orders (customer_id bigint);",
+            statement: "ALTER TABLE orders ADD CONSTRAINT orders_customer_fk \
+                FOREIGN KEY (customer_id) REFERENCES customers;",
+            bad: "INSERT INTO orders VALUES (7);",
+            good: "INSERT INTO customers VALUES (7); INSERT INTO orders VALUES (7), (NULL);",
+            on_bad: Counts,
+        },
+        CountingCase {
+            schema: "CREATE TABLE pairs (x int, y int, PRIMARY KEY (x, y)); \
+                CREATE TABLE orders (a int, b int);",
+            statement: "ALTER TABLE orders ADD CONSTRAINT orders_pair_fk FOREIGN KEY (a, b) \
+                REFERENCES pairs (x, y) MATCH FULL;",
+            bad: "INSERT INTO orders VALUES (1, NULL);",
+            good: "INSERT INTO pairs VALUES (1, 2); \
+                INSERT INTO orders VALUES (1, 2), (NULL, NULL);",
+            on_bad: Counts,
+        },
+        CountingCase {
+            schema: "CREATE TABLE orders (code text);",
+            statement: "ALTER TABLE orders ALTER COLUMN code TYPE varchar(2);",
+            bad: "INSERT INTO orders VALUES ('abc');",
+            // Too long only by spaces: PostgreSQL cuts them.
+            good: "INSERT INTO orders VALUES ('ab   '), ('a');",
+            on_bad: Counts,
+        },
+        CountingCase {
+            schema: "CREATE TABLE orders (tags text[]);",
+            statement: "ALTER TABLE orders ALTER COLUMN tags TYPE varchar(2)[];",
+            bad: "INSERT INTO orders VALUES ('{ab,abc}');",
+            good: "INSERT INTO orders VALUES ('{ab,a}'), (NULL);",
+            on_bad: Counts,
+        },
+        CountingCase {
+            schema: "CREATE TABLE orders (grade text);",
+            statement: "ALTER TABLE orders ALTER COLUMN grade TYPE char;",
+            bad: "INSERT INTO orders VALUES ('AB');",
+            good: "INSERT INTO orders VALUES ('A');",
+            on_bad: Counts,
+        },
+        CountingCase {
+            schema: "CREATE TABLE orders (price numeric(10,2));",
+            statement: "ALTER TABLE orders ALTER COLUMN price TYPE numeric(5,2);",
+            bad: "INSERT INTO orders VALUES (999.996);",
+            good: "INSERT INTO orders VALUES (999.99), (-999.99);",
+            on_bad: Counts,
+        },
+        CountingCase {
+            schema: "CREATE TABLE orders (code text);",
+            statement: "ALTER TABLE orders ALTER COLUMN code TYPE varchar(3) USING upper(code);",
+            bad: "INSERT INTO orders VALUES ('abcd');",
+            good: "INSERT INTO orders VALUES ('abc');",
+            on_bad: Counts,
+        },
+        CountingCase {
+            schema: "CREATE TABLE orders (shipped text);",
+            statement: "ALTER TABLE orders ALTER COLUMN shipped TYPE date USING shipped::date;",
+            bad: "INSERT INTO orders VALUES ('soon');",
+            good: "INSERT INTO orders VALUES ('2024-01-31');",
+            on_bad: Fails,
+        },
+        CountingCase {
+            schema: "CREATE TABLE orders (big bigint);",
+            statement: "ALTER TABLE orders ALTER COLUMN big TYPE integer;",
+            bad: "INSERT INTO orders VALUES (3000000000);",
+            good: "INSERT INTO orders VALUES (-2147483648);",
+            on_bad: Counts,
+        },
+        CountingCase {
+            schema: "CREATE TABLE orders (code text);",
+            statement: "ALTER TABLE orders ADD PRIMARY KEY (code);",
+            bad: "INSERT INTO orders VALUES (NULL);",
+            good: "INSERT INTO orders VALUES ('a');",
+            on_bad: Counts,
+        },
+        CountingCase {
+            // The column the migration adds is replaced by its default in the query, which
+            // runs before the migration, when the column does not exist yet.
+            schema: "CREATE TABLE orders (amount integer);",
+            statement: "ALTER TABLE orders ADD COLUMN max_qty integer DEFAULT 10; \
+                ALTER TABLE orders ADD CONSTRAINT orders_cap CHECK (amount <= max_qty);",
+            bad: "INSERT INTO orders VALUES (20);",
+            good: "INSERT INTO orders VALUES (10);",
+            on_bad: Counts,
+        },
+    ];
+    let server = Server::start(&ProviderChoice::Local, "")
+        .await
+        .expect("a local PostgreSQL starts");
+    for case in &cases {
+        let earlier = migration("1.sql", case.schema, Transaction::Wrapped);
+        let later = migration("2.sql", case.statement, Transaction::Wrapped);
+        let out = lint_after(&earlier, &later);
+        let queries: Vec<String> = out
+            .findings
+            .iter()
+            .filter(|f| f.rule == "fails-on-existing-rows")
+            .filter_map(|f| quoted_query(&f.help).map(str::to_string))
+            .collect();
+        let [query] = queries.as_slice() else {
+            panic!(
+                "{}: expected one counting query, got {queries:?}",
+                case.statement
+            );
+        };
+        for (rows, bad) in [(case.bad, true), (case.good, false)] {
+            let database = server.create_database().await.unwrap();
+            let client = connect(&database).await.unwrap();
+            client
+                .batch_execute(&format!("{}\n{rows}", case.schema))
+                .await
+                .unwrap_or_else(|e| panic!("{}: {}", case.schema, describe_error(&e)));
+            let counted = client.query_one(query.trim_end_matches(';'), &[]).await;
+            let at = format!("{} on `{rows}`: `{query}`", case.statement);
+            match (bad, case.on_bad, counted) {
+                (true, Counts, Ok(row)) => assert!(row.get::<_, i64>(0) > 0, "{at} counts none"),
+                (false, Counts, Ok(row)) => assert_eq!(
+                    row.get::<_, i64>(0),
+                    0,
+                    "{at} counts rows the statement accepts"
+                ),
+                (true, Fails, Err(_)) | (false, Fails, Ok(_)) => {}
+                (true, Fails, Ok(_)) => panic!("{at} runs, though the statement fails"),
+                (_, _, Err(e)) => panic!("{at} fails: {}", describe_error(&e)),
+            }
+            let applied = client
+                .batch_execute(&format!("BEGIN; {}; COMMIT;", case.statement))
+                .await;
+            assert_eq!(
+                applied.is_err(),
+                bad,
+                "{at}: the statement {} ({:?})",
+                if bad {
+                    "succeeds on rows the query counts"
+                } else {
+                    "fails on rows the query accepts"
+                },
+                applied.as_ref().err().map(describe_error)
+            );
+        }
+    }
 }

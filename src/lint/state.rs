@@ -11,6 +11,41 @@ use std::collections::{HashMap, HashSet};
 
 type Key = (String, String);
 
+/// A column the migrations under review added to a table.
+#[derive(Debug, Clone, Default)]
+pub struct AddedColumn {
+    /// Its default as written when it was added (`None`: NULL), which every row that was
+    /// already there holds.
+    pub default: Option<String>,
+    pub not_null: bool,
+    /// An `UPDATE` of its table ran in the transaction that added it: no other session could
+    /// see the column yet, so the update is what the old rows hold.
+    pub backfilled: bool,
+    /// An `UPDATE` of its table ran since it was added: the old rows may no longer hold the
+    /// default.
+    pub updated: bool,
+}
+
+impl AddedColumn {
+    /// The text of what every row that was already there holds in it, when that is known.
+    pub fn old_rows_hold(&self) -> Option<&str> {
+        if self.updated {
+            return None;
+        }
+        Some(self.default.as_deref().unwrap_or("NULL"))
+    }
+
+    /// Whether the rows that were already there may hold NULL in it.
+    pub fn may_be_null(&self) -> bool {
+        !self.not_null
+            && !self.backfilled
+            && self
+                .default
+                .as_deref()
+                .is_none_or(|d| d.trim().eq_ignore_ascii_case("null"))
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct State {
     /// Tables created by the migrations under review (so far).
@@ -21,16 +56,23 @@ pub struct State {
     pub column_types: HashMap<Key, HashMap<String, TypeName>>,
     /// Indexes created by the migrations under review.
     pub created_indexes: HashSet<Key>,
-    /// Columns added by the migrations under review: (table key, column).
-    pub added_columns: HashSet<(Key, String)>,
+    /// Columns added by the migrations under review, by (table key, column).
+    pub added_columns: HashMap<(Key, String), AddedColumn>,
+    /// Columns known to be NOT NULL, from every file seen so far.
+    pub not_null_columns: HashSet<(Key, String)>,
+    /// Primary key columns of the tables seen so far.
+    pub primary_keys: HashMap<Key, Vec<String>>,
     /// Validated `CHECK (col IS NOT NULL)` constraints: (table key, column).
     pub not_null_checks: HashSet<(Key, String)>,
     /// NOT VALID `CHECK (col IS NOT NULL)` constraints by name, waiting for VALIDATE.
     pending_not_null_checks: HashMap<String, (Key, String)>,
     /// Indexed column lists per table, created by the change or with the table.
     pub indexed_columns: HashMap<Key, Vec<Vec<String>>>,
-    /// Functions and procedures created by the migrations under review.
-    pub created_functions: HashSet<Key>,
+    /// Functions and procedures created by the migrations under review, with their input
+    /// argument types (see [`Action::CreateRoutine`]).
+    pub created_routines: HashSet<(Key, String)>,
+    /// Views, materialized views and sequences created by the migrations under review.
+    pub created_relations: HashSet<(ObjectKind, Key)>,
 
     /// Foreign keys defined in the current file: (table, columns, statement).
     pub foreign_keys: Vec<(Name, Vec<String>, Span)>,
@@ -51,6 +93,8 @@ pub struct State {
     pub enum_values_added: Vec<(Name, String)>,
     /// Existing tables an `UPDATE` changed in the current transaction (a backfill).
     pub updated_in_transaction: HashSet<Key>,
+    /// Columns added in the current transaction.
+    added_in_transaction: HashSet<(Key, String)>,
 }
 
 impl State {
@@ -62,7 +106,8 @@ impl State {
             self.created_types.clear();
             self.created_indexes.clear();
             self.added_columns.clear();
-            self.created_functions.clear();
+            self.created_routines.clear();
+            self.created_relations.clear();
         }
         self.statements_in_file = statements;
         self.lock_timeout_set = false;
@@ -74,6 +119,21 @@ impl State {
         self.access_exclusive_held = None;
         self.enum_values_added.clear();
         self.updated_in_transaction.clear();
+        self.added_in_transaction.clear();
+    }
+
+    /// Whether the change created routine `name` with these input argument types (any of
+    /// that name, when the statement names no argument types).
+    pub fn created_routine(&self, name: &Name, arguments: Option<&str>) -> bool {
+        match arguments {
+            Some(arguments) => self
+                .created_routines
+                .contains(&(name.key(), arguments.to_string())),
+            None => self
+                .created_routines
+                .iter()
+                .any(|(key, _)| *key == name.key()),
+        }
     }
 
     /// Whether a statement now runs inside a transaction block.
@@ -90,6 +150,7 @@ impl State {
         self.access_exclusive_held = None;
         self.enum_values_added.clear();
         self.updated_in_transaction.clear();
+        self.added_in_transaction.clear();
     }
 
     /// A table renamed or moved to another schema is the same table: what the change did to
@@ -104,7 +165,25 @@ impl State {
         if let Some(indexes) = self.indexed_columns.remove(from) {
             self.indexed_columns.insert(to.clone(), indexes);
         }
-        for set in [&mut self.added_columns, &mut self.not_null_checks] {
+        if let Some(key) = self.primary_keys.remove(from) {
+            self.primary_keys.insert(to.clone(), key);
+        }
+        let moved: Vec<_> = self
+            .added_columns
+            .keys()
+            .filter(|(t, _)| t == from)
+            .cloned()
+            .collect();
+        for (_, column) in moved {
+            let added = self.added_columns.remove(&(from.clone(), column.clone()));
+            self.added_columns
+                .extend(added.map(|a| ((to.clone(), column), a)));
+        }
+        for set in [
+            &mut self.not_null_checks,
+            &mut self.not_null_columns,
+            &mut self.added_in_transaction,
+        ] {
             let moved: Vec<_> = set.iter().filter(|(t, _)| t == from).cloned().collect();
             for (_, column) in moved {
                 set.remove(&(from.clone(), column.clone()));
@@ -120,10 +199,29 @@ impl State {
         {
             types.insert(to.to_string(), t);
         }
-        for set in [&mut self.added_columns, &mut self.not_null_checks] {
+        if let Some(added) = self
+            .added_columns
+            .remove(&(table.clone(), from.to_string()))
+        {
+            self.added_columns
+                .insert((table.clone(), to.to_string()), added);
+        }
+        for set in [
+            &mut self.not_null_checks,
+            &mut self.not_null_columns,
+            &mut self.added_in_transaction,
+        ] {
             if set.remove(&(table.clone(), from.to_string())) {
                 set.insert((table.clone(), to.to_string()));
             }
+        }
+        let renamed = |c: &mut String| {
+            if c == from {
+                *c = to.to_string();
+            }
+        };
+        if let Some(key) = self.primary_keys.get_mut(table) {
+            key.iter_mut().for_each(renamed);
         }
     }
 
@@ -134,7 +232,7 @@ impl State {
             .iter()
             .chain(self.column_types.keys())
             .chain(self.indexed_columns.keys())
-            .chain(self.added_columns.iter().map(|(t, _)| t))
+            .chain(self.added_columns.keys().map(|(t, _)| t))
             .filter(|(schema, _)| schema == from)
             .cloned()
             .collect();
@@ -142,16 +240,51 @@ impl State {
             let moved = (to.to_string(), table.1.clone());
             self.move_table(&table, moved);
         }
-        for set in [
-            &mut self.created_types,
-            &mut self.created_indexes,
-            &mut self.created_functions,
-        ] {
+        for set in [&mut self.created_types, &mut self.created_indexes] {
             let moved: Vec<Key> = set.iter().filter(|(s, _)| s == from).cloned().collect();
             for key in moved {
                 set.remove(&key);
                 set.insert((to.to_string(), key.1));
             }
+        }
+        let in_schema = |key: &Key| key.0 == from;
+        self.created_routines = std::mem::take(&mut self.created_routines)
+            .into_iter()
+            .map(|(key, arguments)| match in_schema(&key) {
+                true => ((to.to_string(), key.1), arguments),
+                false => (key, arguments),
+            })
+            .collect();
+        self.created_relations = std::mem::take(&mut self.created_relations)
+            .into_iter()
+            .map(|(kind, key)| match in_schema(&key) {
+                true => (kind, (to.to_string(), key.1)),
+                false => (kind, key),
+            })
+            .collect();
+    }
+
+    /// A routine or relation other than a table, renamed or moved: still the change's own.
+    fn move_object(&mut self, kind: ObjectKind, from: &Name, to: Key) {
+        if kind == ObjectKind::Table {
+            self.move_table(&from.key(), to);
+        } else if kind == ObjectKind::Type {
+            if self.created_types.remove(&from.key()) {
+                self.created_types.insert(to);
+            }
+        } else if kind == ObjectKind::Function {
+            let moved: Vec<_> = self
+                .created_routines
+                .iter()
+                .filter(|(key, _)| *key == from.key())
+                .cloned()
+                .collect();
+            for (key, arguments) in moved {
+                self.created_routines.remove(&(key, arguments.clone()));
+                self.created_routines.insert((to.clone(), arguments));
+            }
+        } else if self.created_relations.remove(&(kind, from.key())) {
+            self.created_relations.insert((kind, to));
         }
     }
 
@@ -169,7 +302,8 @@ impl State {
             self.foreign_keys
                 .push((table.clone(), columns, statement.span));
         }
-        match &statement.action {
+        let action = &statement.action;
+        match action {
             Action::CreateTable {
                 table,
                 columns,
@@ -181,6 +315,20 @@ impl State {
                 for c in columns {
                     if let Some(t) = &c.data_type {
                         types.insert(c.name.clone(), t.clone());
+                    }
+                    if c.not_null || c.primary_key {
+                        self.not_null_columns.insert((table.key(), c.name.clone()));
+                    }
+                    if c.primary_key {
+                        self.primary_keys.insert(table.key(), vec![c.name.clone()]);
+                    }
+                }
+                for c in constraints {
+                    if c.kind == ConstraintKind::PrimaryKey {
+                        self.primary_keys.insert(table.key(), c.columns.clone());
+                        for column in &c.columns {
+                            self.not_null_columns.insert((table.key(), column.clone()));
+                        }
                     }
                 }
                 let indexes = self.indexed_columns.entry(table.key()).or_default();
@@ -218,14 +366,40 @@ impl State {
             Action::CreateType { name } => {
                 self.created_types.insert(name.key());
             }
+            Action::CreateRoutine {
+                name,
+                arguments,
+                or_replace: false,
+            } => {
+                self.created_routines
+                    .insert((name.key(), arguments.clone()));
+            }
+            Action::CreateView { name, materialized } => {
+                let kind = match materialized {
+                    true => ObjectKind::MaterializedView,
+                    false => ObjectKind::View,
+                };
+                self.created_relations.insert((kind, name.key()));
+            }
             Action::Other {
                 verb,
                 target: Some(name),
-            } if verb == "CREATE FUNCTION" => {
-                self.created_functions.insert(name.key());
+            } if verb == "CREATE SEQUENCE" => {
+                self.created_relations
+                    .insert((ObjectKind::Sequence, name.key()));
             }
-            Action::Update { table, .. } if in_transaction => {
-                self.updated_in_transaction.insert(table.key());
+            Action::Update { table, .. } => {
+                if in_transaction {
+                    self.updated_in_transaction.insert(table.key());
+                }
+                for ((t, column), added) in &mut self.added_columns {
+                    if *t == table.key() {
+                        added.updated = true;
+                        added.backfilled |= self
+                            .added_in_transaction
+                            .contains(&(t.clone(), column.clone()));
+                    }
+                }
             }
             Action::Rename { kind, from, to } => match kind {
                 ObjectKind::Schema => self.rename_schema(&from.name, to),
@@ -235,28 +409,14 @@ impl State {
                         self.created_indexes.insert((schema, to.clone()));
                     }
                 }
-                ObjectKind::Function => {
-                    let schema = from.key().0;
-                    if self.created_functions.remove(&from.key()) {
-                        self.created_functions.insert((schema, to.clone()));
-                    }
-                }
-                _ => {}
+                kind => self.move_object(*kind, from, (from.key().0, to.clone())),
             },
-            Action::SetSchema {
-                kind: ObjectKind::Function,
-                name,
-                schema,
-            } => {
-                let created = self.created_functions.remove(&name.key());
-                if created {
-                    self.created_functions
-                        .insert((schema.clone(), name.name.clone()));
-                }
+            Action::SetSchema { kind, name, schema } => {
+                self.move_object(*kind, name, (schema.clone(), name.name.clone()));
             }
             Action::AlterTable { table, ops } => {
                 for op in ops {
-                    self.apply_alter(table, op);
+                    self.apply_alter(table, op, in_transaction);
                 }
             }
             Action::Set { name, value, .. } if name == "lock_timeout" => {
@@ -299,11 +459,23 @@ impl State {
         }
     }
 
-    fn apply_alter(&mut self, table: &Name, op: &AlterTableOp) {
+    fn apply_alter(&mut self, table: &Name, op: &AlterTableOp, in_transaction: bool) {
+        let column_of = |column: &str| (table.key(), column.to_string());
         match op {
             AlterTableOp::AddColumn(column) => {
-                self.added_columns
-                    .insert((table.key(), column.name.clone()));
+                let key = column_of(&column.name);
+                let added = AddedColumn {
+                    default: column.default.as_ref().map(|d| d.text.clone()),
+                    not_null: column.not_null,
+                    ..AddedColumn::default()
+                };
+                self.added_columns.insert(key.clone(), added);
+                if in_transaction {
+                    self.added_in_transaction.insert(key.clone());
+                }
+                if column.not_null || column.primary_key {
+                    self.not_null_columns.insert(key);
+                }
                 if let Some(t) = &column.data_type {
                     self.column_types
                         .entry(table.key())
@@ -316,6 +488,15 @@ impl State {
                     .entry(table.key())
                     .or_default()
                     .insert(column.clone(), to.clone());
+            }
+            AlterTableOp::SetNotNull { column } => {
+                self.not_null_columns.insert(column_of(column));
+            }
+            AlterTableOp::DropNotNull { column } => {
+                self.not_null_columns.remove(&column_of(column));
+            }
+            AlterTableOp::DropColumn { name } => {
+                self.added_columns.remove(&column_of(name));
             }
             AlterTableOp::RenameColumn { from, to } => {
                 self.rename_column(&table.key(), from, to);
@@ -335,7 +516,7 @@ impl State {
                 not_valid,
             } => {
                 if let ConstraintKind::Check { expression } = &constraint.kind
-                    && let Some(column) = is_not_null_check(expression)
+                    && let Some(column) = crate::sql::expression::not_null_column(expression)
                 {
                     let entry = (table.key(), column);
                     match (&constraint.name, not_valid) {
@@ -346,6 +527,13 @@ impl State {
                             self.not_null_checks.insert(entry);
                         }
                         (None, true) => {}
+                    }
+                }
+                if constraint.kind == ConstraintKind::PrimaryKey {
+                    self.primary_keys
+                        .insert(table.key(), constraint.columns.clone());
+                    for column in &constraint.columns {
+                        self.not_null_columns.insert(column_of(column));
                     }
                 }
                 if matches!(
@@ -377,18 +565,6 @@ fn fold_identifier(written: &str) -> String {
     }
 }
 
-/// `col IS NOT NULL` → `col`.
-pub fn is_not_null_check(expression: &str) -> Option<String> {
-    let e = expression
-        .trim()
-        .trim_start_matches('(')
-        .trim_end_matches(')')
-        .trim();
-    let lower = e.to_ascii_lowercase();
-    let column = lower.strip_suffix("is not null")?.trim();
-    (!column.is_empty() && !column.contains(' ')).then(|| column.trim_matches('"').to_string())
-}
-
 /// Foreign keys a statement defines: (table, referencing columns).
 fn foreign_keys(action: &Action) -> Vec<(&Name, Vec<String>)> {
     let mut keys = Vec::new();
@@ -408,7 +584,7 @@ fn foreign_keys(action: &Action) -> Vec<(&Name, Vec<String>)> {
             keys.extend(
                 constraints
                     .iter()
-                    .filter(|c| matches!(c.kind, ConstraintKind::ForeignKey { .. }))
+                    .filter(|c| matches!(c.kind, ConstraintKind::ForeignKey(_)))
                     .map(|c| (table, c.columns.clone())),
             );
         }
@@ -416,7 +592,7 @@ fn foreign_keys(action: &Action) -> Vec<(&Name, Vec<String>)> {
             for op in ops {
                 match op {
                     AlterTableOp::AddConstraint { constraint, .. }
-                        if matches!(constraint.kind, ConstraintKind::ForeignKey { .. }) =>
+                        if matches!(constraint.kind, ConstraintKind::ForeignKey(_)) =>
                     {
                         keys.push((table, constraint.columns.clone()));
                     }

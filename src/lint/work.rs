@@ -79,7 +79,10 @@ fn alter_work(cx: &Context, table: &Name, op: &AlterTableOp) -> Option<Work> {
                 .then_some(Work::Rewrite)
         }
         AlterTableOp::AlterType { column, to, using } => {
-            if state.added_columns.contains(&(table.key(), column.clone())) {
+            if state
+                .added_columns
+                .contains_key(&(table.key(), column.clone()))
+            {
                 return None;
             }
             let from = state
@@ -104,7 +107,7 @@ fn alter_work(cx: &Context, table: &Name, op: &AlterTableOp) -> Option<Work> {
             ConstraintKind::PrimaryKey | ConstraintKind::Unique | ConstraintKind::Exclusion => {
                 Some(Work::IndexBuild)
             }
-            ConstraintKind::Check { .. } | ConstraintKind::ForeignKey { .. } => {
+            ConstraintKind::Check { .. } | ConstraintKind::ForeignKey(_) => {
                 (!not_valid).then_some(Work::Scan)
             }
         },

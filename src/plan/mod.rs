@@ -424,7 +424,7 @@ fn migration_from_text(
 fn up_section(format: Format, source: &SourceFile) -> (Span, Option<IssueKind>) {
     let text = &source.text;
     let whole = Span::new(0, text.len());
-    let Some(sections) = format.sections() else {
+    let Some(sections) = format.sections(text) else {
         return (whole, None);
     };
     match sections.up_span(text) {

@@ -1,7 +1,7 @@
 //! Turning the sqlparser AST of the statements whose structure matters (CREATE TABLE, CREATE
 //! INDEX, ALTER TABLE) into [`Action`]s. Everything else is classified from tokens.
 
-use super::model::{Action, AlterTableOp, Column, Constraint, ConstraintKind, Name};
+use super::model::{Action, AlterTableOp, Column, Constraint, ConstraintKind, ForeignKey, Name};
 use super::types::{expression, normalize_type};
 use sqlparser::ast::{
     self, AlterColumnOperation, AlterTableOperation, ColumnOption, GeneratedAs,
@@ -81,7 +81,8 @@ fn column(def: &ast::ColumnDef) -> Column {
                 col.not_null = true;
             }
             ColumnOption::Unique(_) => col.unique = true,
-            ColumnOption::ForeignKey(fk) => col.references = Some(name(&fk.foreign_table)),
+            ColumnOption::ForeignKey(fk) => col.references = Some(foreign_key(fk)),
+            ColumnOption::Check(check) => col.checks.push(check.expr.to_string()),
             ColumnOption::Identity(_) => col.identity = true,
             ColumnOption::Generated {
                 generated_as,
@@ -102,6 +103,14 @@ fn column(def: &ast::ColumnDef) -> Column {
         }
     }
     col
+}
+
+fn foreign_key(fk: &ast::ForeignKeyConstraint) -> ForeignKey {
+    ForeignKey {
+        table: name(&fk.foreign_table),
+        columns: fk.referred_columns.iter().map(ident).collect(),
+        match_full: matches!(fk.match_kind, Some(ast::ConstraintReferenceMatchKind::Full)),
+    }
 }
 
 fn index_columns(columns: &[ast::IndexColumn]) -> Vec<String> {
@@ -125,10 +134,7 @@ fn constraint(c: &TableConstraint) -> Option<Constraint> {
         ),
         TableConstraint::ForeignKey(fk) => (
             fk.name.as_ref(),
-            ConstraintKind::ForeignKey {
-                references: name(&fk.foreign_table),
-                referred_columns: fk.referred_columns.iter().map(ident).collect(),
-            },
+            ConstraintKind::ForeignKey(foreign_key(fk)),
             fk.columns.iter().map(ident).collect(),
         ),
         TableConstraint::Check(check) => (

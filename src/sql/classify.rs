@@ -320,12 +320,13 @@ fn drop(c: &mut Cursor) -> Action {
     }
     let concurrently = c.eat("concurrently");
     c.eat_all(&["if", "exists"]);
+    let mut arguments = Vec::new();
     let names = if kind == ObjectKind::Function {
         // Each routine may carry its argument types: `DROP FUNCTION f(int), g(text)`.
         let mut names = Vec::new();
         while let Some(name) = c.name() {
             names.push(name);
-            c.skip_parens();
+            arguments.push(c.skip_parens().map(routine_arguments));
             if !c.eat_punct(",") {
                 break;
             }
@@ -338,6 +339,7 @@ fn drop(c: &mut Cursor) -> Action {
         kind,
         cascade: c.has_top_level("cascade"),
         names,
+        arguments,
         concurrently,
     }
 }
@@ -405,15 +407,19 @@ fn create(c: &mut Cursor) -> Action {
             target: c.name(),
         };
     }
-    if c.eat("function") || c.eat("procedure") {
+    if (c.eat("function") || c.eat("procedure"))
+        && let Some(name) = c.name()
+    {
+        return Action::CreateRoutine {
+            name,
+            arguments: c.skip_parens().map(routine_arguments).unwrap_or_default(),
+            or_replace,
+        };
+    }
+    if c.eat("sequence") {
+        c.eat_all(&["if", "not", "exists"]);
         return Action::Other {
-            // OR REPLACE may replace one that existed: only a plain CREATE makes it new.
-            verb: if or_replace {
-                "CREATE OR REPLACE FUNCTION"
-            } else {
-                "CREATE FUNCTION"
-            }
-            .into(),
+            verb: "CREATE SEQUENCE".into(),
             target: c.name(),
         };
     }
@@ -428,7 +434,9 @@ fn create(c: &mut Cursor) -> Action {
 }
 
 fn alter(c: &mut Cursor) -> Action {
-    if c.eat("type") {
+    if c.peek_is("type") || c.peek_is("domain") {
+        let domain = c.eat("domain");
+        c.eat("type");
         let type_name = c.name().unwrap_or_else(|| Name::new(None, "?"));
         if c.eat_all(&["add", "value"]) {
             c.eat_all(&["if", "not", "exists"]);
@@ -437,6 +445,12 @@ fn alter(c: &mut Cursor) -> Action {
                 type_name,
                 value: value.trim_matches('\'').to_string(),
             };
+        }
+        if let Some(action) = rename_or_move(c, ObjectKind::Type, &type_name) {
+            return action;
+        }
+        if domain && let Some(action) = domain_constraint(c, &type_name) {
+            return action;
         }
         return other(c, 2, Some(type_name));
     }
@@ -448,23 +462,8 @@ fn alter(c: &mut Cursor) -> Action {
         if let Some(name) = &target {
             // A routine names its argument types before what is done to it.
             c.skip_parens();
-            if c.eat_all(&["rename", "to"])
-                && let Some(to) = c.ident()
-            {
-                return Action::Rename {
-                    kind,
-                    from: name.clone(),
-                    to,
-                };
-            }
-            if c.eat_all(&["set", "schema"])
-                && let Some(schema) = c.ident()
-            {
-                return Action::SetSchema {
-                    kind,
-                    name: name.clone(),
-                    schema,
-                };
+            if let Some(action) = rename_or_move(c, kind, name) {
+                return action;
             }
         }
         return Action::Other { verb, target };
@@ -493,4 +492,127 @@ fn alter(c: &mut Cursor) -> Action {
         table,
         ops: vec![op],
     }
+}
+
+/// `... RENAME TO new` or `... SET SCHEMA other` of the object `name`.
+fn rename_or_move(c: &mut Cursor, kind: ObjectKind, name: &Name) -> Option<Action> {
+    if c.eat_all(&["rename", "to"]) {
+        return Some(Action::Rename {
+            kind,
+            from: name.clone(),
+            to: c.ident()?,
+        });
+    }
+    if c.eat_all(&["set", "schema"]) {
+        return Some(Action::SetSchema {
+            kind,
+            name: name.clone(),
+            schema: c.ident()?,
+        });
+    }
+    None
+}
+
+/// `ALTER DOMAIN d ADD [CONSTRAINT c] CHECK (...) [NOT VALID]` and `ALTER DOMAIN d SET NOT
+/// NULL`, the two that check every value the domain already holds.
+fn domain_constraint(c: &mut Cursor, domain: &Name) -> Option<Action> {
+    if c.eat_all(&["set", "not", "null"]) {
+        return Some(Action::AlterDomainConstraint {
+            domain: domain.clone(),
+            check: None,
+            not_valid: false,
+        });
+    }
+    if !c.eat("add") {
+        return None;
+    }
+    if c.eat("constraint") {
+        c.ident()?;
+    }
+    if c.eat_all(&["not", "null"]) {
+        return Some(Action::AlterDomainConstraint {
+            domain: domain.clone(),
+            check: None,
+            not_valid: c.eat_all(&["not", "valid"]),
+        });
+    }
+    if !c.eat("check") {
+        return None;
+    }
+    let check = c.skip_parens()?.trim().to_string();
+    Some(Action::AlterDomainConstraint {
+        domain: domain.clone(),
+        check: Some(check),
+        not_valid: c.eat_all(&["not", "valid"]),
+    })
+}
+
+/// A routine's input argument types as PostgreSQL identifies it (`a int, OUT b text` →
+/// `integer`): OUT arguments, names and defaults are not part of its identity (`DROP FUNCTION`:
+/// "only the input arguments are needed to determine the function's identity").
+pub fn routine_arguments(inner: &str) -> String {
+    const MULTI_WORD_TYPES: &[&str] = &[
+        "double",
+        "character",
+        "char",
+        "national",
+        "timestamp",
+        "time",
+        "bit",
+    ];
+    let mut depth = 0i32;
+    let mut arguments = Vec::new();
+    let mut current = String::new();
+    for ch in inner.chars().chain(std::iter::once(',')) {
+        match ch {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => {
+                arguments.push(std::mem::take(&mut current));
+                continue;
+            }
+            _ => {}
+        }
+        current.push(ch);
+    }
+    arguments
+        .iter()
+        .filter_map(|argument| {
+            let lower = argument.to_ascii_lowercase();
+            let without_default = lower
+                .split(" default ")
+                .next()
+                .unwrap_or("")
+                .split('=')
+                .next()
+                .unwrap_or("");
+            let mut words: Vec<&str> = without_default.split_whitespace().collect();
+            match words.first() {
+                Some(&"out") => return None,
+                Some(&("in" | "inout" | "variadic")) => {
+                    words.remove(0);
+                }
+                _ => {}
+            }
+            // `name type`: a first word followed by more is the argument's name, unless the two
+            // begin a type of several words (`double precision`, `character varying(20)`).
+            let several_words = words.len() > 1
+                && MULTI_WORD_TYPES.contains(&words[0])
+                && matches!(
+                    words[1].split('(').next().unwrap_or(""),
+                    "precision" | "varying" | "with" | "without"
+                );
+            if words.len() > 1 && !several_words {
+                words.remove(0);
+            }
+            // Type modifiers are not part of a routine's identity either.
+            let written = words.join(" ");
+            let kind = super::types::normalize_type(&written);
+            (!written.is_empty()).then(|| match kind.array {
+                true => format!("{}[]", kind.base),
+                false => kind.base,
+            })
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -3,6 +3,7 @@
 
 pub mod ast;
 pub mod classify;
+pub mod expression;
 pub mod lexer;
 pub mod model;
 pub mod split;
@@ -42,12 +43,17 @@ pub fn parse(text: &str) -> ParsedSql {
         .into_iter()
         .map(|raw| {
             let sql = &text[raw.span.start..raw.span.end];
-            let ast = Parser::new(&dialect)
-                .try_with_sql(sql)
-                .and_then(|mut p| p.parse_statements())
-                .ok()
-                .filter(|parsed| parsed.len() == 1)
-                .and_then(|mut parsed| parsed.pop());
+            let parse_one = |sql: &str| {
+                Parser::new(&dialect)
+                    .try_with_sql(sql)
+                    .and_then(|mut p| p.parse_statements())
+                    .ok()
+                    .filter(|parsed| parsed.len() == 1)
+                    .and_then(|mut parsed| parsed.pop())
+            };
+            let ast = parse_one(sql).or_else(|| {
+                without_collate_in_alter_table(text, &raw.tokens).and_then(|sql| parse_one(&sql))
+            });
             let action = ast
                 .as_ref()
                 .and_then(ast::action_from_ast)
@@ -66,6 +72,45 @@ pub fn parse(text: &str) -> ParsedSql {
         trailing_comments: split.trailing_comments,
         unterminated: split.unterminated,
     }
+}
+
+/// An `ALTER TABLE` without its `COLLATE name` clauses, which sqlparser does not read after
+/// `ALTER COLUMN ... TYPE` (`TYPE text COLLATE "C"`); the collation matters to no rule.
+fn without_collate_in_alter_table(text: &str, tokens: &[Token]) -> Option<String> {
+    let code: Vec<&Token> = tokens.iter().filter(|t| !t.is_comment()).collect();
+    let word = |i: usize, w: &str| {
+        code.get(i).is_some_and(|t| {
+            t.kind == lexer::TokenKind::Word
+                && text[t.span.start..t.span.end].eq_ignore_ascii_case(w)
+        })
+    };
+    if !(word(0, "alter") && word(1, "table")) {
+        return None;
+    }
+    // The statement's own text, less each clause's span.
+    let mut kept = String::new();
+    let mut copied_to = code.first()?.span.start;
+    let mut removed = false;
+    let mut i = 0;
+    while i < code.len() {
+        if !word(i, "collate") {
+            i += 1;
+            continue;
+        }
+        kept.push_str(&text[copied_to..code[i].span.start]);
+        // The collation's name: `"C"`, `pg_catalog."default"`, `en_US`.
+        i += 2;
+        while code
+            .get(i)
+            .is_some_and(|t| &text[t.span.start..t.span.end] == ".")
+        {
+            i += 2;
+        }
+        copied_to = code.get(i - 1)?.span.end;
+        removed = true;
+    }
+    kept.push_str(&text[copied_to..code.last()?.span.end]);
+    removed.then_some(kept)
 }
 
 /// Whether `a` and `b` hold the same statements: the same tokens, comments and whitespace

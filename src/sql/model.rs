@@ -30,6 +30,14 @@ impl Name {
         Subject::of_table(kind, self.schema.as_deref(), &self.name, name)
     }
 
+    /// The name as SQL text, each part quoted where PostgreSQL needs it (`public."Orders"`).
+    pub fn sql(&self) -> String {
+        match &self.schema {
+            Some(schema) => format!("{}.{}", quote_ident(schema), quote_ident(&self.name)),
+            None => quote_ident(&self.name),
+        }
+    }
+
     /// Identity used to match a table across statements; an unqualified name means `public`.
     pub fn key(&self) -> (String, String) {
         (
@@ -45,6 +53,130 @@ impl fmt::Display for Name {
             Some(schema) => write!(f, "{schema}.{}", self.name),
             None => f.write_str(&self.name),
         }
+    }
+}
+
+/// PostgreSQL's reserved key words and those that cannot name a column unquoted
+/// (the "reserved" and "reserved (can be function or type)" columns of Appendix C, SQL Key
+/// Words, PostgreSQL 15).
+const RESERVED: &[&str] = &[
+    "all",
+    "analyse",
+    "analyze",
+    "and",
+    "any",
+    "array",
+    "as",
+    "asc",
+    "asymmetric",
+    "authorization",
+    "binary",
+    "both",
+    "case",
+    "cast",
+    "check",
+    "collate",
+    "collation",
+    "column",
+    "concurrently",
+    "constraint",
+    "create",
+    "cross",
+    "current_catalog",
+    "current_date",
+    "current_role",
+    "current_schema",
+    "current_time",
+    "current_timestamp",
+    "current_user",
+    "default",
+    "deferrable",
+    "desc",
+    "distinct",
+    "do",
+    "else",
+    "end",
+    "except",
+    "false",
+    "fetch",
+    "for",
+    "foreign",
+    "freeze",
+    "from",
+    "full",
+    "grant",
+    "group",
+    "having",
+    "ilike",
+    "in",
+    "initially",
+    "inner",
+    "intersect",
+    "into",
+    "is",
+    "isnull",
+    "join",
+    "lateral",
+    "leading",
+    "left",
+    "like",
+    "limit",
+    "localtime",
+    "localtimestamp",
+    "natural",
+    "not",
+    "notnull",
+    "null",
+    "offset",
+    "on",
+    "only",
+    "or",
+    "order",
+    "outer",
+    "overlaps",
+    "placing",
+    "primary",
+    "references",
+    "returning",
+    "right",
+    "select",
+    "session_user",
+    "similar",
+    "some",
+    "symmetric",
+    "table",
+    "tablesample",
+    "then",
+    "to",
+    "trailing",
+    "true",
+    "union",
+    "unique",
+    "user",
+    "using",
+    "variadic",
+    "verbose",
+    "when",
+    "where",
+    "window",
+    "with",
+];
+
+/// An identifier as SQL text: as is when PostgreSQL reads it back unchanged, else in double
+/// quotes (as `quote_ident` does).
+pub fn quote_ident(name: &str) -> String {
+    let plain = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$')
+        && !RESERVED.contains(&name);
+    if plain {
+        name.to_string()
+    } else {
+        format!("\"{}\"", name.replace('"', "\"\""))
     }
 }
 
@@ -74,7 +206,10 @@ pub struct Column {
     pub default: Option<Expression>,
     pub primary_key: bool,
     pub unique: bool,
-    pub references: Option<Name>,
+    /// An inline `REFERENCES`.
+    pub references: Option<ForeignKey>,
+    /// Inline `CHECK` expressions.
+    pub checks: Vec<String>,
     pub identity: bool,
     pub generated_stored: bool,
 }
@@ -86,17 +221,24 @@ pub enum ConstraintKind {
     Check {
         expression: String,
     },
-    ForeignKey {
-        references: Name,
-        /// Empty when the key references the other table's primary key.
-        referred_columns: Vec<String>,
-    },
+    ForeignKey(ForeignKey),
     Exclusion,
     /// `PRIMARY KEY USING INDEX` / `UNIQUE USING INDEX`.
     UsingIndex {
         primary_key: bool,
         index: String,
     },
+}
+
+/// The other side of a foreign key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForeignKey {
+    pub table: Name,
+    /// Empty when the key references the other table's primary key.
+    pub columns: Vec<String>,
+    /// `MATCH FULL`: a key with some but not all columns NULL is an error (the default, MATCH
+    /// SIMPLE, skips any key with a NULL).
+    pub match_full: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -161,7 +303,7 @@ pub enum AlterTableOp {
     Other(String),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ObjectKind {
     Table,
     View,
@@ -215,6 +357,9 @@ pub enum Action {
     Drop {
         kind: ObjectKind,
         names: Vec<Name>,
+        /// For routines, each name's input argument types as written in parentheses, made
+        /// canonical (`integer, text`); `None` for a name written without them.
+        arguments: Vec<Option<String>>,
         concurrently: bool,
         cascade: bool,
     },
@@ -273,6 +418,19 @@ pub enum Action {
         kind: ObjectKind,
         name: Name,
         schema: String,
+    },
+    /// `CREATE [OR REPLACE] FUNCTION|PROCEDURE name(arguments)`; `arguments` are the input
+    /// argument types, canonical as in [`Action::Drop`].
+    CreateRoutine {
+        name: Name,
+        arguments: String,
+        or_replace: bool,
+    },
+    /// `ALTER DOMAIN ... ADD CHECK (...)` (`check`), `ADD NOT NULL` or `SET NOT NULL` (`None`).
+    AlterDomainConstraint {
+        domain: Name,
+        check: Option<String>,
+        not_valid: bool,
     },
     /// `CREATE STATISTICS`, `DO`, functions, grants, comments...: a verb and its object kind
     /// (e.g. "DO", "CREATE FUNCTION"), with the object it names when one was found.
@@ -362,7 +520,7 @@ impl Action {
                         AlterTableOp::AddConstraint {
                             constraint:
                                 Constraint {
-                                    kind: ConstraintKind::ForeignKey { .. },
+                                    kind: ConstraintKind::ForeignKey(_),
                                     ..
                                 },
                             ..

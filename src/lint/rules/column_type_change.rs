@@ -72,7 +72,7 @@ impl Rule for ColumnTypeChange {
             if cx
                 .state
                 .added_columns
-                .contains(&(table.key(), column.clone()))
+                .contains_key(&(table.key(), column.clone()))
             {
                 continue;
             }

@@ -41,7 +41,7 @@ impl Rule for DropColumn {
                 if cx
                     .state
                     .added_columns
-                    .contains(&(table.key(), name.clone()))
+                    .contains_key(&(table.key(), name.clone()))
                 {
                     continue;
                 }

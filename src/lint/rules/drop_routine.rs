@@ -40,13 +40,15 @@ impl Rule for DropRoutine {
         let Action::Drop {
             kind: ObjectKind::Function,
             names,
+            arguments,
             ..
         } = cx.action()
         else {
             return;
         };
-        for routine in names {
-            if cx.state.created_functions.contains(&routine.key()) {
+        for (index, routine) in names.iter().enumerate() {
+            let arguments = arguments.get(index).cloned().flatten();
+            if cx.state.created_routine(routine, arguments.as_deref()) {
                 continue;
             }
             out.push(

@@ -1,17 +1,29 @@
 use super::column_type_change::is_binary_compatible;
-use super::existing_table_ops;
 use crate::finding::SubjectKind;
-use crate::lint::state::is_not_null_check;
+use crate::lint::state::AddedColumn;
 use crate::lint::{Context, Hit, Rule, RuleMeta};
-use crate::sql::model::{AlterTableOp, ConstraintKind, Name, TypeName};
+use crate::sql::expression::{self, Value};
+use crate::sql::model::{
+    Action, AlterTableOp, ConstraintKind, ForeignKey, Name, TypeName, quote_ident,
+};
+use std::collections::HashMap;
 
 declare_rule! {
     /// ## What it does
     /// Flags a statement on an existing table that fails if any row already there breaks it:
-    /// a `CHECK` or foreign key added without `NOT VALID`, `SET NOT NULL` (also after an
-    /// `UPDATE` that backfills the column in the same transaction), a type change that narrows
-    /// (`varchar(100)` → `varchar(20)`, `bigint` → `integer`) or converts with `USING`. Each
-    /// finding gives a query that counts the rows that would make it fail.
+    /// a `CHECK` or foreign key added without `NOT VALID` (also inline, with `ADD COLUMN`),
+    /// `SET NOT NULL` (also after an `UPDATE` that backfills the column in the same
+    /// transaction), `ADD PRIMARY KEY` on columns that may hold NULL, a type change that
+    /// narrows (`varchar(100)` → `varchar(20)`, `numeric(10,2)` → `numeric(5,2)`, `bigint` →
+    /// `integer`) or converts with `USING`, and `ALTER DOMAIN ... ADD CHECK` / `SET NOT NULL`,
+    /// which checks every column of the domain. Each finding gives a query that counts the
+    /// rows that would make it fail.
+    ///
+    /// A column this change adds holds its default on every row that was already there, so
+    /// what reads only such columns is decided here: `ADD COLUMN qty int DEFAULT 0` then
+    /// `CHECK (qty > 0)` fails on any table with rows, `DEFAULT 1` passes, and `SET NOT NULL`
+    /// on a column added without a default fails unless an `UPDATE` in the same transaction
+    /// filled it.
     ///
     /// ## Why it matters
     /// This is why a migration that passed on every test database fails in production: the
@@ -46,93 +58,93 @@ impl Rule for FailsOnExistingRows {
         &Self::META
     }
     fn check(&self, cx: &Context, out: &mut Vec<Hit>) {
-        let Some((table, ops)) = existing_table_ops(cx) else {
-            return;
-        };
-        let added = |column: &str| {
-            cx.state
-                .added_columns
-                .contains(&(table.key(), column.to_string()))
-        };
-        for op in ops {
-            let hit = match op {
-                AlterTableOp::AddConstraint {
-                    constraint,
-                    not_valid: false,
-                } => match &constraint.kind {
-                    ConstraintKind::Check { expression }
-                        if !names_only(expression, |word| added(word)) =>
-                    {
-                        Some(check(table, expression))
-                    }
-                    ConstraintKind::ForeignKey {
-                        references,
-                        referred_columns,
-                    } if !constraint.columns.iter().all(|c| added(c)) => Some(foreign_key(
-                        table,
-                        &constraint.columns,
-                        references,
-                        referred_columns,
-                    )),
-                    _ => None,
-                },
-                AlterTableOp::SetNotNull { column }
-                    if !added(column)
-                        && !cx
-                            .state
-                            .not_null_checks
-                            .contains(&(table.key(), column.clone())) =>
-                {
-                    let backfilled = cx.state.updated_in_transaction.contains(&table.key());
-                    Some(set_not_null(table, column, backfilled))
-                }
-                AlterTableOp::AlterType { column, to, using } if !added(column) => {
-                    let from = cx
-                        .state
-                        .column_types
-                        .get(&table.key())
-                        .and_then(|types| types.get(column));
-                    type_change(table, column, from, to, using.as_deref())
-                }
-                _ => None,
-            };
-            out.extend(hit);
+        match cx.action() {
+            Action::AlterTable { table, ops } if cx.is_existing_table(table) => {
+                alter_table(cx, table, ops, out)
+            }
+            Action::AlterDomainConstraint {
+                domain,
+                check,
+                not_valid: false,
+            } if !cx.state.created_types.contains(&domain.key()) => {
+                out.push(domain_constraint(domain, check.as_deref()))
+            }
+            _ => {}
         }
     }
 }
 
-/// Words of an expression that are never column names.
-const NOT_COLUMNS: &[&str] = &[
-    "and", "or", "not", "is", "null", "true", "false", "in", "between", "like", "ilike", "similar",
-    "to", "any", "all", "some", "distinct", "from", "case", "when", "then", "else", "end", "cast",
-    "as", "array", "value",
-];
-
-/// Whether every column `expression` reads is one `is_new` accepts (columns this change added,
-/// which hold only their default, already known to the change). Words before `(` are
-/// functions, words after `::` types, and literals are no columns.
-fn names_only(expression: &str, is_new: impl Fn(&str) -> bool) -> bool {
-    use crate::sql::lexer::{TokenKind, lex};
-    let (tokens, _) = lex(expression);
-    let text = |i: usize| &expression[tokens[i].span.start..tokens[i].span.end];
-    let mut columns = (0..tokens.len()).filter_map(|i| {
-        let folded = match tokens[i].kind {
-            TokenKind::Word => text(i).to_ascii_lowercase(),
-            TokenKind::QuotedIdent => text(i).trim_matches('"').to_string(),
-            _ => return None,
+/// What the statement's operations risk, in order: a column added by an earlier operation of
+/// the same statement is as new as one added by an earlier statement.
+fn alter_table(cx: &Context, table: &Name, ops: &[AlterTableOp], out: &mut Vec<Hit>) {
+    let mut added_here: HashMap<String, AddedColumn> = HashMap::new();
+    for op in ops {
+        let added_here_so_far = added_here.clone();
+        let added = move |column: &str| {
+            added_here_so_far.get(column).cloned().or_else(|| {
+                cx.state
+                    .added_columns
+                    .get(&(table.key(), column.to_string()))
+                    .cloned()
+            })
         };
-        let before_paren = i + 1 < tokens.len() && text(i + 1) == "(";
-        // The lexer gives `::` as two `:` tokens.
-        let after_cast = i > 1 && text(i - 1) == ":" && text(i - 2) == ":";
-        let column = !before_paren && !after_cast && !NOT_COLUMNS.contains(&folded.as_str());
-        column.then_some(folded)
-    });
-    let mut any = false;
-    let all_new = columns.all(|c| {
-        any = true;
-        is_new(&c)
-    });
-    any && all_new
+        let known_not_null = |column: &str| {
+            cx.state
+                .not_null_columns
+                .contains(&(table.key(), column.to_string()))
+                || cx
+                    .state
+                    .not_null_checks
+                    .contains(&(table.key(), column.to_string()))
+        };
+        match op {
+            AlterTableOp::AddColumn(column) => {
+                let new = AddedColumn {
+                    default: column.default.as_ref().map(|d| d.text.clone()),
+                    not_null: column.not_null,
+                    ..AddedColumn::default()
+                };
+                added_here.insert(column.name.clone(), new.clone());
+                let with_it = |c: &str| match c == column.name {
+                    true => Some(new.clone()),
+                    false => added(c),
+                };
+                for expression in &column.checks {
+                    out.extend(check(table, expression, &with_it));
+                }
+                if let Some(key) = &column.references {
+                    let columns = [column.name.clone()];
+                    out.extend(foreign_key(cx, table, &columns, key, &with_it));
+                }
+            }
+            AlterTableOp::AddConstraint {
+                constraint,
+                not_valid: false,
+            } => out.extend(match &constraint.kind {
+                ConstraintKind::Check { expression } => check(table, expression, &added),
+                ConstraintKind::ForeignKey(key) => {
+                    foreign_key(cx, table, &constraint.columns, key, &added)
+                }
+                ConstraintKind::PrimaryKey => {
+                    primary_key(table, &constraint.columns, &added, &known_not_null)
+                }
+                _ => None,
+            }),
+            AlterTableOp::SetNotNull { column } if !known_not_null(column) => {
+                let backfilled = cx.state.updated_in_transaction.contains(&table.key());
+                out.extend(set_not_null(table, column, added(column), backfilled));
+            }
+            AlterTableOp::AlterType { column, to, using } if added(column).is_none() => {
+                let from = cx
+                    .state
+                    .column_types
+                    .get(&table.key())
+                    .and_then(|types| types.get(column));
+                out.extend(type_change(table, column, from, to, using.as_deref()));
+            }
+            _ => {}
+        }
+    }
 }
 
 fn counting_help(query: String) -> String {
@@ -142,58 +154,297 @@ fn counting_help(query: String) -> String {
     )
 }
 
-fn check(table: &Name, expression: &str) -> Hit {
-    // A CHECK passes on NULL, so the violating rows are those where it is false.
-    let violating = match is_not_null_check(expression) {
-        Some(column) => format!("{column} IS NULL"),
-        None => format!("NOT ({expression})"),
+/// What every row already in the table holds in each of `columns` that this change added
+/// (its default), by column; columns that were there before, or that an `UPDATE` has filled
+/// since, are not in it.
+fn old_values(
+    columns: &[String],
+    added: &dyn Fn(&str) -> Option<AddedColumn>,
+) -> HashMap<String, String> {
+    columns
+        .iter()
+        .filter_map(|c| {
+            let holds = added(c)?.old_rows_hold()?.to_string();
+            Some((c.clone(), holds))
+        })
+        .collect()
+}
+
+fn check(table: &Name, written: &str, added: &dyn Fn(&str) -> Option<AddedColumn>) -> Option<Hit> {
+    let Some(parsed) = expression::parse(written) else {
+        return Some(may_violate_check(
+            table,
+            written,
+            format!("NOT ({written})"),
+        ));
     };
+    let columns = expression::columns(&parsed);
+    let old = old_values(&columns, added);
+    let constants: Option<HashMap<&String, Value>> = old
+        .iter()
+        .map(|(c, text)| Some((c, expression::constant(text)?)))
+        .collect();
+    if !columns.is_empty()
+        && columns.iter().all(|c| old.contains_key(c))
+        && let Some(constants) = constants
+    {
+        // Every old row holds the same defaults: the check is the same on all of them.
+        let bind = |c: &str| constants.get(&c.to_string()).cloned();
+        match expression::evaluate(&parsed, &bind) {
+            // A CHECK passes on NULL as on true.
+            Some(Value::Bool(true) | Value::Null) => return None,
+            Some(Value::Bool(false)) => {
+                let held = columns
+                    .iter()
+                    .map(|c| format!("{c} = {}", old[c]))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                return Some(Hit::new(
+                    format!(
+                        "adds CHECK ({written}) to {table}: every row already there holds \
+                        the default of the column this change added ({held}), which the check \
+                        rejects, so the statement fails unless {table} is empty"
+                    ),
+                    "Give the column a default the check accepts, or add the check NOT VALID \
+                    and VALIDATE it once the rows are filled.",
+                ));
+            }
+            _ => {}
+        }
+    }
+    // The rows that violate it now, with the added columns replaced by what they will hold.
+    let violating = match expression::not_null_column(written) {
+        Some(column) if !old.contains_key(&column) => format!("{} IS NULL", quote_ident(&column)),
+        _ => format!(
+            "NOT ({})",
+            expression::substitute(&parsed, |c| old.get(c).cloned())
+        ),
+    };
+    Some(may_violate_check(table, written, violating))
+}
+
+fn may_violate_check(table: &Name, written: &str, violating: String) -> Hit {
     Hit::new(
         format!(
-            "adds CHECK ({expression}) to {table}, which already has rows: the statement \
+            "adds CHECK ({written}) to {table}, which already has rows: the statement \
             fails if any of them violates it"
         ),
-        counting_help(format!("SELECT count(*) FROM {table} WHERE {violating};")),
+        counting_help(format!(
+            "SELECT count(*) FROM {} WHERE {violating};",
+            table.sql()
+        )),
     )
 }
 
-fn foreign_key(table: &Name, columns: &[String], references: &Name, referred: &[String]) -> Hit {
-    // MATCH SIMPLE (the default): a row with any NULL in the key is not checked.
+fn foreign_key(
+    cx: &Context,
+    table: &Name,
+    columns: &[String],
+    key: &ForeignKey,
+    added: &dyn Fn(&str) -> Option<AddedColumn>,
+) -> Option<Hit> {
+    let references = &key.table;
+    let old = old_values(columns, added);
+    let about = table.subject(SubjectKind::Table);
+    let referred: Vec<String> = match key.columns.as_slice() {
+        [] => cx
+            .state
+            .primary_keys
+            .get(&references.key())
+            .cloned()
+            .unwrap_or_default(),
+        named => named.to_vec(),
+    };
+    if columns.iter().all(|c| old.contains_key(c)) {
+        // Every old row holds the defaults of the columns this change added.
+        let held: Vec<Option<Value>> = columns
+            .iter()
+            .map(|c| expression::constant(&old[c]))
+            .collect();
+        let nulls = held.iter().filter(|v| **v == Some(Value::Null)).count();
+        if nulls == columns.len() || (nulls > 0 && !key.match_full) {
+            // MATCH SIMPLE skips a key with a NULL; MATCH FULL one that is all NULL.
+            return None;
+        }
+        if nulls > 0 {
+            return Some(
+                Hit::new(
+                    format!(
+                        "adds a MATCH FULL foreign key from {table} ({}) to {references}: \
+                        every row already there holds NULL in some but not all of its \
+                        columns (the defaults of the columns this change added), which \
+                        MATCH FULL rejects, so the statement fails unless {table} is empty",
+                        columns.join(", ")
+                    ),
+                    "Give every column of the key a default, or none.",
+                )
+                .about(about),
+            );
+        }
+        if held.iter().all(Option::is_some) && referred.len() == columns.len() {
+            let defaults = columns
+                .iter()
+                .map(|c| format!("{c} = {}", old[c]))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let lookup = referred
+                .iter()
+                .zip(columns)
+                .map(|(r, c)| format!("{} = {}", quote_ident(r), old[c]))
+                .collect::<Vec<_>>()
+                .join(" AND ");
+            return Some(
+                Hit::new(
+                    format!(
+                        "adds a foreign key from {table} ({}) to {references}: every row \
+                        already in {table} holds the default of the column this change added \
+                        ({defaults}), so the statement fails unless {references} has that row \
+                        or {table} is empty",
+                        columns.join(", ")
+                    ),
+                    format!(
+                        "Check that production has it: `SELECT count(*) FROM {} WHERE \
+                        {lookup};` must not be 0. Or add the column without a default, and \
+                        fill it before the key.",
+                        references.sql()
+                    ),
+                )
+                .about(about),
+            );
+        }
+    }
+    // MATCH SIMPLE (the default): a row with any NULL in the key is not checked; MATCH
+    // FULL: a row with some NULL but not all is an error.
+    let value = |c: &String| match old.get(c) {
+        Some(held) => format!("({held})"),
+        None => format!("t.{}", quote_ident(c)),
+    };
     let present = columns
         .iter()
-        .map(|c| format!("t.{c} IS NOT NULL"))
+        .map(|c| format!("{} IS NOT NULL", value(c)))
         .collect::<Vec<_>>()
         .join(" AND ");
-    let referred: Vec<String> = if referred.is_empty() {
-        // The key names no columns: it references the other table's primary key.
-        columns
-            .iter()
-            .map(|_| "<its primary key column>".to_string())
-            .collect()
-    } else {
-        referred.to_vec()
-    };
+    let message = format!(
+        "adds a foreign key from {table} ({}) to {references}: the statement fails if \
+        any existing row of {table} points to a row {references} does not have",
+        columns.join(", ")
+    );
+    if referred.len() != columns.len() {
+        // The key names no columns, and the migrations never showed the primary key.
+        return Some(
+            Hit::new(
+                message,
+                format!(
+                    "The key refers to the primary key of {references}, which these \
+                    migrations do not show: count the rows of {table} whose ({}) has no \
+                    match there before you deploy, and fix them in an earlier deploy.",
+                    columns.join(", ")
+                ),
+            )
+            .about(about),
+        );
+    }
     let matching = columns
         .iter()
         .zip(&referred)
-        .map(|(c, r)| format!("r.{r} = t.{c}"))
+        .map(|(c, r)| format!("r.{} = {}", quote_ident(r), value(c)))
         .collect::<Vec<_>>()
         .join(" AND ");
-    Hit::new(
-        format!(
-            "adds a foreign key from {table} ({}) to {references}: the statement fails if \
-            any existing row of {table} points to a row {references} does not have",
-            columns.join(", ")
-        ),
-        counting_help(format!(
-            "SELECT count(*) FROM {table} t WHERE {present} AND NOT EXISTS \
-            (SELECT 1 FROM {references} r WHERE {matching});"
-        )),
+    let mut condition = format!(
+        "{present} AND NOT EXISTS (SELECT 1 FROM {} r WHERE {matching})",
+        references.sql()
+    );
+    if key.match_full && columns.len() > 1 {
+        let nulls = |join: &str| {
+            columns
+                .iter()
+                .map(|c| format!("{} IS NULL", value(c)))
+                .collect::<Vec<_>>()
+                .join(join)
+        };
+        condition = format!(
+            "({condition}) OR (({}) AND NOT ({}))",
+            nulls(" OR "),
+            nulls(" AND ")
+        );
+    }
+    Some(
+        Hit::new(
+            message,
+            counting_help(format!(
+                "SELECT count(*) FROM {} t WHERE {condition};",
+                table.sql()
+            )),
+        )
+        .about(about),
     )
-    .about(table.subject(SubjectKind::Table))
 }
 
-fn set_not_null(table: &Name, column: &str, backfilled: bool) -> Hit {
+fn primary_key(
+    table: &Name,
+    columns: &[String],
+    added: &dyn Fn(&str) -> Option<AddedColumn>,
+    known_not_null: &dyn Fn(&str) -> bool,
+) -> Option<Hit> {
+    let nullable: Vec<&String> = columns
+        .iter()
+        .filter(|c| !known_not_null(c) && added(c).is_none_or(|a| a.may_be_null()))
+        .collect();
+    if nullable.is_empty() {
+        return None;
+    }
+    let names: Vec<String> = nullable.iter().map(|c| c.to_string()).collect();
+    let condition = nullable
+        .iter()
+        .map(|c| format!("{} IS NULL", quote_ident(c)))
+        .collect::<Vec<_>>()
+        .join(" OR ");
+    Some(
+        Hit::new(
+            format!(
+                "ADD PRIMARY KEY on {table} ({}) also sets NOT NULL on {}: the statement \
+                fails if any existing row holds NULL there",
+                columns.join(", "),
+                names.join(", ")
+            ),
+            counting_help(format!(
+                "SELECT count(*) FROM {} WHERE {condition};",
+                table.sql()
+            )),
+        )
+        .about(table.subject(SubjectKind::Table)),
+    )
+}
+
+fn set_not_null(
+    table: &Name,
+    column: &str,
+    added: Option<AddedColumn>,
+    backfilled: bool,
+) -> Option<Hit> {
+    let about = table.member(SubjectKind::Column, column);
+    const ADD_IT_FILLED: &str = "Add the column with the default it should hold (`ADD COLUMN \
+        ... DEFAULT ... NOT NULL` fills the old rows), or fill it with an UPDATE in the \
+        transaction that adds it, before SET NOT NULL.";
+    if let Some(added) = &added {
+        if !added.may_be_null() {
+            return None;
+        }
+        // The column does not exist in production yet: there is nothing to count there.
+        let message = match added.updated {
+            false => format!(
+                "SET NOT NULL on {table}.{column}, which this change added without a \
+                default: every row already in {table} holds NULL in it, so the statement \
+                fails unless {table} is empty"
+            ),
+            true => format!(
+                "SET NOT NULL on {table}.{column}, which this change added without a \
+                default and filled in another transaction: the rows written in between \
+                hold NULL, and the statement fails if there are any"
+            ),
+        };
+        return Some(Hit::new(message, ADD_IT_FILLED).about(about));
+    }
     let mut message = format!(
         "SET NOT NULL on {table}.{column} fails if any existing row holds NULL in {column}"
     );
@@ -203,21 +454,124 @@ fn set_not_null(table: &Name, column: &str, backfilled: bool) -> Hit {
             the application can write new NULLs until SET NOT NULL gets its lock",
         );
     }
-    Hit::new(
-        message,
-        counting_help(format!(
-            "SELECT count(*) FROM {table} WHERE {column} IS NULL;"
-        )),
+    Some(
+        Hit::new(
+            message,
+            counting_help(format!(
+                "SELECT count(*) FROM {} WHERE {} IS NULL;",
+                table.sql(),
+                quote_ident(column)
+            )),
+        )
+        .about(about),
     )
-    .about(table.member(SubjectKind::Column, column))
 }
 
-/// The integer types by range, narrowest first.
-const INTEGERS: &[(&str, i64, i64)] = &[
-    ("smallint", i16::MIN as i64, i16::MAX as i64),
-    ("integer", i32::MIN as i64, i32::MAX as i64),
-    ("bigint", i64::MIN, i64::MAX),
+fn domain_constraint(domain: &Name, check: Option<&str>) -> Hit {
+    let (what, violating) = match check {
+        Some(check) => (
+            format!("adds CHECK ({check}) to domain {domain}"),
+            format!("NOT ({check})"),
+        ),
+        None => (
+            format!("sets NOT NULL on domain {domain}"),
+            "VALUE IS NULL".to_string(),
+        ),
+    };
+    let (schema, name) = domain.key();
+    Hit::new(
+        format!(
+            "{what}: the statement checks every value of every column of that type, and \
+            fails if any of them violates it"
+        ),
+        format!(
+            "Find its columns in production (or a replica) first: `SELECT table_schema, \
+            table_name, column_name FROM information_schema.columns WHERE domain_schema = \
+            '{schema}' AND domain_name = '{name}';`, and in each count the rows where \
+            `{violating}` holds with VALUE replaced by the column. Fix them in an earlier \
+            deploy, or add the constraint NOT VALID and VALIDATE it later."
+        ),
+    )
+    .about(domain.subject(SubjectKind::Type))
+}
+
+fn characters(n: i64) -> &'static str {
+    if n == 1 { "character" } else { "characters" }
+}
+
+/// The integer types by range, narrowest first, with the widest text they print as.
+const INTEGERS: &[(&str, i64, i64, i64)] = &[
+    ("smallint", i16::MIN as i64, i16::MAX as i64, 6),
+    ("integer", i32::MIN as i64, i32::MAX as i64, 11),
+    ("bigint", i64::MIN, i64::MAX, 20),
 ];
+
+/// Index of a type in [`INTEGERS`]; serial types are integers with a default.
+fn integer_rank(base: &str) -> Option<usize> {
+    let base = match base {
+        "smallserial" => "smallint",
+        "serial" => "integer",
+        "bigserial" => "bigint",
+        other => other,
+    };
+    INTEGERS.iter().position(|(name, ..)| *name == base)
+}
+
+/// The longest text a value of `from` prints as, where it is bounded.
+fn longest_text(from: &TypeName) -> Option<i64> {
+    if from.array {
+        return None;
+    }
+    match from.base.as_str() {
+        "varchar" | "char" => from.modifiers.first().copied(),
+        "boolean" => Some(5),
+        "uuid" => Some(36),
+        base => integer_rank(base).map(|rank| INTEGERS[rank].3),
+    }
+}
+
+/// A count of the rows where `condition` holds for the column's value (for each element, in
+/// an array column).
+fn count_where(
+    table: &Name,
+    column: &str,
+    array: bool,
+    condition: impl Fn(&str) -> String,
+) -> String {
+    let column = quote_ident(column);
+    match array {
+        true => format!(
+            "SELECT count(*) FROM {} WHERE EXISTS (SELECT FROM unnest({column}) AS \
+            element(value) WHERE {});",
+            table.sql(),
+            condition("element.value")
+        ),
+        false => format!(
+            "SELECT count(*) FROM {} WHERE {};",
+            table.sql(),
+            condition(&column)
+        ),
+    }
+}
+
+/// A `USING` that is only the column, or the column cast to the new type: the same
+/// conversion as none.
+fn is_plain_conversion(using: &str, column: &str, to: &TypeName) -> bool {
+    let Some(parsed) = expression::parse(using) else {
+        return false;
+    };
+    match parsed {
+        sqlparser::ast::Expr::Cast {
+            expr, data_type, ..
+        } => {
+            expression::columns(&expr) == [column]
+                && matches!(*expr, sqlparser::ast::Expr::Identifier(_))
+                && crate::sql::types::normalize_type(&data_type.to_string()) == *to
+        }
+        sqlparser::ast::Expr::Identifier(_) => expression::columns(&parsed) == [column],
+        _ => false,
+    }
+}
 
 fn type_change(
     table: &Name,
@@ -227,19 +581,66 @@ fn type_change(
     using: Option<&str>,
 ) -> Option<Hit> {
     let about = table.member(SubjectKind::Column, column);
+    // `USING col` or `USING col::newtype` converts as no USING would; that cannot fail when
+    // every old value has a place in the new type (anything as text, a wider integer).
+    let cannot_fail = (to.base == "text" && !to.array)
+        || from.is_some_and(|from| {
+            is_binary_compatible(from, to)
+                || from.array == to.array
+                    && matches!(
+                        (integer_rank(&from.base), integer_rank(&to.base)),
+                        (Some(old), Some(new)) if new >= old
+                    )
+        });
+    let using = using.filter(|u| !(cannot_fail && is_plain_conversion(u, column, to)));
+    // `char` alone is char(1); `bpchar` alone has no limit.
+    let length = match to.base.as_str() {
+        "varchar" => to.modifiers.first().copied(),
+        "char" if !to.written.to_ascii_lowercase().starts_with("bpchar") => {
+            Some(to.modifiers.first().copied().unwrap_or(1))
+        }
+        _ => None,
+    };
+    // A longer value fails the assignment, unless what is over is only spaces (then it is cut).
+    let too_long = |value: &str| {
+        format!(
+            "char_length(rtrim({value}::text)) > {}",
+            length.unwrap_or(0)
+        )
+    };
     if let Some(using) = using {
+        let query = match length {
+            Some(_) if !to.array => format!(
+                "SELECT count(*) FROM {} WHERE {};",
+                table.sql(),
+                too_long(&format!("({using})"))
+            ),
+            _ => format!(
+                "SELECT count(({using})::{}) FROM {};",
+                to.written,
+                table.sql()
+            ),
+        };
         return Some(
             Hit::new(
+                match length {
+                    Some(length) if !to.array => format!(
+                        "converts {table}.{column} to {} with USING {using}: the statement \
+                        fails on the first existing row the expression cannot convert, or \
+                        converts to more than {length} {}",
+                        to.written,
+                        characters(length)
+                    ),
+                    _ => format!(
+                        "converts {table}.{column} to {} with USING {using}: the statement \
+                        fails on the first existing row the expression cannot convert",
+                        to.written
+                    ),
+                },
                 format!(
-                    "converts {table}.{column} to {} with USING {using}: the statement \
-                    fails on the first existing row the expression cannot convert",
-                    to.written
-                ),
-                format!(
-                    "Try the conversion on production's data (a replica) first: `SELECT \
-                    count(({using})::{}) FROM {table};` fails the same way if any row does \
-                    not convert. Fix those rows in an earlier deploy.",
-                    to.written
+                    "Try the conversion on production's data (a replica) first: `{query}` \
+                    fails the same way if any row does not convert. Fix those rows in an \
+                    earlier deploy."
                 ),
             )
             .about(about),
@@ -248,43 +649,79 @@ fn type_change(
     if from.is_some_and(|from| is_binary_compatible(from, to)) {
         return None;
     }
-    // Shorter strings: a value longer than the new length fails the assignment cast.
-    if matches!(to.base.as_str(), "varchar" | "bpchar" | "char")
-        && let Some(&length) = to.modifiers.first()
-    {
+    if let Some(length) = length {
+        if from
+            .and_then(longest_text)
+            .is_some_and(|longest| longest <= length)
+        {
+            return None;
+        }
         return Some(
             Hit::new(
                 format!(
                     "changes {table}.{column} to {}: the statement fails if any existing \
-                    value is longer than {length} characters",
+                    value is longer than {length} {}",
+                    to.written,
+                    characters(length)
+                ),
+                counting_help(count_where(table, column, to.array, too_long)),
+            )
+            .about(about),
+        );
+    }
+    if to.base == "numeric"
+        && let Some(&precision) = to.modifiers.first()
+    {
+        let scale = to.modifiers.get(1).copied().unwrap_or(0);
+        let digits = precision - scale;
+        let fits = from.is_some_and(|from| {
+            from.array == to.array
+                && match (from.base.as_str(), from.modifiers.as_slice()) {
+                    ("numeric", [p, rest @ ..]) => {
+                        let s = rest.first().copied().unwrap_or(0);
+                        p - s < digits || (p - s == digits && s <= scale)
+                    }
+                    (base, _) => {
+                        integer_rank(base).is_some_and(|rank| INTEGERS[rank].3 - 1 <= digits)
+                    }
+                }
+        });
+        if fits {
+            return None;
+        }
+        return Some(
+            Hit::new(
+                format!(
+                    "changes {table}.{column} to {}: the statement fails if any existing \
+                    value rounds to {digits} or more digits before the decimal point",
                     to.written
                 ),
-                counting_help(format!(
-                    "SELECT count(*) FROM {table} WHERE char_length({column}) > {length};"
-                )),
+                counting_help(count_where(table, column, to.array, |value| {
+                    format!("round(abs({value}::numeric), {scale}) >= 10 ^ {digits}")
+                })),
             )
             .about(about),
         );
     }
     // A narrower integer: only a known wider old type can overflow.
-    let range = |base: &str| INTEGERS.iter().position(|(name, ..)| *name == base);
-    let (Some(old), Some(new)) = (range(&from?.base), range(&to.base)) else {
+    let from = from?;
+    let (Some(old), Some(new)) = (integer_rank(&from.base), integer_rank(&to.base)) else {
         return None;
     };
     if new >= old {
         return None;
     }
-    let (name, min, max) = INTEGERS[new];
+    let (name, min, max, _) = INTEGERS[new];
     Some(
         Hit::new(
             format!(
                 "changes {table}.{column} from {} to {}: the statement fails if any \
                 existing value is outside {name}'s range",
-                from?.written, to.written
+                from.written, to.written
             ),
-            counting_help(format!(
-                "SELECT count(*) FROM {table} WHERE {column} NOT BETWEEN {min} AND {max};"
-            )),
+            counting_help(count_where(table, column, to.array, |value| {
+                format!("{value} NOT BETWEEN {min} AND {max}")
+            })),
         )
         .about(about),
     )

@@ -1,6 +1,6 @@
 use super::existing_table_ops;
 use crate::lint::{Context, Hit, Rule, RuleMeta};
-use crate::sql::model::{AlterTableOp, ConstraintKind};
+use crate::sql::model::{AlterTableOp, ConstraintKind, ForeignKey};
 
 declare_rule! {
     /// ## What it does
@@ -46,7 +46,10 @@ impl Rule for ForeignKeyWithoutNotValid {
             else {
                 continue;
             };
-            let ConstraintKind::ForeignKey { references, .. } = &constraint.kind else {
+            let ConstraintKind::ForeignKey(ForeignKey {
+                table: references, ..
+            }) = &constraint.kind
+            else {
                 continue;
             };
             let hit = Hit::new(

@@ -94,6 +94,7 @@ registry! {
     rename_column::RenameColumn,
     drop_view::DropView,
     drop_routine::DropRoutine,
+    rename_routine::RenameRoutine,
     set_schema::SetSchema,
     // transaction
     concurrently_in_transaction::ConcurrentlyInTransaction,

@@ -40,7 +40,7 @@ impl Rule for RenameColumn {
                 if cx
                     .state
                     .added_columns
-                    .contains(&(table.key(), from.clone()))
+                    .contains_key(&(table.key(), from.clone()))
                 {
                     continue;
                 }

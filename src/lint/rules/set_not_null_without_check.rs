@@ -45,7 +45,7 @@ impl Rule for SetNotNullWithoutCheck {
                 continue;
             };
             let key = (table.key(), column.clone());
-            if cx.state.added_columns.contains(&key) {
+            if cx.state.added_columns.contains_key(&key) {
                 continue;
             }
             if cx.state.not_null_checks.contains(&key) && cx.settings.postgres_version >= 12 {

@@ -51,7 +51,7 @@ impl Rule for SetSchema {
             Action::SetSchema { kind, name, schema } => {
                 let subject = match kind {
                     ObjectKind::Function => {
-                        if cx.state.created_functions.contains(&name.key()) {
+                        if cx.state.created_routine(name, None) {
                             return;
                         }
                         SubjectKind::Function
@@ -61,6 +61,11 @@ impl Rule for SetSchema {
                             return;
                         }
                         SubjectKind::Type
+                    }
+                    ObjectKind::View | ObjectKind::MaterializedView | ObjectKind::Sequence
+                        if cx.state.created_relations.contains(&(*kind, name.key())) =>
+                    {
+                        return;
                     }
                     ObjectKind::View | ObjectKind::MaterializedView => SubjectKind::View,
                     ObjectKind::Sequence => SubjectKind::Sequence,

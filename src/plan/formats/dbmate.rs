@@ -65,7 +65,7 @@ impl MigrationFormat for Dbmate {
         })
     }
 
-    fn sections(&self) -> Option<Sections> {
+    fn sections(&self, _whole: &str) -> Option<Sections> {
         Some(Sections {
             up: "-- migrate:up",
             down: "-- migrate:down",
@@ -134,7 +134,7 @@ mod tests {
     use std::path::Path;
 
     fn tx(text: &str) -> Transaction {
-        let up_start = Dbmate.sections().unwrap().up_span(text).unwrap().start;
+        let up_start = Dbmate.sections(text).unwrap().up_span(text).unwrap().start;
         Dbmate.transaction(&MigrationText {
             path: Path::new("1_a.sql"),
             whole: text,

@@ -59,7 +59,7 @@ impl MigrationFormat for Goose {
         NameInfo::numbered(name.strip_suffix(".sql")?, true)
     }
 
-    fn sections(&self) -> Option<Sections> {
+    fn sections(&self, _whole: &str) -> Option<Sections> {
         Some(Sections {
             up: "-- +goose up",
             down: "-- +goose down",

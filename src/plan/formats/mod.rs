@@ -59,8 +59,9 @@ pub trait MigrationFormat: Sync {
     /// when the name is not one of this format's migrations.
     fn parse_name(&self, name: &str) -> Option<NameInfo>;
 
-    /// The markers of the up and down sections, for formats that keep both in one file.
-    fn sections(&self) -> Option<Sections> {
+    /// The markers of the up and down sections of the file whose text is `whole`, for formats
+    /// that keep both in one file.
+    fn sections(&self, _whole: &str) -> Option<Sections> {
         None
     }
 

@@ -8,18 +8,35 @@
 //!   the directive only from the comment block that opens the file: see [`super::atlas`]). A
 //!   file that carries a tool's own annotation (goose's `-- +goose`, dbmate's `-- migrate:up`)
 //!   or sqlx's `-- no-transaction` first line runs as that tool runs it: a file named on its
-//!   own, or beyond the files detection reads, keeps its framework's semantics.
+//!   own, or beyond the files detection reads, keeps its framework's semantics, and a goose or
+//!   dbmate file's down section is not part of what runs going up.
 //! - History table: none (there is no tool).
 //! - Detection: the fallback, for a directory of `.sql` files no other format claims.
 //! - Out of order: unknown (no tool), so reported: a runner may skip it.
 
-use super::{Detection, MigrationFormat, MigrationText, OutOfOrder};
+use super::{Detection, MigrationFormat, MigrationText, OutOfOrder, Sections};
 use crate::plan::format::{Format, NameInfo, Transaction, Version};
 
 pub struct Plain;
 
 /// How much of a file's start a tool's annotation is looked for in (as detection reads it).
 const ANNOTATION_HEAD: usize = 4096;
+
+/// The tool whose own marker the file carries, wherever it is linted from: `-- +goose ...`,
+/// `-- migrate:up ...` (as detection reads them, in the file's first bytes).
+fn annotated_format(whole: &str) -> Option<Format> {
+    let mut end = whole.len().min(ANNOTATION_HEAD);
+    while !whole.is_char_boundary(end) {
+        end -= 1;
+    }
+    let head = &whole[..end];
+    Format::ALL
+        .iter()
+        .find(|format| {
+            matches!(format.detection(), Some(Detection::Annotation(a)) if head.contains(a))
+        })
+        .copied()
+}
 
 #[allow(non_upper_case_globals)] // Spelled like the enum variant the handle replaced.
 impl Format {
@@ -40,19 +57,13 @@ impl MigrationFormat for Plain {
         Some(NameInfo::up(Version::lexical(stem)))
     }
 
+    fn sections(&self, whole: &str) -> Option<Sections> {
+        // A goose or dbmate file linted on its own still has its down section: not run going up.
+        annotated_format(whole)?.sections(whole)
+    }
+
     fn transaction(&self, file: &MigrationText<'_>) -> Transaction {
-        // A file that carries a tool's own marker is run by that tool, wherever it is linted
-        // from: `-- +goose NO TRANSACTION`, `-- migrate:up transaction:false`, sqlx's
-        // `-- no-transaction` as its first bytes.
-        let mut end = file.whole.len().min(ANNOTATION_HEAD);
-        while !file.whole.is_char_boundary(end) {
-            end -= 1;
-        }
-        let head = &file.whole[..end];
-        let annotated = Format::ALL.iter().find(|format| {
-            matches!(format.detection(), Some(Detection::Annotation(a)) if head.contains(a))
-        });
-        if let Some(format) = annotated {
+        if let Some(format) = annotated_format(file.whole) {
             return format.transaction(file);
         }
         if file.whole.starts_with("-- no-transaction") {
