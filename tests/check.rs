@@ -1881,7 +1881,23 @@ fn drift_compares_a_live_database_without_writing_to_it() {
 
 /// Runs drydock and kills it after `limit`: a run that hangs fails the test instead of the suite.
 fn drydock_within(args: &[&str], cwd: &Path, env: &[(&str, &str)], limit: Duration) -> Output {
-    let mut child = Command::new(BIN)
+    drydock_within_as(args, cwd, env, limit, None)
+}
+
+/// As [`drydock_within`], run as `user` (uid, gid) when given.
+fn drydock_within_as(
+    args: &[&str],
+    cwd: &Path,
+    env: &[(&str, &str)],
+    limit: Duration,
+    user: Option<(u32, u32)>,
+) -> Output {
+    use std::os::unix::process::CommandExt;
+    let mut command = Command::new(BIN);
+    if let Some((uid, gid)) = user {
+        command.uid(uid).gid(gid).env("HOME", "/nonexistent");
+    }
+    let mut child = command
         .args(args)
         .current_dir(cwd)
         .env("NO_COLOR", "1")
@@ -2071,7 +2087,34 @@ fn the_local_sandbox_holds_against_a_hostile_migration() {
         missing("root (the local sandbox needs it; CI runs as root)");
         return;
     }
+    hostile_migration_is_held(None, "sandbox: own pid, network and mount namespaces;");
+}
+
+/// The same, with Drydock run as an ordinary user (a GitHub-hosted runner's `runner`, a
+/// laptop): the server then has Drydock's uid, so without namespaces it could read Drydock's
+/// `/proc/PID/environ` and every file Drydock can. A user namespace of its own gives it the
+/// same sandbox.
+#[test]
+fn the_local_sandbox_holds_when_drydock_is_not_root() {
+    if no_local_postgres() {
+        return;
+    }
+    if unsafe { libc::geteuid() } != 0 {
+        missing("root (the test runs Drydock as `nobody`; CI runs as root)");
+        return;
+    }
+    hostile_migration_is_held(
+        Some((65534, 65534)),
+        "in a user namespace of its own (unprivileged)",
+    );
+}
+
+/// Runs the hostile migration through `drydock check` (as `user` when given) and asserts that
+/// the provider's description says `sandbox` and that nothing got out.
+fn hostile_migration_is_held(user: Option<(u32, u32)>, sandbox: &str) {
     use std::os::unix::fs::PermissionsExt;
+    // Its own duration per caller: the two tests run at the same time.
+    let sleep = 6011 + user.map_or(0, |(uid, _)| uid);
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.set_nonblocking(true).unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -2083,7 +2126,7 @@ fn the_local_sandbox_holds_against_a_hostile_migration() {
         "CREATE TABLE leak (line text);
 COPY leak FROM PROGRAM 'bash -c \"(exec 3<>/dev/tcp/127.0.0.1/{port}) 2>/dev/null && echo connected || echo no-network\"';
 COPY leak FROM PROGRAM 'cat {checkout}/secret.txt 2>&1; cat /proc/*/environ 2>/dev/null | tr ''\\000'' ''\\n''';
-COPY (SELECT 1) TO PROGRAM 'setsid sleep 6011 >/dev/null 2>&1 < /dev/null &';
+COPY (SELECT 1) TO PROGRAM 'setsid sleep {sleep} >/dev/null 2>&1 < /dev/null &';
 DO $$ BEGIN INSERT INTO leak VALUES (pg_read_file('{checkout}/secret.txt'));
 EXCEPTION WHEN others THEN INSERT INTO leak VALUES ('read refused'); END $$;
 DO $$ BEGIN RAISE EXCEPTION 'leak: %', (SELECT string_agg(line, ' | ') FROM leak
@@ -2092,7 +2135,20 @@ DO $$ BEGIN RAISE EXCEPTION 'leak: %', (SELECT string_agg(line, ' | ') FROM leak
         checkout = checkout.display()
     );
     write_migrations(t.path(), &[("001_hostile.sql", &migration)]);
-    let out = drydock_within(
+    if let Some((uid, gid)) = user {
+        for entry in [t.path().to_path_buf(), t.path().join("migrations")]
+            .into_iter()
+            .chain(
+                fs::read_dir(t.path().join("migrations"))
+                    .unwrap()
+                    .map(|e| e.unwrap().path()),
+            )
+            .chain([t.path().join("secret.txt")])
+        {
+            std::os::unix::fs::chown(&entry, Some(uid), Some(gid)).unwrap();
+        }
+    }
+    let out = drydock_within_as(
         &[
             "check",
             "migrations",
@@ -2104,14 +2160,12 @@ DO $$ BEGIN RAISE EXCEPTION 'leak: %', (SELECT string_agg(line, ' | ') FROM leak
         t.path(),
         &[("DRYDOCK_TEST_CANARY", "env_canary_2718")],
         Duration::from_secs(120),
+        user,
     );
     let report = json(&out);
     assert!(
-        report["postgres"]
-            .as_str()
-            .unwrap()
-            .contains("sandbox: own pid, network and mount namespaces"),
-        "{report:#}"
+        report["postgres"].as_str().unwrap().contains(sandbox),
+        "expected `{sandbox}`: {report:#}"
     );
     let failed = findings_of(&report, "migration-fails");
     assert_eq!(failed.len(), 1, "{report:#}");
@@ -2127,7 +2181,7 @@ DO $$ BEGIN RAISE EXCEPTION 'leak: %', (SELECT string_agg(line, ' | ') FROM leak
     }
     assert!(listener.accept().is_err(), "the server reached the network");
     let left = Command::new("pgrep")
-        .args(["-f", "sleep 6011"])
+        .args(["-f", &format!("sleep {sleep}")])
         .output()
         .unwrap();
     assert!(

@@ -155,17 +155,21 @@ pub async fn start() -> Result<Server> {
         server_args.extend(["-c".to_string(), setting.to_string()]);
     }
     let postgres = bin.join("postgres");
-    let sandbox = match run_as {
-        Some(user) => sandbox::available().map(|()| user),
-        None => Err("Drydock does not run as root, which the namespaces need".to_string()),
+    let identity = match run_as {
+        Some((uid, gid)) => sandbox::Identity::FromRoot { uid, gid },
+        None => sandbox::Identity::Unprivileged {
+            uid: unsafe { libc::geteuid() },
+            gid: unsafe { libc::getegid() },
+        },
     };
+    let sandbox = sandbox::available(identity);
     let (mut command, sandbox_said) = match &sandbox {
-        Ok(user) => {
+        Ok(()) => {
             let hidden = sandbox::hidden_directories(dir.path(), &bin);
-            let mut command = sandbox::command(&postgres, &server_args, *user, &hidden);
+            let mut command = sandbox::command(&postgres, &server_args, identity, &hidden);
             // `unshare` ignores SIGQUIT; killed, it takes the server with it.
             guard_command(&mut command, dir.path(), None, libc::SIGKILL);
-            (command, sandbox::DESCRIPTION.to_string())
+            (command, sandbox::description(identity).to_string())
         }
         Err(why) => {
             let mut command = server_command(&postgres, dir.path(), run_as);

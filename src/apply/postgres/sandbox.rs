@@ -9,13 +9,21 @@
 //!   its unix socket only, which is a file, reachable from outside the namespace);
 //! - a mount namespace in which the checkout, the home directories and the runner's
 //!   directories are covered by empty tmpfs mounts: the repository's `.git/config` (where
-//!   actions/checkout keeps the token) and the runner's files cannot be read;
-//! - under the `postgres` (or `nobody`) user, not Drydock's.
+//!   actions/checkout keeps the token) and the runner's files cannot be read.
 //!
-//! It needs root (the CI case) and util-linux's `unshare` and `setpriv`, and a kernel or
-//! container that allows the namespaces; where any of that is missing the server runs as before
-//! (its own user, cleared environment) and the provider's description says the sandbox is off
-//! and why.
+//! Who makes the namespaces depends on who Drydock is ([`Identity`]). As root (CI in a
+//! container), the host's: the server then drops to the `postgres` (or `nobody`) user. As
+//! anyone else (a GitHub-hosted runner's `runner`, a laptop), a user namespace of Drydock's own
+//! makes the others, where the kernel allows unprivileged user namespaces: the server keeps
+//! Drydock's uid on the host, but inside it sees neither Drydock's processes nor the hidden
+//! directories, and holds no capability outside. PostgreSQL refuses to run as root, also as
+//! the root of a user namespace, so the server runs in a second, nested user namespace under
+//! Drydock's own uid.
+//!
+//! It needs util-linux's `unshare` and `setpriv`, and a kernel or container that allows the
+//! namespaces; where any of that is missing the server runs as before (its own user when
+//! Drydock is root, cleared environment) and the provider's description says the sandbox is
+//! off and why.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -32,16 +40,51 @@ const UNSHARE_ARGS: &[&str] = &[
     "private",
 ];
 
+/// Who the server runs as, and so who makes the namespaces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Identity {
+    /// Drydock is root: the host's namespaces; the server drops to this uid and gid.
+    FromRoot { uid: u32, gid: u32 },
+    /// Drydock is not root: a user namespace of its own, the server under Drydock's uid and
+    /// gid (these).
+    Unprivileged { uid: u32, gid: u32 },
+}
+
+/// The arguments of the outer `unshare`, which makes the namespaces.
+fn unshare_args(identity: Identity) -> Vec<&'static str> {
+    let mut args = Vec::new();
+    if matches!(identity, Identity::Unprivileged { .. }) {
+        args.extend(["--user", "--map-root-user"]);
+    }
+    args.extend(UNSHARE_ARGS);
+    args
+}
+
+/// The command, run by the sandbox's shell, that drops from the namespace's root to the
+/// server's user, then runs `program` (dying with the sandbox's first process).
+fn drop_to_server_user(identity: Identity) -> String {
+    match identity {
+        Identity::FromRoot { uid, gid } => {
+            format!("{SETPRIV} --reuid={uid} --regid={gid} --clear-groups --pdeathsig SIGQUIT --")
+        }
+        Identity::Unprivileged { uid, gid } => format!(
+            "{UNSHARE} --user --map-user={uid} --map-group={gid} -- {SETPRIV} --pdeathsig \
+            SIGQUIT --"
+        ),
+    }
+}
+
 /// Whether the sandbox can be used here; `Err` says why not, for the provider's description.
-pub fn available() -> Result<(), String> {
+pub fn available(identity: Identity) -> Result<(), String> {
     for tool in [UNSHARE, SETPRIV] {
         if !Path::new(tool).is_file() {
             return Err(format!("{tool} is not installed (util-linux)"));
         }
     }
+    let script = format!("exec {} /bin/true", drop_to_server_user(identity));
     let probe = Command::new(UNSHARE)
-        .args(UNSHARE_ARGS)
-        .args(["--", "/bin/true"])
+        .args(unshare_args(identity))
+        .args(["--", "/bin/sh", "-c", &script])
         .env_clear()
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -49,17 +92,34 @@ pub fn available() -> Result<(), String> {
         .output()
         .map_err(|e| format!("{UNSHARE} cannot run: {e}"))?;
     if !probe.status.success() {
-        return Err(format!(
-            "the kernel or container refuses the namespaces ({})",
-            String::from_utf8_lossy(&probe.stderr).trim()
-        ));
+        let refusal = String::from_utf8_lossy(&probe.stderr).trim().to_string();
+        return Err(match identity {
+            Identity::FromRoot { .. } => {
+                format!("the kernel or container refuses the namespaces ({refusal})")
+            }
+            Identity::Unprivileged { .. } => format!(
+                "the kernel or container refuses unprivileged user namespaces ({refusal}); \
+                run Drydock as root, or allow them (sysctl kernel.unprivileged_userns_clone=1, \
+                or on Ubuntu 24.04 kernel.apparmor_restrict_unprivileged_userns=0)"
+            ),
+        });
     }
     Ok(())
 }
 
 /// What the sandbox in force is, for people.
-pub const DESCRIPTION: &str = "sandbox: own pid, network and mount namespaces; checkout and \
-                               home directories hidden";
+pub fn description(identity: Identity) -> &'static str {
+    match identity {
+        Identity::FromRoot { .. } => {
+            "sandbox: own pid, network and mount namespaces; checkout and home directories \
+            hidden"
+        }
+        Identity::Unprivileged { .. } => {
+            "sandbox: own pid, network and mount namespaces in a user namespace of its own \
+            (unprivileged); checkout and home directories hidden"
+        }
+    }
+}
 
 /// The directories the server must not see: the checkout (the current directory's repository),
 /// the home directories and the GitHub runner's, except any that holds the cluster or the
@@ -99,10 +159,10 @@ pub fn hidden_directories(cluster: &Path, bin: &Path) -> Vec<PathBuf> {
     hidden
 }
 
-/// The command that runs `program args` in the sandbox as `uid:gid`. Covers `hidden` with empty
-/// tmpfs mounts first. The server gets SIGQUIT (immediate shutdown) when the `unshare` parent
-/// dies, and everything in its pid namespace dies with it.
-pub fn command(program: &Path, args: &[String], run_as: (u32, u32), hidden: &[PathBuf]) -> Command {
+/// The command that runs `program args` in the sandbox as `identity` says. Covers `hidden`
+/// with empty tmpfs mounts first. The server gets SIGQUIT (immediate shutdown) when the
+/// `unshare` parent dies, and everything in its pid namespace dies with it.
+pub fn command(program: &Path, args: &[String], identity: Identity, hidden: &[PathBuf]) -> Command {
     let mut script = String::from("set -e\n");
     for dir in hidden {
         script.push_str(&format!(
@@ -110,9 +170,9 @@ pub fn command(program: &Path, args: &[String], run_as: (u32, u32), hidden: &[Pa
             quote(&dir.display().to_string())
         ));
     }
-    let (uid, gid) = run_as;
     script.push_str(&format!(
-        "exec {SETPRIV} --reuid={uid} --regid={gid} --clear-groups --pdeathsig SIGQUIT -- {}",
+        "exec {} {}",
+        drop_to_server_user(identity),
         quote(&program.display().to_string())
     ));
     for arg in args {
@@ -121,7 +181,7 @@ pub fn command(program: &Path, args: &[String], run_as: (u32, u32), hidden: &[Pa
     }
     let mut command = Command::new(UNSHARE);
     command
-        .args(UNSHARE_ARGS)
+        .args(unshare_args(identity))
         .args(["--", "/bin/sh", "-c", &script]);
     command
 }
