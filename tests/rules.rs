@@ -802,6 +802,56 @@ async fn counting_queries_count_the_rows_that_make_the_statement_fail() {
             good: "INSERT INTO orders VALUES (10);",
             on_bad: Counts,
         },
+        CountingCase {
+            // A key to a table the change creates: empty, so every non-NULL key fails.
+            schema: "CREATE TABLE orders (customer_id bigint);",
+            statement: "CREATE TABLE customers (id bigint PRIMARY KEY); \
+                ALTER TABLE orders ADD CONSTRAINT orders_customer_fk \
+                FOREIGN KEY (customer_id) REFERENCES customers;",
+            bad: "INSERT INTO orders VALUES (7);",
+            good: "INSERT INTO orders VALUES (NULL);",
+            on_bad: Counts,
+        },
+        CountingCase {
+            // Past 15 digits, `10 ^ n` in float8 would count a value that fits.
+            schema: "CREATE TABLE orders (big numeric(20,2));",
+            statement: "ALTER TABLE orders ALTER COLUMN big TYPE numeric(18,2);",
+            bad: "INSERT INTO orders VALUES (10000000000000000.00);",
+            good: "INSERT INTO orders VALUES (9999999999999999.99);",
+            on_bad: Counts,
+        },
+        CountingCase {
+            // Assigned, not cast: each element is checked for length.
+            schema: "CREATE TABLE orders (tags text[]);",
+            statement: "ALTER TABLE orders ALTER COLUMN tags TYPE varchar(3)[] USING tags;",
+            bad: "INSERT INTO orders VALUES ('{abcd}');",
+            good: "INSERT INTO orders VALUES ('{abc}');",
+            on_bad: Counts,
+        },
+        CountingCase {
+            // Rounded on the way to an integer.
+            schema: "CREATE TABLE orders (amount numeric(12,2));",
+            statement: "ALTER TABLE orders ALTER COLUMN amount TYPE integer;",
+            bad: "INSERT INTO orders VALUES (2147483647.50);",
+            good: "INSERT INTO orders VALUES (2147483647.49);",
+            on_bad: Counts,
+        },
+        CountingCase {
+            // Types the evaluator does not model are left to PostgreSQL, cast as the column.
+            schema: "CREATE TABLE orders (id integer);",
+            statement: "ALTER TABLE orders ADD COLUMN ttl interval DEFAULT '2 days' \
+                CHECK (ttl <= '1 day');",
+            bad: "INSERT INTO orders VALUES (1);",
+            good: "",
+            on_bad: Counts,
+        },
+        CountingCase {
+            schema: "CREATE TABLE orders (id integer);",
+            statement: "ALTER TABLE orders ADD COLUMN q integer DEFAULT 0.4 CHECK (q > 0);",
+            bad: "INSERT INTO orders VALUES (1);",
+            good: "",
+            on_bad: Counts,
+        },
     ];
     let server = Server::start(&ProviderChoice::Local, "")
         .await

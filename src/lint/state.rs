@@ -11,38 +11,78 @@ use std::collections::{HashMap, HashSet};
 
 type Key = (String, String);
 
+/// How the rows already in a table get a value in a column added to it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Filled {
+    /// Its default (NULL without one), the same on every row unless the default is volatile.
+    #[default]
+    Default,
+    /// From a sequence (serial, identity): a value per row, never NULL.
+    Sequence,
+    /// Computed per row (a stored generated column).
+    Generated,
+}
+
 /// A column the migrations under review added to a table.
 #[derive(Debug, Clone, Default)]
 pub struct AddedColumn {
-    /// Its default as written when it was added (`None`: NULL), which every row that was
-    /// already there holds.
+    /// Its default as written when it was added (`None`: NULL).
     pub default: Option<String>,
+    pub data_type: Option<TypeName>,
     pub not_null: bool,
-    /// An `UPDATE` of its table ran in the transaction that added it: no other session could
-    /// see the column yet, so the update is what the old rows hold.
+    pub filled: Filled,
+    /// An `UPDATE` without `WHERE` set it in the transaction that added it: no other session
+    /// could see the column yet, so every old row holds what the update wrote.
     pub backfilled: bool,
-    /// An `UPDATE` of its table ran since it was added: the old rows may no longer hold the
-    /// default.
+    /// An `UPDATE` set it since it was added: the old rows may no longer hold the default.
     pub updated: bool,
 }
 
 impl AddedColumn {
-    /// The text of what every row that was already there holds in it, when that is known.
-    pub fn old_rows_hold(&self) -> Option<&str> {
-        if self.updated {
+    pub fn of(column: &crate::sql::model::Column) -> Self {
+        let serial = column
+            .data_type
+            .as_ref()
+            .is_some_and(|t| matches!(t.base.as_str(), "serial" | "bigserial" | "smallserial"));
+        let filled = if column.generated_stored {
+            Filled::Generated
+        } else if column.identity || serial {
+            Filled::Sequence
+        } else {
+            Filled::Default
+        };
+        AddedColumn {
+            default: column.default.as_ref().map(|d| d.text.clone()),
+            data_type: column.data_type.clone(),
+            not_null: column.not_null,
+            filled,
+            ..AddedColumn::default()
+        }
+    }
+
+    /// The constant every row that was already there holds in it, as SQL text, when that is
+    /// known: its default, when that is a constant and nothing changed it since.
+    pub fn old_rows_hold(&self) -> Option<String> {
+        if self.updated || self.filled != Filled::Default {
             return None;
         }
-        Some(self.default.as_deref().unwrap_or("NULL"))
+        let default = self.default.as_deref().unwrap_or("NULL");
+        crate::sql::expression::is_constant(default).then(|| default.to_string())
+    }
+
+    /// Whether the default is NULL (none, `NULL`, `NULL::text`).
+    pub fn default_is_null(&self) -> bool {
+        self.default.as_deref().is_none_or(|d| {
+            crate::sql::expression::constant(d) == Some(crate::sql::expression::Value::Null)
+        })
     }
 
     /// Whether the rows that were already there may hold NULL in it.
     pub fn may_be_null(&self) -> bool {
-        !self.not_null
-            && !self.backfilled
-            && self
-                .default
-                .as_deref()
-                .is_none_or(|d| d.trim().eq_ignore_ascii_case("null"))
+        if self.not_null || self.backfilled || self.filled == Filled::Sequence {
+            return false;
+        }
+        self.updated || self.filled == Filled::Generated || self.default_is_null()
     }
 }
 
@@ -265,7 +305,8 @@ impl State {
     }
 
     /// A routine or relation other than a table, renamed or moved: still the change's own.
-    fn move_object(&mut self, kind: ObjectKind, from: &Name, to: Key) {
+    /// A routine's `arguments` (when written) say which overload moves.
+    fn move_object(&mut self, kind: ObjectKind, from: &Name, arguments: Option<&str>, to: Key) {
         if kind == ObjectKind::Table {
             self.move_table(&from.key(), to);
         } else if kind == ObjectKind::Type {
@@ -276,7 +317,7 @@ impl State {
             let moved: Vec<_> = self
                 .created_routines
                 .iter()
-                .filter(|(key, _)| *key == from.key())
+                .filter(|(key, a)| *key == from.key() && arguments.is_none_or(|w| w == a))
                 .cloned()
                 .collect();
             for (key, arguments) in moved {
@@ -388,20 +429,29 @@ impl State {
                 self.created_relations
                     .insert((ObjectKind::Sequence, name.key()));
             }
-            Action::Update { table, .. } => {
+            Action::Update {
+                table,
+                filtered,
+                set_columns,
+            } => {
                 if in_transaction {
                     self.updated_in_transaction.insert(table.key());
                 }
-                for ((t, column), added) in &mut self.added_columns {
-                    if *t == table.key() {
+                for column in set_columns {
+                    let key = (table.key(), column.clone());
+                    if let Some(added) = self.added_columns.get_mut(&key) {
                         added.updated = true;
-                        added.backfilled |= self
-                            .added_in_transaction
-                            .contains(&(t.clone(), column.clone()));
+                        // Every row, before any other session could see the column.
+                        added.backfilled |= !filtered && self.added_in_transaction.contains(&key);
                     }
                 }
             }
-            Action::Rename { kind, from, to } => match kind {
+            Action::Rename {
+                kind,
+                from,
+                to,
+                arguments,
+            } => match kind {
                 ObjectKind::Schema => self.rename_schema(&from.name, to),
                 ObjectKind::Index => {
                     let schema = from.key().0;
@@ -409,10 +459,21 @@ impl State {
                         self.created_indexes.insert((schema, to.clone()));
                     }
                 }
-                kind => self.move_object(*kind, from, (from.key().0, to.clone())),
+                kind => self.move_object(
+                    *kind,
+                    from,
+                    arguments.as_deref(),
+                    (from.key().0, to.clone()),
+                ),
             },
-            Action::SetSchema { kind, name, schema } => {
-                self.move_object(*kind, name, (schema.clone(), name.name.clone()));
+            Action::SetSchema {
+                kind,
+                name,
+                schema,
+                arguments,
+            } => {
+                let to = (schema.clone(), name.name.clone());
+                self.move_object(*kind, name, arguments.as_deref(), to);
             }
             Action::AlterTable { table, ops } => {
                 for op in ops {
@@ -464,12 +525,8 @@ impl State {
         match op {
             AlterTableOp::AddColumn(column) => {
                 let key = column_of(&column.name);
-                let added = AddedColumn {
-                    default: column.default.as_ref().map(|d| d.text.clone()),
-                    not_null: column.not_null,
-                    ..AddedColumn::default()
-                };
-                self.added_columns.insert(key.clone(), added);
+                self.added_columns
+                    .insert(key.clone(), AddedColumn::of(column));
                 if in_transaction {
                     self.added_in_transaction.insert(key.clone());
                 }

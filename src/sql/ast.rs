@@ -30,6 +30,7 @@ pub fn action_from_ast(statement: &Statement) -> Option<Action> {
                 .iter()
                 .map(|c| c.column.expr.to_string().to_ascii_lowercase())
                 .collect(),
+            partial: index.predicate.is_some(),
         }),
         Statement::AlterTable(alter) => {
             let ops: Option<Vec<_>> = alter.operations.iter().map(alter_op).collect();
@@ -80,7 +81,11 @@ fn column(def: &ast::ColumnDef) -> Column {
                 col.primary_key = true;
                 col.not_null = true;
             }
-            ColumnOption::Unique(_) => col.unique = true,
+            ColumnOption::Unique(u) => {
+                col.unique = true;
+                col.nulls_not_distinct =
+                    matches!(u.nulls_distinct, ast::NullsDistinctOption::NotDistinct);
+            }
             ColumnOption::ForeignKey(fk) => col.references = Some(foreign_key(fk)),
             ColumnOption::Check(check) => col.checks.push(check.expr.to_string()),
             ColumnOption::Identity(_) => col.identity = true,

@@ -147,6 +147,59 @@ impl<'a> Cursor<'a> {
         false
     }
 
+    /// The columns an UPDATE's SET list assigns, from its top-level `SET` to its `FROM`,
+    /// `WHERE` or `RETURNING`: the first name of each comma-separated item, or each name of
+    /// a parenthesised `(a, b) = ...`.
+    pub fn set_columns(&self) -> Vec<String> {
+        let mut columns = Vec::new();
+        let mut depth = 0i32;
+        let mut in_set = false;
+        let mut item_start = true;
+        for i in self.pos..self.tokens.len() {
+            let Some(text) = self.token_text(i) else {
+                break;
+            };
+            let word = self.tokens[i].kind == TokenKind::Word;
+            if depth == 0 && word {
+                let lower = text.to_ascii_lowercase();
+                if !in_set {
+                    in_set = lower == "set";
+                    continue;
+                }
+                if matches!(lower.as_str(), "from" | "where" | "returning") {
+                    break;
+                }
+            }
+            if !in_set {
+                continue;
+            }
+            match text {
+                "(" => depth += 1,
+                ")" => depth -= 1,
+                "," if depth == 0 => {
+                    item_start = true;
+                    continue;
+                }
+                _ => {}
+            }
+            let name = match self.tokens[i].kind {
+                TokenKind::Word => Some(text.to_ascii_lowercase()),
+                TokenKind::QuotedIdent => Some(text[1..text.len() - 1].replace("\"\"", "\"")),
+                _ => None,
+            };
+            // `SET a = 1` or `SET (a, b) = (...)`: names before the `=` of each item.
+            if text == "=" && depth == 0 {
+                item_start = false;
+            } else if item_start && let Some(name) = name {
+                columns.push(name);
+                if depth == 0 {
+                    item_start = false;
+                }
+            }
+        }
+        columns
+    }
+
     /// Everything from the cursor to the end, as written.
     pub fn rest(&self) -> &'a str {
         match (self.tokens.get(self.pos), self.tokens.last()) {
@@ -241,6 +294,7 @@ pub fn classify(text: &str, tokens: &[Token]) -> Action {
         let table = c.name().unwrap_or_else(|| Name::new(None, "?"));
         return Action::Update {
             filtered: c.has_top_level("where"),
+            set_columns: c.set_columns(),
             table,
         };
     }
@@ -372,6 +426,7 @@ fn create(c: &mut Cursor) -> Action {
             unique,
             concurrently,
             columns,
+            partial: c.has_top_level("where"),
         };
     }
     while c.eat("temporary")
@@ -446,7 +501,7 @@ fn alter(c: &mut Cursor) -> Action {
                 value: value.trim_matches('\'').to_string(),
             };
         }
-        if let Some(action) = rename_or_move(c, ObjectKind::Type, &type_name) {
+        if let Some(action) = rename_or_move(c, ObjectKind::Type, &type_name, None) {
             return action;
         }
         if domain && let Some(action) = domain_constraint(c, &type_name) {
@@ -461,8 +516,8 @@ fn alter(c: &mut Cursor) -> Action {
         let target = c.name();
         if let Some(name) = &target {
             // A routine names its argument types before what is done to it.
-            c.skip_parens();
-            if let Some(action) = rename_or_move(c, kind, name) {
+            let arguments = c.skip_parens().map(routine_arguments);
+            if let Some(action) = rename_or_move(c, kind, name, arguments) {
                 return action;
             }
         }
@@ -495,12 +550,18 @@ fn alter(c: &mut Cursor) -> Action {
 }
 
 /// `... RENAME TO new` or `... SET SCHEMA other` of the object `name`.
-fn rename_or_move(c: &mut Cursor, kind: ObjectKind, name: &Name) -> Option<Action> {
+fn rename_or_move(
+    c: &mut Cursor,
+    kind: ObjectKind,
+    name: &Name,
+    arguments: Option<String>,
+) -> Option<Action> {
     if c.eat_all(&["rename", "to"]) {
         return Some(Action::Rename {
             kind,
             from: name.clone(),
             to: c.ident()?,
+            arguments,
         });
     }
     if c.eat_all(&["set", "schema"]) {
@@ -508,6 +569,7 @@ fn rename_or_move(c: &mut Cursor, kind: ObjectKind, name: &Name) -> Option<Actio
             kind,
             name: name.clone(),
             schema: c.ident()?,
+            arguments,
         });
     }
     None
@@ -560,21 +622,24 @@ pub fn routine_arguments(inner: &str) -> String {
         "time",
         "bit",
     ];
+    // Split at the top-level commas, as the lexer reads the text: a default's string or
+    // dollar-quoted text may hold commas and parentheses of its own.
+    let (tokens, _) = super::lexer::lex(inner);
     let mut depth = 0i32;
     let mut arguments = Vec::new();
-    let mut current = String::new();
-    for ch in inner.chars().chain(std::iter::once(',')) {
-        match ch {
-            '(' => depth += 1,
-            ')' => depth -= 1,
-            ',' if depth == 0 => {
-                arguments.push(std::mem::take(&mut current));
-                continue;
+    let mut start = 0;
+    for token in tokens.iter().filter(|t| !t.is_comment()) {
+        match &inner[token.span.start..token.span.end] {
+            "(" => depth += 1,
+            ")" => depth -= 1,
+            "," if depth == 0 && token.kind == TokenKind::Punct => {
+                arguments.push(&inner[start..token.span.start]);
+                start = token.span.end;
             }
             _ => {}
         }
-        current.push(ch);
     }
+    arguments.push(&inner[start..]);
     arguments
         .iter()
         .filter_map(|argument| {

@@ -102,7 +102,12 @@ impl Value {
     fn number(&self) -> Option<f64> {
         match self {
             Value::Number(n) => Some(*n),
-            Value::Text(t) => t.trim().parse().ok(),
+            Value::Text(t)
+                if !t.trim().is_empty()
+                    && t.trim().bytes().all(|b| b.is_ascii_digit() || b == b'-') =>
+            {
+                t.trim().parse().ok()
+            }
             _ => None,
         }
     }
@@ -116,6 +121,80 @@ fn from_truth(truth: Option<bool>) -> Value {
 /// (`now()`, `nextval(...)`, `gen_random_uuid()` give each row a value of its own).
 pub fn constant(text: &str) -> Option<Value> {
     evaluate(&parse(text)?, &|_| None)
+}
+
+/// Whether `text` is a constant: literals, operators and casts, no function and no column
+/// (`0.4`, `'90 minutes'::interval`, `NULL::text`).
+pub fn is_constant(text: &str) -> bool {
+    let Some(expr) = parse(text) else {
+        return false;
+    };
+    let mut constant = true;
+    let _ = ast::visit_expressions(&expr, |e| {
+        if matches!(
+            e,
+            Expr::Function(_)
+                | Expr::Identifier(_)
+                | Expr::CompoundIdentifier(_)
+                | Expr::Subquery(_)
+        ) {
+            constant = false;
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    constant
+}
+
+/// Functions whose value is fixed for the whole statement (a transaction's time, its user):
+/// a default calling them gives every row of an `ADD COLUMN` the same value.
+const SAME_FOR_THE_STATEMENT: &[&str] = &[
+    "now",
+    "current_timestamp",
+    "current_date",
+    "current_time",
+    "localtimestamp",
+    "localtime",
+    "transaction_timestamp",
+    "statement_timestamp",
+    "current_user",
+    "session_user",
+];
+
+/// Functions that give each call, so each row, a value of its own.
+const PER_CALL: &[&str] = &[
+    "random",
+    "gen_random_uuid",
+    "uuid_generate_v1",
+    "uuid_generate_v1mc",
+    "uuid_generate_v4",
+    "nextval",
+    "clock_timestamp",
+    "timeofday",
+];
+
+/// Whether a default gives every row it fills the same value: `Some(true)` for a constant or
+/// `now()`, `Some(false)` for `gen_random_uuid()` or `nextval(...)`, `None` for what Drydock
+/// does not know.
+pub fn same_on_every_row(text: &str) -> Option<bool> {
+    let expr = parse(text)?;
+    let mut names = Vec::new();
+    let _ = ast::visit_expressions(&expr, |e| {
+        if let Expr::Function(f) = e {
+            let name = f.name.0.last().and_then(|p| p.as_ident()).map(folded);
+            names.push(name.unwrap_or_default());
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    if names.iter().any(|n| PER_CALL.contains(&n.as_str())) {
+        return Some(false);
+    }
+    if names
+        .iter()
+        .all(|n| SAME_FOR_THE_STATEMENT.contains(&n.as_str()))
+    {
+        return Some(true);
+    }
+    None
 }
 
 /// The value of `expr`, where `bind` gives each column's value; `None` when Drydock cannot
@@ -136,6 +215,17 @@ pub fn evaluate(expr: &Expr, bind: &dyn Fn(&str) -> Option<Value>) -> Option<Val
         Expr::BinaryOp { left, op, right } => binary(eval(left), op, eval(right)),
         Expr::IsNull(e) => Some(Value::Bool(eval(e)? == Value::Null)),
         Expr::IsNotNull(e) => Some(Value::Bool(eval(e)? != Value::Null)),
+        Expr::IsDistinctFrom(a, b) | Expr::IsNotDistinctFrom(a, b) => {
+            let (a, b) = (eval(a)?, eval(b)?);
+            let same = match (&a, &b) {
+                (Value::Null, Value::Null) => true,
+                (Value::Null, _) | (_, Value::Null) => false,
+                _ => equal(&a, &b)??,
+            };
+            Some(Value::Bool(
+                same == matches!(expr, Expr::IsNotDistinctFrom(..)),
+            ))
+        }
         Expr::IsTrue(e) => Some(Value::Bool(eval(e)?.truth()? == Some(true))),
         Expr::IsNotTrue(e) => Some(Value::Bool(eval(e)?.truth()? != Some(true))),
         Expr::IsFalse(e) => Some(Value::Bool(eval(e)?.truth()? == Some(false))),
@@ -204,7 +294,12 @@ pub fn evaluate(expr: &Expr, bind: &dyn Fn(&str) -> Option<Value>) -> Option<Val
 
 fn literal(value: &ast::Value) -> Option<Value> {
     Some(match value {
-        ast::Value::Number(n, _) => Value::Number(n.parse().ok()?),
+        // Whole numbers only: `1.0` and `1.00` are different numerics (their text differs),
+        // and f64 arithmetic on fractions is not numeric's.
+        ast::Value::Number(n, _) if n.bytes().all(|b| b.is_ascii_digit()) => {
+            let n: f64 = n.parse().ok()?;
+            (n < 9e15).then_some(Value::Number(n))?
+        }
         ast::Value::SingleQuotedString(s)
         | ast::Value::EscapedStringLiteral(s)
         | ast::Value::UnicodeStringLiteral(s)
@@ -253,7 +348,7 @@ fn binary(left: Option<Value>, op: &BinaryOperator, right: Option<Value>) -> Opt
     let compare = |f: fn(f64, f64) -> bool| Some(Value::Bool(f(left.number()?, right.number()?)));
     let arithmetic = |f: fn(f64, f64) -> f64| {
         let value = f(left.number()?, right.number()?);
-        value.is_finite().then_some(Value::Number(value))
+        (value.abs() < 9e15).then_some(Value::Number(value))
     };
     match op {
         B::Eq => Some(from_truth(equal(&left, &right)?)),
@@ -287,10 +382,8 @@ fn cast(value: Value, to: &DataType) -> Option<Value> {
         "text" | "varchar" | "character varying" => match value {
             Value::Text(_) => Some(value),
             Value::Bool(b) => Some(Value::Text(b.to_string())),
-            // PostgreSQL prints a numeric with its scale (`1.50`): only whole numbers here.
-            Value::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => {
-                Some(Value::Text(format!("{}", n as i64)))
-            }
+            // Numbers are whole (see `literal`), printed as PostgreSQL prints an integer.
+            Value::Number(n) => Some(Value::Text(format!("{}", n as i64))),
             _ => None,
         },
         "int" | "integer" | "int4" | "bigint" | "int8" | "smallint" | "int2" | "numeric"

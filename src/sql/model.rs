@@ -206,6 +206,8 @@ pub struct Column {
     pub default: Option<Expression>,
     pub primary_key: bool,
     pub unique: bool,
+    /// `UNIQUE NULLS NOT DISTINCT`: NULLs collide too.
+    pub nulls_not_distinct: bool,
     /// An inline `REFERENCES`.
     pub references: Option<ForeignKey>,
     /// Inline `CHECK` expressions.
@@ -349,6 +351,8 @@ pub enum Action {
         unique: bool,
         concurrently: bool,
         columns: Vec<String>,
+        /// A partial index (`WHERE ...`).
+        partial: bool,
     },
     AlterTable {
         table: Name,
@@ -384,6 +388,8 @@ pub enum Action {
     Update {
         table: Name,
         filtered: bool,
+        /// The columns its SET list assigns (folded).
+        set_columns: Vec<String>,
     },
     Begin,
     Commit,
@@ -411,6 +417,8 @@ pub enum Action {
         kind: ObjectKind,
         from: Name,
         to: String,
+        /// For a routine, its input argument types when written (as in [`Action::Drop`]).
+        arguments: Option<String>,
     },
     /// `ALTER VIEW|FUNCTION|SEQUENCE|TYPE ... SET SCHEMA` (tables have
     /// [`AlterTableOp::SetSchema`]).
@@ -418,6 +426,8 @@ pub enum Action {
         kind: ObjectKind,
         name: Name,
         schema: String,
+        /// For a routine, its input argument types when written.
+        arguments: Option<String>,
     },
     /// `CREATE [OR REPLACE] FUNCTION|PROCEDURE name(arguments)`; `arguments` are the input
     /// argument types, canonical as in [`Action::Drop`].

@@ -1,6 +1,6 @@
 use super::column_type_change::is_binary_compatible;
 use crate::finding::SubjectKind;
-use crate::lint::state::AddedColumn;
+use crate::lint::state::{AddedColumn, Filled};
 use crate::lint::{Context, Hit, Rule, RuleMeta};
 use crate::sql::expression::{self, Value};
 use crate::sql::model::{
@@ -99,11 +99,7 @@ fn alter_table(cx: &Context, table: &Name, ops: &[AlterTableOp], out: &mut Vec<H
         };
         match op {
             AlterTableOp::AddColumn(column) => {
-                let new = AddedColumn {
-                    default: column.default.as_ref().map(|d| d.text.clone()),
-                    not_null: column.not_null,
-                    ..AddedColumn::default()
-                };
+                let new = AddedColumn::of(column);
                 added_here.insert(column.name.clone(), new.clone());
                 let with_it = |c: &str| match c == column.name {
                     true => Some(new.clone()),
@@ -154,20 +150,77 @@ fn counting_help(query: String) -> String {
     )
 }
 
-/// What every row already in the table holds in each of `columns` that this change added
-/// (its default), by column; columns that were there before, or that an `UPDATE` has filled
-/// since, are not in it.
-fn old_values(
-    columns: &[String],
-    added: &dyn Fn(&str) -> Option<AddedColumn>,
-) -> HashMap<String, String> {
-    columns
-        .iter()
-        .filter_map(|c| {
-            let holds = added(c)?.old_rows_hold()?.to_string();
-            Some((c.clone(), holds))
-        })
-        .collect()
+/// What the rows already in the table hold in the columns (of those an expression reads) that
+/// this change added.
+#[derive(Default)]
+struct OldRows {
+    /// Column → what to write in its place in a query on production: its constant default,
+    /// cast to its type (`('90 minutes')::interval`).
+    replaced: HashMap<String, String>,
+    /// Column → its constant default as a value, where Drydock models the type's semantics
+    /// (integers, text, boolean; NULL in any type).
+    values: HashMap<String, Value>,
+    /// Added columns whose old rows hold no known constant (a value per row, a function's, or
+    /// an UPDATE's).
+    unknown: Vec<String>,
+}
+
+fn old_rows(columns: &[String], added: &dyn Fn(&str) -> Option<AddedColumn>) -> OldRows {
+    let mut old = OldRows::default();
+    for column in columns {
+        let Some(added) = added(column) else {
+            continue;
+        };
+        let Some(default) = added.old_rows_hold() else {
+            old.unknown.push(column.clone());
+            continue;
+        };
+        let replaced = match &added.data_type {
+            Some(t) => format!("({default})::{}", t.written),
+            None => format!("({default})"),
+        };
+        old.replaced.insert(column.clone(), replaced);
+        if let Some(value) = typed_constant(&default, added.data_type.as_ref()) {
+            old.values.insert(column.clone(), value);
+        }
+    }
+    old
+}
+
+/// `default` as a value of the column's type, where the evaluator's semantics are the type's:
+/// a whole number in an integer column, a string in a text column, a boolean. Others
+/// (numeric's scale, citext's case, char's padding, dates) are left to PostgreSQL.
+fn typed_constant(default: &str, data_type: Option<&TypeName>) -> Option<Value> {
+    let value = expression::constant(default)?;
+    if value == Value::Null {
+        return Some(value);
+    }
+    let data_type = data_type.filter(|t| !t.array)?;
+    match (data_type.base.as_str(), &value) {
+        (base, Value::Number(_)) if integer_rank(base).is_some() => Some(value),
+        ("text", Value::Text(_)) => Some(value),
+        ("varchar", Value::Text(t))
+            if data_type
+                .modifiers
+                .first()
+                .is_none_or(|&n| t.chars().count() as i64 <= n) =>
+        {
+            Some(value)
+        }
+        ("boolean", Value::Bool(_)) => Some(value),
+        _ => None,
+    }
+}
+
+/// The help for a statement that reads added columns production has no values for yet.
+fn count_on_a_copy(unknown: &[String], query: String) -> String {
+    format!(
+        "{} {} added by this change and filled by a function, a sequence or an UPDATE, so \
+        production has nothing to count yet: run the migration up to this statement on a copy of production \
+        and count there: `{query}`",
+        unknown.join(", "),
+        if unknown.len() == 1 { "is" } else { "are" }
+    )
 }
 
 fn check(table: &Name, written: &str, added: &dyn Fn(&str) -> Option<AddedColumn>) -> Option<Hit> {
@@ -179,24 +232,35 @@ fn check(table: &Name, written: &str, added: &dyn Fn(&str) -> Option<AddedColumn
         ));
     };
     let columns = expression::columns(&parsed);
-    let old = old_values(&columns, added);
-    let constants: Option<HashMap<&String, Value>> = old
-        .iter()
-        .map(|(c, text)| Some((c, expression::constant(text)?)))
-        .collect();
-    if !columns.is_empty()
-        && columns.iter().all(|c| old.contains_key(c))
-        && let Some(constants) = constants
-    {
+    let old = old_rows(&columns, added);
+    if !old.unknown.is_empty() {
+        let query = format!(
+            "SELECT count(*) FROM {} WHERE NOT ({written});",
+            table.sql()
+        );
+        return Some(Hit::new(
+            format!(
+                "adds CHECK ({written}) to {table}, which already has rows: the statement \
+                fails if any of them violates it"
+            ),
+            count_on_a_copy(&old.unknown, query),
+        ));
+    }
+    if !columns.is_empty() && columns.iter().all(|c| old.values.contains_key(c)) {
         // Every old row holds the same defaults: the check is the same on all of them.
-        let bind = |c: &str| constants.get(&c.to_string()).cloned();
+        let bind = |c: &str| old.values.get(c).cloned();
         match expression::evaluate(&parsed, &bind) {
             // A CHECK passes on NULL as on true.
             Some(Value::Bool(true) | Value::Null) => return None,
             Some(Value::Bool(false)) => {
                 let held = columns
                     .iter()
-                    .map(|c| format!("{c} = {}", old[c]))
+                    .map(|c| {
+                        format!(
+                            "{c} = {}",
+                            added(c).and_then(|a| a.old_rows_hold()).unwrap_or_default()
+                        )
+                    })
                     .collect::<Vec<_>>()
                     .join(", ");
                 return Some(Hit::new(
@@ -214,10 +278,12 @@ fn check(table: &Name, written: &str, added: &dyn Fn(&str) -> Option<AddedColumn
     }
     // The rows that violate it now, with the added columns replaced by what they will hold.
     let violating = match expression::not_null_column(written) {
-        Some(column) if !old.contains_key(&column) => format!("{} IS NULL", quote_ident(&column)),
+        Some(column) if !old.replaced.contains_key(&column) => {
+            format!("{} IS NULL", quote_ident(&column))
+        }
         _ => format!(
             "NOT ({})",
-            expression::substitute(&parsed, |c| old.get(c).cloned())
+            expression::substitute(&parsed, |c| old.replaced.get(c).cloned())
         ),
     };
     Some(may_violate_check(table, written, violating))
@@ -244,7 +310,6 @@ fn foreign_key(
     added: &dyn Fn(&str) -> Option<AddedColumn>,
 ) -> Option<Hit> {
     let references = &key.table;
-    let old = old_values(columns, added);
     let about = table.subject(SubjectKind::Table);
     let referred: Vec<String> = match key.columns.as_slice() {
         [] => cx
@@ -255,13 +320,16 @@ fn foreign_key(
             .unwrap_or_default(),
         named => named.to_vec(),
     };
-    if columns.iter().all(|c| old.contains_key(c)) {
+    let message = format!(
+        "adds a foreign key from {table} ({}) to {references}: the statement fails if \
+        any existing row of {table} points to a row {references} does not have",
+        columns.join(", ")
+    );
+    let old = old_rows(columns, added);
+    let new_columns: Vec<AddedColumn> = columns.iter().filter_map(|c| added(c)).collect();
+    if old.unknown.is_empty() && new_columns.len() == columns.len() {
         // Every old row holds the defaults of the columns this change added.
-        let held: Vec<Option<Value>> = columns
-            .iter()
-            .map(|c| expression::constant(&old[c]))
-            .collect();
-        let nulls = held.iter().filter(|v| **v == Some(Value::Null)).count();
+        let nulls = new_columns.iter().filter(|a| a.default_is_null()).count();
         if nulls == columns.len() || (nulls > 0 && !key.match_full) {
             // MATCH SIMPLE skips a key with a NULL; MATCH FULL one that is all NULL.
             return None;
@@ -281,16 +349,17 @@ fn foreign_key(
                 .about(about),
             );
         }
-        if held.iter().all(Option::is_some) && referred.len() == columns.len() {
+        if referred.len() == columns.len() && !cx.state.created_tables.contains(&references.key()) {
             let defaults = columns
                 .iter()
-                .map(|c| format!("{c} = {}", old[c]))
+                .zip(&new_columns)
+                .map(|(c, a)| format!("{c} = {}", a.default.as_deref().unwrap_or("NULL")))
                 .collect::<Vec<_>>()
                 .join(", ");
             let lookup = referred
                 .iter()
                 .zip(columns)
-                .map(|(r, c)| format!("{} = {}", quote_ident(r), old[c]))
+                .map(|(r, c)| format!("{} = {}", quote_ident(r), old.replaced[c]))
                 .collect::<Vec<_>>()
                 .join(" AND ");
             return Some(
@@ -315,20 +384,40 @@ fn foreign_key(
     }
     // MATCH SIMPLE (the default): a row with any NULL in the key is not checked; MATCH
     // FULL: a row with some NULL but not all is an error.
-    let value = |c: &String| match old.get(c) {
-        Some(held) => format!("({held})"),
+    let value = |c: &String| match old.replaced.get(c) {
+        Some(held) => held.clone(),
         None => format!("t.{}", quote_ident(c)),
     };
-    let present = columns
-        .iter()
-        .map(|c| format!("{} IS NOT NULL", value(c)))
-        .collect::<Vec<_>>()
-        .join(" AND ");
-    let message = format!(
-        "adds a foreign key from {table} ({}) to {references}: the statement fails if \
-        any existing row of {table} points to a row {references} does not have",
-        columns.join(", ")
-    );
+    let joined = |f: &dyn Fn(&String) -> String, join: &str| {
+        columns.iter().map(f).collect::<Vec<_>>().join(join)
+    };
+    let present = joined(&|c| format!("{} IS NOT NULL", value(c)), " AND ");
+    let checked = if key.match_full && columns.len() > 1 {
+        // Any key but the all-NULL one.
+        format!(
+            "NOT ({})",
+            joined(&|c| format!("{} IS NULL", value(c)), " AND ")
+        )
+    } else {
+        present.clone()
+    };
+    let query =
+        |condition: &str| format!("SELECT count(*) FROM {} t WHERE {condition};", table.sql());
+    if cx.state.created_tables.contains(&references.key()) {
+        // A table this change creates is empty: every key that is checked fails.
+        return Some(
+            Hit::new(
+                format!(
+                    "adds a foreign key from {table} ({}) to {references}, which this change \
+                    creates and so is empty: the statement fails if any existing row of \
+                    {table} has a key to check",
+                    columns.join(", ")
+                ),
+                counting_help(query(&checked)),
+            )
+            .about(about),
+        );
+    }
     if referred.len() != columns.len() {
         // The key names no columns, and the migrations never showed the primary key.
         return Some(
@@ -350,34 +439,33 @@ fn foreign_key(
         .map(|(c, r)| format!("r.{} = {}", quote_ident(r), value(c)))
         .collect::<Vec<_>>()
         .join(" AND ");
-    let mut condition = format!(
-        "{present} AND NOT EXISTS (SELECT 1 FROM {} r WHERE {matching})",
+    let missing = format!(
+        "NOT EXISTS (SELECT 1 FROM {} r WHERE {matching})",
         references.sql()
     );
+    let mut condition = format!("{present} AND {missing}");
     if key.match_full && columns.len() > 1 {
-        let nulls = |join: &str| {
-            columns
-                .iter()
-                .map(|c| format!("{} IS NULL", value(c)))
-                .collect::<Vec<_>>()
-                .join(join)
-        };
         condition = format!(
-            "({condition}) OR (({}) AND NOT ({}))",
-            nulls(" OR "),
-            nulls(" AND ")
+            "({condition}) OR (({}) AND {checked})",
+            joined(&|c| format!("{} IS NULL", value(c)), " OR ")
         );
     }
-    Some(
-        Hit::new(
-            message,
-            counting_help(format!(
-                "SELECT count(*) FROM {} t WHERE {condition};",
-                table.sql()
-            )),
-        )
-        .about(about),
-    )
+    let help = match old.unknown.is_empty() {
+        true => counting_help(query(&condition)),
+        false => count_on_a_copy(&old.unknown, query(&condition)),
+    };
+    Some(Hit::new(message, help).about(about))
+}
+
+/// The fix for a column this change adds and then makes NOT NULL.
+const ADD_IT_FILLED: &str = "Add the column with the default it should hold (`ADD COLUMN ... \
+    DEFAULT ... NOT NULL` fills the old rows), or fill it with an UPDATE without WHERE in the \
+    transaction that adds it, before the constraint.";
+
+/// Whether every old row certainly holds NULL in a column this change added: no default, no
+/// UPDATE since, not filled from a sequence or an expression.
+fn certainly_null(added: &AddedColumn) -> bool {
+    !added.updated && added.filled == Filled::Default && added.may_be_null()
 }
 
 fn primary_key(
@@ -386,33 +474,57 @@ fn primary_key(
     added: &dyn Fn(&str) -> Option<AddedColumn>,
     known_not_null: &dyn Fn(&str) -> bool,
 ) -> Option<Hit> {
-    let nullable: Vec<&String> = columns
+    let nullable: Vec<String> = columns
         .iter()
         .filter(|c| !known_not_null(c) && added(c).is_none_or(|a| a.may_be_null()))
+        .cloned()
         .collect();
     if nullable.is_empty() {
         return None;
     }
-    let names: Vec<String> = nullable.iter().map(|c| c.to_string()).collect();
+    let about = table.subject(SubjectKind::Table);
+    let key = columns.join(", ");
+    if let Some(null) = nullable
+        .iter()
+        .find(|c| added(c).is_some_and(|a| certainly_null(&a)))
+    {
+        return Some(
+            Hit::new(
+                format!(
+                    "ADD PRIMARY KEY on {table} ({key}) sets NOT NULL on {null}, which this \
+                    change added without a default: every row already in {table} holds NULL \
+                    in it, so the statement fails unless {table} is empty"
+                ),
+                ADD_IT_FILLED,
+            )
+            .about(about),
+        );
+    }
     let condition = nullable
         .iter()
         .map(|c| format!("{} IS NULL", quote_ident(c)))
         .collect::<Vec<_>>()
         .join(" OR ");
+    let query = format!("SELECT count(*) FROM {} WHERE {condition};", table.sql());
+    let new: Vec<String> = nullable
+        .iter()
+        .filter(|c| added(c).is_some())
+        .cloned()
+        .collect();
+    let help = match new.is_empty() {
+        true => counting_help(query),
+        false => count_on_a_copy(&new, query),
+    };
     Some(
         Hit::new(
             format!(
-                "ADD PRIMARY KEY on {table} ({}) also sets NOT NULL on {}: the statement \
+                "ADD PRIMARY KEY on {table} ({key}) also sets NOT NULL on {}: the statement \
                 fails if any existing row holds NULL there",
-                columns.join(", "),
-                names.join(", ")
+                nullable.join(", ")
             ),
-            counting_help(format!(
-                "SELECT count(*) FROM {} WHERE {condition};",
-                table.sql()
-            )),
+            help,
         )
-        .about(table.subject(SubjectKind::Table)),
+        .about(about),
     )
 }
 
@@ -423,24 +535,23 @@ fn set_not_null(
     backfilled: bool,
 ) -> Option<Hit> {
     let about = table.member(SubjectKind::Column, column);
-    const ADD_IT_FILLED: &str = "Add the column with the default it should hold (`ADD COLUMN \
-        ... DEFAULT ... NOT NULL` fills the old rows), or fill it with an UPDATE in the \
-        transaction that adds it, before SET NOT NULL.";
     if let Some(added) = &added {
-        if !added.may_be_null() {
+        // A generated column's values are its expression's: not modelled here.
+        if !added.may_be_null() || added.filled == Filled::Generated {
             return None;
         }
-        // The column does not exist in production yet: there is nothing to count there.
-        let message = match added.updated {
-            false => format!(
+        let message = match certainly_null(added) {
+            true => format!(
                 "SET NOT NULL on {table}.{column}, which this change added without a \
                 default: every row already in {table} holds NULL in it, so the statement \
                 fails unless {table} is empty"
             ),
-            true => format!(
-                "SET NOT NULL on {table}.{column}, which this change added without a \
-                default and filled in another transaction: the rows written in between \
-                hold NULL, and the statement fails if there are any"
+            // The column does not exist in production yet: there is nothing to count there.
+            false => format!(
+                "SET NOT NULL on {table}.{column}, which this change added and then set with \
+                an UPDATE that has a WHERE or ran in another transaction: the rows it left, \
+                and those written in between, can hold NULL, and the statement fails if \
+                any does"
             ),
         };
         return Some(Hit::new(message, ADD_IT_FILLED).about(about));
@@ -488,8 +599,10 @@ fn domain_constraint(domain: &Name, check: Option<&str>) -> Hit {
             "Find its columns in production (or a replica) first: `SELECT table_schema, \
             table_name, column_name FROM information_schema.columns WHERE domain_schema = \
             '{schema}' AND domain_name = '{name}';`, and in each count the rows where \
-            `{violating}` holds with VALUE replaced by the column. Fix them in an earlier \
-            deploy, or add the constraint NOT VALID and VALIDATE it later."
+            `{violating}` holds with VALUE replaced by the column. Domains based on this one \
+            are checked too (their columns name the derived domain), and a column of an \
+            array, composite or range over it makes the statement fail outright. Fix them in \
+            an earlier deploy, or add the constraint NOT VALID and VALIDATE it later."
         ),
     )
     .about(domain.subject(SubjectKind::Type))
@@ -538,7 +651,11 @@ fn count_where(
     array: bool,
     condition: impl Fn(&str) -> String,
 ) -> String {
-    let column = quote_ident(column);
+    // A column name, or an expression already in parentheses.
+    let column = match column.starts_with('(') {
+        true => column.to_string(),
+        false => quote_ident(column),
+    };
     match array {
         true => format!(
             "SELECT count(*) FROM {} WHERE EXISTS (SELECT FROM unnest({column}) AS \
@@ -609,12 +726,34 @@ fn type_change(
         )
     };
     if let Some(using) = using {
+        // `USING code::varchar(3)`: an explicit cast to a shorter type cuts instead of failing.
+        if let Some(length) = length
+            && is_plain_conversion(using, column, to)
+            && matches!(
+                expression::parse(using),
+                Some(sqlparser::ast::Expr::Cast { .. })
+            )
+        {
+            return Some(
+                Hit::new(
+                    format!(
+                        "converts {table}.{column} to {} with USING {using}: the explicit \
+                        cast cuts every existing value longer than {length} {} to that length \
+                        instead of failing, and what is cut is lost",
+                        to.written,
+                        characters(length)
+                    ),
+                    format!(
+                        "{} Or drop the USING: the statement then fails instead of cutting.",
+                        counting_help(count_where(table, column, to.array, too_long))
+                    ),
+                )
+                .about(about),
+            );
+        }
         let query = match length {
-            Some(_) if !to.array => format!(
-                "SELECT count(*) FROM {} WHERE {};",
-                table.sql(),
-                too_long(&format!("({using})"))
-            ),
+            // Assignment keeps the length check that an explicit cast would skip.
+            Some(_) => count_where(table, &format!("({using})"), to.array, too_long),
             _ => format!(
                 "SELECT count(({using})::{}) FROM {};",
                 to.written,
@@ -624,7 +763,7 @@ fn type_change(
         return Some(
             Hit::new(
                 match length {
-                    Some(length) if !to.array => format!(
+                    Some(length) => format!(
                         "converts {table}.{column} to {} with USING {using}: the statement \
                         fails on the first existing row the expression cannot convert, or \
                         converts to more than {length} {}",
@@ -697,30 +836,42 @@ fn type_change(
                     to.written
                 ),
                 counting_help(count_where(table, column, to.array, |value| {
-                    format!("round(abs({value}::numeric), {scale}) >= 10 ^ {digits}")
+                    // In numeric: `10 ^ n` alone is a float8, inexact past 15 digits.
+                    format!("round(abs({value}::numeric), {scale}) >= 10::numeric ^ {digits}")
                 })),
             )
             .about(about),
         );
     }
-    // A narrower integer: only a known wider old type can overflow.
-    let from = from?;
-    let (Some(old), Some(new)) = (integer_rank(&from.base), integer_rank(&to.base)) else {
-        return None;
-    };
-    if new >= old {
-        return None;
-    }
+    // A narrower integer: from a wider integer, from numeric or floating point (rounded on
+    // the way), or from a type the migrations do not show.
+    let new = integer_rank(&to.base)?;
     let (name, min, max, _) = INTEGERS[new];
+    let (changes, value_of): (String, fn(&str) -> String) = match from {
+        Some(from) => match (integer_rank(&from.base), from.base.as_str()) {
+            (Some(old), _) if new >= old => return None,
+            (Some(_), _) => (format!("from {} to {}", from.written, to.written), |v| {
+                v.to_string()
+            }),
+            (None, "numeric" | "real" | "double precision") if from.array == to.array => {
+                (format!("from {} to {}", from.written, to.written), |v| {
+                    format!("round({v})")
+                })
+            }
+            _ => return None,
+        },
+        // bigint holds every integer a column could have held.
+        None if to.base == "bigint" => return None,
+        None => (format!("to {}", to.written), |v| v.to_string()),
+    };
     Some(
         Hit::new(
             format!(
-                "changes {table}.{column} from {} to {}: the statement fails if any \
-                existing value is outside {name}'s range",
-                from.written, to.written
+                "changes {table}.{column} {changes}: the statement fails if any existing \
+                value is outside {name}'s range"
             ),
             counting_help(count_where(table, column, to.array, |value| {
-                format!("{value} NOT BETWEEN {min} AND {max}")
+                format!("{} NOT BETWEEN {min} AND {max}", value_of(value))
             })),
         )
         .about(about),

@@ -38,11 +38,12 @@ impl Rule for RenameRoutine {
             kind: ObjectKind::Function,
             from,
             to,
+            arguments,
         } = cx.action()
         else {
             return;
         };
-        if cx.state.created_routine(from, None) {
+        if cx.state.created_routine(from, arguments.as_deref()) {
             return;
         }
         out.push(

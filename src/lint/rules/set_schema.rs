@@ -48,10 +48,15 @@ impl Rule for SetSchema {
                 }
                 (ObjectKind::Table, table, schema, SubjectKind::Table)
             }
-            Action::SetSchema { kind, name, schema } => {
+            Action::SetSchema {
+                kind,
+                name,
+                schema,
+                arguments,
+            } => {
                 let subject = match kind {
                     ObjectKind::Function => {
-                        if cx.state.created_routine(name, None) {
+                        if cx.state.created_routine(name, arguments.as_deref()) {
                             return;
                         }
                         SubjectKind::Function

@@ -1,7 +1,8 @@
-use crate::lint::state::AddedColumn;
+use crate::lint::state::{AddedColumn, Filled};
 use crate::lint::{Context, Hit, Rule, RuleMeta};
-use crate::sql::expression::{self, Value};
+use crate::sql::expression;
 use crate::sql::model::{Action, AlterTableOp, ConstraintKind};
+use std::collections::HashMap;
 
 declare_rule! {
     /// ## What it does
@@ -35,71 +36,83 @@ impl Rule for UniqueOnExistingData {
         &Self::META
     }
     fn check(&self, cx: &Context, out: &mut Vec<Hit>) {
-        let (table, keys) = match cx.action() {
+        let (table, keys, added_here) = match cx.action() {
             Action::CreateIndex {
+                partial: false,
                 table,
                 unique: true,
                 columns,
                 ..
-            } => (table, vec![(columns.clone(), None)]),
+            } => (table, vec![(columns.clone(), false)], HashMap::new()),
             Action::AlterTable { table, ops } => {
-                let keys = ops
-                    .iter()
-                    .filter_map(|op| match op {
+                let mut keys = Vec::new();
+                // Columns added by this statement, before the constraint or with it.
+                let mut added_here = HashMap::new();
+                for op in ops {
+                    match op {
                         AlterTableOp::AddConstraint { constraint, .. }
                             if matches!(
                                 constraint.kind,
                                 ConstraintKind::Unique | ConstraintKind::PrimaryKey
                             ) =>
                         {
-                            Some((constraint.columns.clone(), None))
+                            keys.push((constraint.columns.clone(), false));
                         }
-                        AlterTableOp::AddColumn(column) if column.unique || column.primary_key => {
-                            Some((vec![column.name.clone()], Some(column)))
+                        AlterTableOp::AddColumn(column) => {
+                            added_here.insert(column.name.clone(), AddedColumn::of(column));
+                            if column.unique || column.primary_key {
+                                keys.push((vec![column.name.clone()], column.nulls_not_distinct));
+                            }
                         }
-                        _ => None,
-                    })
-                    .collect();
-                (table, keys)
+                        _ => {}
+                    }
+                }
+                (table, keys, added_here)
             }
             _ => return,
         };
         if !cx.is_existing_table(table) {
             return;
         }
-        for (columns, inline) in keys {
-            let old_rows = |c: &String| match inline {
-                Some(column) => Some(AddedColumn {
-                    default: column.default.as_ref().map(|d| d.text.clone()),
-                    not_null: column.not_null,
-                    ..AddedColumn::default()
-                }),
-                None => cx
-                    .state
-                    .added_columns
-                    .get(&(table.key(), c.clone()))
-                    .cloned(),
+        for (columns, nulls_collide) in keys {
+            let old_rows = |c: &String| {
+                added_here.get(c).cloned().or_else(|| {
+                    cx.state
+                        .added_columns
+                        .get(&(table.key(), c.clone()))
+                        .cloned()
+                })
             };
             let added: Option<Vec<AddedColumn>> = columns.iter().map(old_rows).collect();
+            let generic = Hit::new(
+                format!(
+                    "makes ({}) unique on {table}, which already has data: one \
+                    duplicate in production makes this fail there",
+                    columns.join(", ")
+                ),
+                "Look for duplicates in production first and remove them in an earlier \
+                deploy.",
+            );
             let Some(added) = added else {
-                out.push(Hit::new(
-                    format!(
-                        "makes ({}) unique on {table}, which already has data: one \
-                        duplicate in production makes this fail there",
-                        columns.join(", ")
-                    ),
-                    "Look for duplicates in production first and remove them in an earlier \
-                    deploy.",
-                ));
+                out.push(generic);
                 continue;
             };
-            // Columns this change added hold their default on every old row: NULL (which
-            // never collides) or a value per row (`gen_random_uuid()`) keep the key unique.
-            let held: Option<Vec<Value>> = added
-                .iter()
-                .map(|a| expression::constant(a.old_rows_hold()?))
-                .collect();
-            if held.is_none_or(|held| held.contains(&Value::Null)) {
+            // Columns this change added: an UPDATE since leaves old rows Drydock cannot see.
+            if added.iter().any(|a| a.updated) {
+                out.push(generic);
+                continue;
+            }
+            // Each old row holds the default: NULL never collides (unless NULLS NOT DISTINCT),
+            // nor does a value per row (`gen_random_uuid()`, a sequence); a constant or `now()`
+            // is the same on every row.
+            let distinct = added.iter().any(|a| {
+                a.filled != Filled::Default
+                    || (a.default_is_null() && !nulls_collide)
+                    || a.default
+                        .as_deref()
+                        .is_some_and(|d| expression::same_on_every_row(d) != Some(true))
+            });
+            if distinct {
                 continue;
             }
             let defaults = columns

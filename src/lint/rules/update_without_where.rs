@@ -34,6 +34,7 @@ impl Rule for UpdateWithoutWhere {
         if let Action::Update {
             table,
             filtered: false,
+            ..
         } = cx.action()
             && cx.is_existing_table(table)
         {
