@@ -2126,7 +2126,7 @@ fn hostile_migration_is_held(user: Option<(u32, u32)>, sandbox: &str) {
         "CREATE TABLE leak (line text);
 COPY leak FROM PROGRAM 'bash -c \"(exec 3<>/dev/tcp/127.0.0.1/{port}) 2>/dev/null && echo connected || echo no-network\"';
 COPY leak FROM PROGRAM 'cat {checkout}/secret.txt 2>&1; cat /proc/*/environ 2>/dev/null | tr ''\\000'' ''\\n''';
-COPY (SELECT 1) TO PROGRAM 'setsid sleep {sleep} >/dev/null 2>&1 < /dev/null &';
+COPY (SELECT 1) TO PROGRAM 'cat >/dev/null; setsid sleep {sleep} >/dev/null 2>&1 < /dev/null &';
 DO $$ BEGIN INSERT INTO leak VALUES (pg_read_file('{checkout}/secret.txt'));
 EXCEPTION WHEN others THEN INSERT INTO leak VALUES ('read refused'); END $$;
 DO $$ BEGIN RAISE EXCEPTION 'leak: %', (SELECT string_agg(line, ' | ') FROM leak

@@ -16,6 +16,8 @@ pub struct Cluster {
     /// The postmaster, or in the sandbox the `unshare` process that is its parent.
     child: Child,
     sandboxed: bool,
+    /// In the sandbox, its pid namespace (`pid:[inode]`), to wait until it is empty.
+    pid_namespace: Option<PathBuf>,
     data: PathBuf,
     // Dropped after the server has stopped (field order is drop order).
     dir: tempfile::TempDir,
@@ -31,7 +33,7 @@ impl Drop for Cluster {
             let _ = self.child.wait();
             let pid_file = self.data.join("postmaster.pid");
             for _ in 0..500 {
-                if !pid_file.exists() {
+                if !pid_file.exists() && !self.pid_namespace_has_processes() {
                     return;
                 }
                 std::thread::sleep(Duration::from_millis(10));
@@ -50,6 +52,31 @@ impl Drop for Cluster {
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+impl Cluster {
+    /// Whether any process is still in the sandbox's pid namespace: the postmaster removes its
+    /// lock file before it exits, and the kernel kills what a migration left behind only as
+    /// the namespace's init exits, so Drydock waits for both before it reports.
+    fn pid_namespace_has_processes(&self) -> bool {
+        let Some(namespace) = &self.pid_namespace else {
+            return false;
+        };
+        let Ok(entries) = std::fs::read_dir("/proc") else {
+            return false;
+        };
+        entries.flatten().any(|entry| {
+            entry
+                .file_name()
+                .to_string_lossy()
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+                && std::fs::read_link(entry.path().join("ns/pid"))
+                    .ok()
+                    .as_ref()
+                    == Some(namespace)
+        })
     }
 }
 
@@ -185,6 +212,7 @@ pub async fn start() -> Result<Server> {
     let mut cluster = Cluster {
         child,
         sandboxed: sandbox.is_ok(),
+        pid_namespace: None,
         data: data.clone(),
         dir,
     };
@@ -207,6 +235,11 @@ pub async fn start() -> Result<Server> {
         }
     })
     .await?;
+    if cluster.sandboxed {
+        // Made by now: the server in it answers.
+        cluster.pid_namespace =
+            std::fs::read_link(format!("/proc/{}/ns/pid_for_children", cluster.child.id())).ok();
+    }
     let version = version_of(&bin);
     Ok(Server::new(
         format!(
