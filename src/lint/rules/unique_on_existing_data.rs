@@ -38,12 +38,12 @@ impl Rule for UniqueOnExistingData {
     fn check(&self, cx: &Context, out: &mut Vec<Hit>) {
         let (table, keys, added_here) = match cx.action() {
             Action::CreateIndex {
-                partial: false,
+                partial,
                 table,
                 unique: true,
                 columns,
                 ..
-            } => (table, vec![(columns.clone(), false)], HashMap::new()),
+            } => (table, vec![(columns.clone(), false, *partial)], HashMap::new()),
             Action::AlterTable { table, ops } => {
                 let mut keys = Vec::new();
                 // Columns added by this statement, before the constraint or with it.
@@ -56,12 +56,16 @@ impl Rule for UniqueOnExistingData {
                                 ConstraintKind::Unique | ConstraintKind::PrimaryKey
                             ) =>
                         {
-                            keys.push((constraint.columns.clone(), false));
+                            keys.push((constraint.columns.clone(), false, false));
                         }
                         AlterTableOp::AddColumn(column) => {
                             added_here.insert(column.name.clone(), AddedColumn::of(column));
                             if column.unique || column.primary_key {
-                                keys.push((vec![column.name.clone()], column.nulls_not_distinct));
+                                keys.push((
+                                    vec![column.name.clone()],
+                                    column.nulls_not_distinct,
+                                    false,
+                                ));
                             }
                         }
                         _ => {}
@@ -74,7 +78,7 @@ impl Rule for UniqueOnExistingData {
         if !cx.is_existing_table(table) {
             return;
         }
-        for (columns, nulls_collide) in keys {
+        for (columns, nulls_collide, partial) in keys {
             let old_rows = |c: &String| {
                 added_here.get(c).cloned().or_else(|| {
                     cx.state
@@ -105,7 +109,9 @@ impl Rule for UniqueOnExistingData {
             // Each old row holds the default: NULL never collides (unless NULLS NOT DISTINCT),
             // nor does a value per row (`gen_random_uuid()`, a sequence); a constant or `now()`
             // is the same on every row.
-            let distinct = added.iter().any(|a| {
+            // A partial index holds only the rows its WHERE selects, which the defaults may
+            // not be (`WHERE is_default` over `DEFAULT false`): not decided here.
+            let distinct = partial || added.iter().any(|a| {
                 a.filled != Filled::Default
                     || (a.default_is_null() && !nulls_collide)
                     || a.default
