@@ -66,8 +66,13 @@ impl AddedColumn {
         if self.updated || self.filled != Filled::Default {
             return None;
         }
-        let default = self.default.as_deref().unwrap_or("NULL");
+        let default = self.default_sql();
         crate::sql::expression::is_constant(default).then(|| default.to_string())
+    }
+
+    /// Its default as SQL: `NULL` when it has none.
+    pub fn default_sql(&self) -> &str {
+        self.default.as_deref().unwrap_or("NULL")
     }
 
     /// Whether the default is NULL (none, `NULL`, `NULL::text`).

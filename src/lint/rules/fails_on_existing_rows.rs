@@ -353,7 +353,7 @@ fn foreign_key(
             let defaults = columns
                 .iter()
                 .zip(&new_columns)
-                .map(|(c, a)| format!("{c} = {}", a.default.as_deref().unwrap_or("NULL")))
+                .map(|(c, a)| format!("{c} = {}", a.default_sql()))
                 .collect::<Vec<_>>()
                 .join(", ");
             let lookup = referred
@@ -643,22 +643,17 @@ fn longest_text(from: &TypeName) -> Option<i64> {
     }
 }
 
-/// A count of the rows where `condition` holds for the column's value (for each element, in
-/// an array column).
+/// A count of the rows where `condition` holds for `value` (a quoted column, or an expression
+/// in parentheses); for each element, in an array column.
 fn count_where(
     table: &Name,
-    column: &str,
+    value: &str,
     array: bool,
     condition: impl Fn(&str) -> String,
 ) -> String {
-    // A column name, or an expression already in parentheses.
-    let column = match column.starts_with('(') {
-        true => column.to_string(),
-        false => quote_ident(column),
-    };
     match array {
         true => format!(
-            "SELECT count(*) FROM {} WHERE EXISTS (SELECT FROM unnest({column}) AS \
+            "SELECT count(*) FROM {} WHERE EXISTS (SELECT FROM unnest({value}) AS \
             element(value) WHERE {});",
             table.sql(),
             condition("element.value")
@@ -666,7 +661,7 @@ fn count_where(
         false => format!(
             "SELECT count(*) FROM {} WHERE {};",
             table.sql(),
-            condition(&column)
+            condition(value)
         ),
     }
 }
@@ -745,7 +740,7 @@ fn type_change(
                     ),
                     format!(
                         "{} Or drop the USING: the statement then fails instead of cutting.",
-                        counting_help(count_where(table, column, to.array, too_long))
+                        counting_help(count_where(table, &quote_ident(column), to.array, too_long))
                     ),
                 )
                 .about(about),
@@ -803,7 +798,7 @@ fn type_change(
                     to.written,
                     characters(length)
                 ),
-                counting_help(count_where(table, column, to.array, too_long)),
+                counting_help(count_where(table, &quote_ident(column), to.array, too_long)),
             )
             .about(about),
         );
@@ -835,10 +830,15 @@ fn type_change(
                     value rounds to {digits} or more digits before the decimal point",
                     to.written
                 ),
-                counting_help(count_where(table, column, to.array, |value| {
-                    // In numeric: `10 ^ n` alone is a float8, inexact past 15 digits.
-                    format!("round(abs({value}::numeric), {scale}) >= 10::numeric ^ {digits}")
-                })),
+                counting_help(count_where(
+                    table,
+                    &quote_ident(column),
+                    to.array,
+                    |value| {
+                        // In numeric: `10 ^ n` alone is a float8, inexact past 15 digits.
+                        format!("round(abs({value}::numeric), {scale}) >= 10::numeric ^ {digits}")
+                    },
+                )),
             )
             .about(about),
         );
@@ -870,9 +870,12 @@ fn type_change(
                 "changes {table}.{column} {changes}: the statement fails if any existing \
                 value is outside {name}'s range"
             ),
-            counting_help(count_where(table, column, to.array, |value| {
-                format!("{} NOT BETWEEN {min} AND {max}", value_of(value))
-            })),
+            counting_help(count_where(
+                table,
+                &quote_ident(column),
+                to.array,
+                |value| format!("{} NOT BETWEEN {min} AND {max}", value_of(value)),
+            )),
         )
         .about(about),
     )

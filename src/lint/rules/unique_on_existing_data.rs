@@ -43,7 +43,11 @@ impl Rule for UniqueOnExistingData {
                 unique: true,
                 columns,
                 ..
-            } => (table, vec![(columns.clone(), false, *partial)], HashMap::new()),
+            } => (
+                table,
+                vec![(columns.clone(), false, *partial)],
+                HashMap::new(),
+            ),
             Action::AlterTable { table, ops } => {
                 let mut keys = Vec::new();
                 // Columns added by this statement, before the constraint or with it.
@@ -111,20 +115,21 @@ impl Rule for UniqueOnExistingData {
             // is the same on every row.
             // A partial index holds only the rows its WHERE selects, which the defaults may
             // not be (`WHERE is_default` over `DEFAULT false`): not decided here.
-            let distinct = partial || added.iter().any(|a| {
-                a.filled != Filled::Default
-                    || (a.default_is_null() && !nulls_collide)
-                    || a.default
-                        .as_deref()
-                        .is_some_and(|d| expression::same_on_every_row(d) != Some(true))
-            });
+            let distinct = partial
+                || added.iter().any(|a| {
+                    a.filled != Filled::Default
+                        || (a.default_is_null() && !nulls_collide)
+                        || a.default
+                            .as_deref()
+                            .is_some_and(|d| expression::same_on_every_row(d) != Some(true))
+                });
             if distinct {
                 continue;
             }
             let defaults = columns
                 .iter()
                 .zip(&added)
-                .map(|(c, a)| format!("{c} = {}", a.default.as_deref().unwrap_or("NULL")))
+                .map(|(c, a)| format!("{c} = {}", a.default_sql()))
                 .collect::<Vec<_>>()
                 .join(", ");
             out.push(Hit::new(
