@@ -122,6 +122,10 @@ pub struct CheckConfig {
     /// Seconds the whole apply stage may take.
     #[serde(default = "default_timeout")]
     pub timeout: f64,
+    /// With a postgres:// URL: run the migrations as a throwaway role (default) or as the
+    /// URL's own role.
+    #[serde(default)]
+    pub url_role: crate::apply::postgres::UrlRole,
 }
 
 /// The `[diff]` table.
@@ -149,6 +153,7 @@ impl Default for CheckConfig {
             postgres_image: None,
             statement_timeout: default_statement_timeout(),
             timeout: default_timeout(),
+            url_role: Default::default(),
         }
     }
 }

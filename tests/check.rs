@@ -972,6 +972,11 @@ fn existing_server(image: &str) -> (String, u16) {
 }
 
 fn databases(port: u16) -> Vec<String> {
+    server_query(port, "SELECT datname FROM pg_database ORDER BY 1")
+}
+
+/// The rows of `sql` on the server of `existing_server`, as the superuser `postgres`.
+fn server_query(port: u16, sql: &str) -> Vec<String> {
     let out = Command::new("psql")
         .args([
             "-h",
@@ -983,7 +988,7 @@ fn databases(port: u16) -> Vec<String> {
             "-At",
             "-c",
         ])
-        .arg("SELECT datname FROM pg_database ORDER BY 1")
+        .arg(sql)
         .env("PGPASSWORD", "s3cret-pw")
         .output()
         .unwrap();
@@ -991,6 +996,84 @@ fn databases(port: u16) -> Vec<String> {
         .lines()
         .map(str::to_string)
         .collect()
+}
+
+/// A server given by URL may be shared: the migrations run as a throwaway role, so a
+/// migration can neither drop another database, nor create a superuser, nor change the
+/// server's settings (as the URL's superuser each went through and persisted). The run says
+/// the role refused it and what to set for a server of Drydock's own, and leaves no role.
+#[test]
+fn the_url_provider_runs_migrations_as_a_throwaway_role() {
+    let Some(image) = docker_image() else { return };
+    let (id, port) = existing_server(&image);
+    server_query(port, "CREATE DATABASE victim");
+    let before = databases(port);
+    let url = format!("postgres://postgres:s3cret-pw@127.0.0.1:{port}/postgres");
+    for (attack, persisted) in [
+        (
+            "DROP DATABASE victim;",
+            "SELECT 'dropped' WHERE NOT EXISTS \
+                (SELECT FROM pg_database WHERE datname = 'victim')",
+        ),
+        (
+            "CREATE ROLE evil SUPERUSER LOGIN PASSWORD 'x';",
+            "SELECT rolname FROM pg_roles WHERE rolname = 'evil'",
+        ),
+        (
+            "ALTER SYSTEM SET work_mem = '77MB';",
+            "SELECT setting FROM pg_file_settings WHERE name = 'work_mem'",
+        ),
+    ] {
+        let t = repo_with(&[]);
+        // golang-migrate wraps nothing in a transaction: each statement runs as written.
+        write_migrations(
+            t.path(),
+            &[
+                ("000001_attack.up.sql", attack),
+                ("000001_attack.down.sql", "SELECT 1;"),
+            ],
+        );
+        let out = check(t.path(), &["--postgres", &url]);
+        let report = json(&out);
+        assert_eq!(
+            server_query(port, persisted),
+            Vec::<String>::new(),
+            "{attack}"
+        );
+        assert!(
+            report["postgres"]
+                .as_str()
+                .unwrap()
+                .contains("migrations run as a throwaway role"),
+            "{report:#}"
+        );
+        let refused = &report["directories"][0]["base_unbuilt"];
+        assert!(
+            refused["error"]
+                .as_str()
+                .unwrap()
+                .contains("SQLSTATE 42501"),
+            "{attack}: {report:#}"
+        );
+        assert!(
+            refused["help"]
+                .as_str()
+                .unwrap()
+                .contains("url-role = \"given\""),
+            "{report:#}"
+        );
+        assert_eq!(out.status.code(), Some(2), "not checked, not passed");
+    }
+    assert_eq!(databases(port), before, "Drydock's databases are gone");
+    assert_eq!(
+        server_query(
+            port,
+            "SELECT rolname FROM pg_roles WHERE rolname LIKE 'drydock%'"
+        ),
+        Vec::<String>::new(),
+        "the throwaway roles are gone"
+    );
+    let _ = Command::new("docker").args(["rm", "-f", &id]).output();
 }
 
 #[test]
@@ -1052,6 +1135,12 @@ fn url_provider_works_in_its_own_database_and_drops_it() {
         String::from_utf8_lossy(&out.stdout).trim() == "1"
     });
     let waits = repo_with(&[("001_role.sql", "CREATE ROLE drydock_waits_for_a_lock;")]);
+    // As the URL's role: the throwaway role could not create one.
+    fs::write(
+        waits.path().join("drydock.toml"),
+        "[check]\nurl-role = \"given\"\n",
+    )
+    .unwrap();
     let started = Instant::now();
     let out = check(
         waits.path(),
@@ -2424,6 +2513,8 @@ fn the_next_url_run_drops_the_database_of_a_killed_run() {
         databases(port).len() > before.len(),
         "the killed run's database is there"
     );
+    let roles = "SELECT rolname FROM pg_roles WHERE rolname LIKE 'drydock%'";
+    assert_eq!(server_query(port, roles).len(), 1, "its throwaway role too");
 
     let quick = repo_with(&[("001_t.sql", "CREATE TABLE t (id int);")]);
     let out = check(quick.path(), &["--postgres", &url]);
@@ -2437,6 +2528,11 @@ fn the_next_url_run_drops_the_database_of_a_killed_run() {
         databases(port),
         before,
         "the killed run's database was not dropped"
+    );
+    assert_eq!(
+        server_query(port, roles),
+        Vec::<String>::new(),
+        "the killed run's role was not dropped"
     );
     Command::new("docker")
         .args(["rm", "-f", &id])

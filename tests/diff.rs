@@ -168,7 +168,9 @@ async fn each_object_kind_yields_the_exact_change_list() {
         eprintln!("skipping: no PostgreSQL server binaries");
         return;
     }
-    let server = Server::start(&ProviderChoice::Local, "").await.unwrap();
+    let server = Server::start(&ProviderChoice::Local, "", Default::default())
+        .await
+        .unwrap();
     let ignored = introspect::default_ignored_tables();
     let mut failures = Vec::new();
     for (setup, change, expected) in CASES {

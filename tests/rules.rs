@@ -853,7 +853,7 @@ async fn counting_queries_count_the_rows_that_make_the_statement_fail() {
             on_bad: Counts,
         },
     ];
-    let server = Server::start(&ProviderChoice::Local, "")
+    let server = Server::start(&ProviderChoice::Local, "", Default::default())
         .await
         .expect("a local PostgreSQL starts");
     for case in &cases {

@@ -163,7 +163,7 @@ async fn the_splitter_splits_as_postgresql_does() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(15);
-    let server = Server::start(&ProviderChoice::Local, "")
+    let server = Server::start(&ProviderChoice::Local, "", Default::default())
         .await
         .expect("a local PostgreSQL starts");
     let database = server.create_database().await.unwrap();

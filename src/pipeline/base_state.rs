@@ -4,6 +4,9 @@
 //! the change's, so it is not a finding of the change but an outcome of its own: the run ends
 //! with exit code 2 and says what to change, and the change's static findings are still
 //! reported, marked as not applied.
+//!
+//! The same holds for a migration of the change that the URL provider's throwaway role is
+//! refused a privilege for (SQLSTATE 42501): Drydock's isolation refused it, not production.
 
 use crate::apply::postgres::ProviderChoice;
 use crate::apply::postgres::docker::image_with_extension;
@@ -21,6 +24,29 @@ pub struct BaseUnbuilt {
     /// What to change so that the server can build the base: an image with the extension, a
     /// server of production's version.
     pub help: String,
+    /// The migration is on the base branch (else it is the change's, refused a privilege by
+    /// the throwaway role).
+    pub on_base: bool,
+}
+
+impl BaseUnbuilt {
+    /// What could not be done, as a sentence's start: `could not build the base state of
+    /// db/migrations: 001.sql:3 (already on the base branch) fails on the throwaway server`.
+    pub fn what(&self, directory: &str) -> String {
+        if self.on_base {
+            format!(
+                "could not build the base state of {directory}: {}:{} (already on the base \
+                    branch) fails on the throwaway server",
+                self.file, self.line
+            )
+        } else {
+            format!(
+                "could not check {directory}: {}:{} is refused a privilege on the throwaway \
+                    server",
+                self.file, self.line
+            )
+        }
+    }
 }
 
 /// What Drydock knows of the server and the configuration, to say what to change.
@@ -32,17 +58,24 @@ pub struct Environment<'a> {
     pub server_major: Option<u32>,
     /// Production's major version (`postgres-version`).
     pub postgres_version: u32,
+    /// The role migrations ran as when it is one without superuser that Drydock made (the URL
+    /// provider's throwaway role).
+    pub restricted_role: Option<&'a str>,
 }
 
 /// The failure of a migration already on the base branch, as this outcome; `None` for any
 /// other failure (those are findings of the change).
 pub fn diagnose(failure: &ApplyFailure, env: &Environment) -> Option<BaseUnbuilt> {
-    let ApplyFailureKind::Statement {
-        cause, base: true, ..
-    } = &failure.kind
-    else {
+    let ApplyFailureKind::Statement { cause, base, .. } = &failure.kind else {
         return None;
     };
+    let refused_role = match cause {
+        FailureCause::Rejected { sqlstate, .. } if sqlstate == "42501" => env.restricted_role,
+        _ => None,
+    };
+    if !base && refused_role.is_none() {
+        return None;
+    }
     let error = match cause {
         FailureCause::Rejected {
             sqlstate,
@@ -55,8 +88,9 @@ pub fn diagnose(failure: &ApplyFailure, env: &Environment) -> Option<BaseUnbuilt
         },
         other => crate::lint::rules::migration_fails::what_happened(other),
     };
-    let help = match cause {
-        FailureCause::Rejected { message, .. } => match missing_extension(message) {
+    let help = match (cause, refused_role) {
+        (_, Some(role)) => role_help(role, *base),
+        (FailureCause::Rejected { message, .. }, None) => match missing_extension(message) {
             Some(extension) => extension_help(&extension, env),
             None => version_help(env),
         },
@@ -67,6 +101,7 @@ pub fn diagnose(failure: &ApplyFailure, env: &Environment) -> Option<BaseUnbuilt
         line: failure.location.start.line,
         error,
         help,
+        on_base: *base,
     })
 }
 
@@ -113,6 +148,22 @@ fn extension_help(extension: &str, env: &Environment) -> String {
         ),
     };
     format!("{how} {NOT_THE_CHANGE}")
+}
+
+fn role_help(role: &str, on_base: bool) -> String {
+    let after = if on_base {
+        NOT_THE_CHANGE
+    } else {
+        "Nothing of this change was applied; its static findings are reported, not yet checked \
+            against a database."
+    };
+    format!(
+        "The URL provider runs the migrations as a throwaway role without superuser \
+            (`{role}`), because the server may be shared, and the role lacks this privilege. If \
+            the server is Drydock's alone (a service container), set `url-role = \"given\"` \
+            under `[check]` in drydock.toml to run them as the URL's role; or use the docker or \
+            local provider, which run them as a superuser in a sandbox. {after}"
+    )
 }
 
 fn version_help(env: &Environment) -> String {
@@ -171,6 +222,7 @@ mod tests {
             image_named: false,
             server_major,
             postgres_version: 17,
+            restricted_role: None,
         };
         let docker = ProviderChoice::Docker;
         let help = extension_help("vector", &env(&docker, Some(17)));

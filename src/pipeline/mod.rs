@@ -172,7 +172,8 @@ impl Pipeline {
         let mut report = ApplyReport::default();
         if reviews.iter().any(|r| r.reviewed.contains(&true)) {
             let image = self.image_for(targets.iter().map(|t| &t.dir));
-            let server = Server::start(&options.provider, &image).await?;
+            let server =
+                Server::start(&options.provider, &image, options.config.check.url_role).await?;
             report.postgres = server.description.clone();
             let settings = self.apply_settings();
             for (t, review) in targets.iter().zip(reviews) {
@@ -197,6 +198,7 @@ impl Pipeline {
                     image_named: options.image.is_some(),
                     server_major: outcome.server_major,
                     postgres_version: options.config.postgres_version,
+                    restricted_role: server.restricted_role(),
                 };
                 // A base migration that fails is the environment's doing, not the change's.
                 let mut base_unbuilt = None;

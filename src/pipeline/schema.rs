@@ -221,7 +221,7 @@ impl Pipeline {
             None
         } else {
             let image = self.image_for(&dirs);
-            Some(Server::start(&options.provider, &image).await?)
+            Some(Server::start(&options.provider, &image, options.config.check.url_role).await?)
         };
         let mut schemas = Vec::new();
         let mut dirs = dirs.iter();
@@ -287,7 +287,12 @@ impl Pipeline {
         let live = database_schema(&live_config, &config.diff.ignored_tables()).await?;
 
         let image = self.image_for([&target.dir]);
-        let server = Server::start(&self.options.provider, &image).await?;
+        let server = Server::start(
+            &self.options.provider,
+            &image,
+            self.options.config.check.url_role,
+        )
+        .await?;
         let expected = directory_schema(&server, &target.dir, &self.apply_settings(), config).await;
         server.shutdown().await;
         // Different databases: OIDs mean nothing across them.

@@ -41,9 +41,20 @@ pub fn details(verdict: &Verdict, sources: &Sources, apply: Option<&ApplyReport>
     let mut out = String::new();
     if let Some(apply) = apply {
         for (directory, unbuilt) in apply.base_unbuilt() {
+            let (what, why) = if unbuilt.on_base {
+                (
+                    "Could not build the base state of",
+                    "already on the base branch) fails",
+                )
+            } else {
+                (
+                    "Could not check",
+                    "a migration of this change) is refused a privilege",
+                )
+            };
             out.push_str(&format!(
-                "> [!CAUTION]\n> **Could not build the base state of {}:** {} (line {}, \
-                    already on the base branch) fails on the throwaway server: {}\n>\n> {}\n\n",
+                "> [!CAUTION]\n> **{what} {}:** {} (line {}, {why} on the throwaway server: \
+                    {}\n>\n> {}\n\n",
                 escape(directory),
                 escape(&unbuilt.file),
                 unbuilt.line,
@@ -114,8 +125,12 @@ pub fn headline(title: &str, verdict: &Verdict, apply: Option<&ApplyReport>) -> 
         verdict.count(Severity::Warning),
         verdict.count(Severity::Info),
     );
-    let base_unbuilt = apply.is_some_and(|a| a.base_unbuilt().next().is_some());
-    let status = if base_unbuilt {
+    let unbuilt: Vec<_> = apply
+        .map(|a| a.base_unbuilt().collect())
+        .unwrap_or_default();
+    let status = if unbuilt.iter().any(|(_, u)| !u.on_base) {
+        "⚠️ Not checked: the throwaway server refused a privilege"
+    } else if !unbuilt.is_empty() {
         "⚠️ Not checked: the base state could not be built"
     } else if verdict.blocked() {
         "🛑 Blocked: destructive changes"

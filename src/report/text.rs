@@ -29,9 +29,10 @@ pub fn render(
     if let Some(apply) = apply {
         for (directory, unbuilt) in apply.base_unbuilt() {
             out.push_str(&format!(
-                "error: could not build the base state of {directory}: {}:{} (already on the \
-                    base branch) fails on the throwaway server: {}\n  help: {}\n",
-                unbuilt.file, unbuilt.line, unbuilt.error, unbuilt.help
+                "error: {}: {}\n  help: {}\n",
+                unbuilt.what(directory),
+                unbuilt.error,
+                unbuilt.help
             ));
         }
         out.push_str(&apply.summary());

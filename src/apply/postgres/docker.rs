@@ -209,15 +209,22 @@ async fn start_container(image: &str, reach: Reach) -> Result<Result<Server, Str
         )),
         Reach::Port(_) => request,
     };
-    let container = request.start().await.map_err(|e| anyhow!("{e}")).with_context(|| {
-        format!(
-            "cannot start a container from the image `{image}` (is the image \
+    let container = request
+        .start()
+        .await
+        .map_err(|e| anyhow!("{e}"))
+        .with_context(|| {
+            format!(
+                "cannot start a container from the image `{image}` (is the image \
                     present or can it be pulled? set postgres-image in drydock.toml \
                     or --postgres-image to one you have)"
-        )
-    })?;
+            )
+        })?;
     let mut config = Config::new();
-    config.user("postgres").password(password).dbname("postgres");
+    config
+        .user("postgres")
+        .password(password)
+        .dbname("postgres");
     let (socket_directory, isolation) = match reach {
         Reach::Socket(directory) => {
             config.host_path(directory.path().join("socket")).port(5432);

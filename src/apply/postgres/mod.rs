@@ -55,6 +55,19 @@ impl fmt::Debug for ProviderChoice {
     }
 }
 
+/// Whose privileges migrations run with on a server given by URL (`[check] url-role`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UrlRole {
+    /// A role made for the run, without superuser, owner of Drydock's databases: for a server
+    /// that may be shared.
+    #[default]
+    Throwaway,
+    /// The URL's own role: for a server that is Drydock's alone (a service container), where
+    /// migrations need superuser (`CREATE EXTENSION` of an untrusted extension, event triggers).
+    Given,
+}
+
 /// What a started server needs to keep alive and tear down.
 #[allow(clippy::large_enum_variant)] // one per run: size does not matter
 enum Guard {
@@ -70,16 +83,19 @@ pub struct Server {
     admin: Config,
     guard: Guard,
     next_database: AtomicUsize,
+    /// The role (name, password) migrations run as, when not the admin's: the URL provider's
+    /// throwaway role.
+    migrator: Option<(String, String)>,
 }
 
 impl Server {
     /// Starts (or connects to) a Postgres as `choice` says.
-    pub async fn start(choice: &ProviderChoice, image: &str) -> Result<Server> {
+    pub async fn start(choice: &ProviderChoice, image: &str, url_role: UrlRole) -> Result<Server> {
         let started = std::time::Instant::now();
         let server = match choice {
             ProviderChoice::Local => local::start().await?,
             ProviderChoice::Docker => docker::start(image).await?,
-            ProviderChoice::Url(url) => url::start(url).await?,
+            ProviderChoice::Url(url) => url::start(url, url_role).await?,
             ProviderChoice::Auto => {
                 if docker::daemon_answers().await {
                     match docker::start(image).await {
@@ -120,7 +136,15 @@ impl Server {
             admin,
             guard,
             next_database: AtomicUsize::new(0),
+            migrator: None,
         }
+    }
+
+    /// The role migrations run as when it is not a superuser made for them: the URL
+    /// provider's throwaway role. A migration refused a privilege there was refused by
+    /// Drydock's isolation, not by production.
+    pub fn restricted_role(&self) -> Option<&str> {
+        self.migrator.as_ref().map(|(name, _)| name.as_str())
     }
 
     /// Creates an empty database and returns how to connect to it.
@@ -132,8 +156,14 @@ impl Server {
             databases.record(&name);
         }
         let admin = connect(&self.admin).await?;
+        let owned_by = match &self.migrator {
+            Some((role, _)) => format!(" OWNER \"{role}\""),
+            None => String::new(),
+        };
         admin
-            .simple_query(&format!("CREATE DATABASE \"{name}\" TEMPLATE template0"))
+            .simple_query(&format!(
+                "CREATE DATABASE \"{name}\" TEMPLATE template0{owned_by}"
+            ))
             .await
             .map_err(|e| anyhow!(describe_error(&e)))
             .with_context(|| format!("cannot create a database on {}", self.description))?;
@@ -146,6 +176,13 @@ impl Server {
         }
         let mut config = self.admin.clone();
         config.dbname(&name);
+        if let Some((role, password)) = &self.migrator {
+            // Only the run's role may connect to it (the server may be shared).
+            let _ = admin
+                .simple_query(&format!("REVOKE ALL ON DATABASE \"{name}\" FROM PUBLIC"))
+                .await;
+            config.user(role).password(password);
+        }
         Ok(config)
     }
 

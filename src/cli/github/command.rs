@@ -130,9 +130,10 @@ pub(super) async fn github(action: Action) -> Result<i32> {
     let base_unbuilt: Vec<_> = checked.report.base_unbuilt().collect();
     for (directory, unbuilt) in &base_unbuilt {
         runner.error(&format!(
-            "could not build the base state of {directory}: {}:{} (already on the base \
-                branch) fails on the throwaway server: {}. {}",
-            unbuilt.file, unbuilt.line, unbuilt.error, unbuilt.help
+            "{}: {}. {}",
+            unbuilt.what(directory),
+            unbuilt.error,
+            unbuilt.help
         ));
     }
     // Nothing of the change was applied: the run could not check it (exit 2, as for bad
