@@ -3296,3 +3296,150 @@ fn a_byte_order_mark_is_stripped_where_flyway_strips_it_and_named_elsewhere() {
         }
     }
 }
+
+/// `drydock new` in a directory of each format writes the migration its tool runs next: after
+/// the merged one, with the header's lock_timeout in force (no missing-lock-timeout), and with
+/// `--no-transaction` outside a transaction, so that CREATE INDEX CONCURRENTLY applies. Atlas'
+/// `atlas.sum` is rewritten to match.
+#[test]
+fn drydock_new_writes_the_next_migration_each_tool_runs_as_written() {
+    if no_local_postgres() {
+        return;
+    }
+    let table = "CREATE TABLE orders (id bigint PRIMARY KEY, note text);\n";
+    let sections = |up: &str, down: &str| format!("{up}\n{table}\n{down}\nDROP TABLE orders;\n");
+    let goose = sections("-- +goose Up", "-- +goose Down");
+    let dbmate = sections("-- migrate:up", "-- migrate:down");
+    let atlas_sum = drydock::plan::atlas_sum::compute(&[(
+        "20240101000000_orders.sql".into(),
+        table.as_bytes().to_vec(),
+    )]);
+    let drop = "DROP TABLE orders;\n";
+    let formats: Vec<(&str, Vec<(&str, &str)>)> = vec![
+        ("plain", vec![("0001_orders.sql", table)]),
+        (
+            "atlas",
+            vec![
+                ("20240101000000_orders.sql", table),
+                ("atlas.sum", &atlas_sum),
+            ],
+        ),
+        (
+            "golang-migrate",
+            vec![
+                ("000001_orders.up.sql", table),
+                ("000001_orders.down.sql", drop),
+            ],
+        ),
+        ("goose", vec![("00001_orders.sql", &goose)]),
+        ("flyway", vec![("V1__orders.sql", table)]),
+        ("dbmate", vec![("20240101000000_orders.sql", &dbmate)]),
+        ("sqlx", vec![("20240101000000_orders.sql", table)]),
+        (
+            "diesel",
+            vec![
+                ("2024-01-01-000000_orders/up.sql", table),
+                ("2024-01-01-000000_orders/down.sql", drop),
+            ],
+        ),
+        (
+            "prisma",
+            vec![
+                ("20240101000000_orders/migration.sql", table),
+                ("migration_lock.toml", "provider = \"postgresql\"\n"),
+            ],
+        ),
+        (
+            "popx",
+            vec![
+                ("20240101000000000000_orders.postgres.up.sql", table),
+                ("20240101000000000000_orders.postgres.down.sql", drop),
+            ],
+        ),
+    ];
+    for (format, base) in &formats {
+        for no_transaction in [false, true] {
+            let case = format!("{format}, no transaction: {no_transaction}");
+            let t = tempfile::tempdir().unwrap();
+            for (name, content) in base {
+                let path = t.path().join("migrations").join(name);
+                fs::create_dir_all(path.parent().unwrap()).unwrap();
+                fs::write(path, content).unwrap();
+            }
+            git(t.path(), &["init", "-q", "-b", "main"]);
+            git(t.path(), &["add", "."]);
+            git(t.path(), &["commit", "-q", "-m", "base"]);
+            let format_arg = ["--migration-format", format];
+            let mut args = vec!["new", "Add orders' note index", "migrations"];
+            args.extend(format_arg);
+            if no_transaction {
+                args.push("--no-transaction");
+            }
+            let out = drydock(&args, t.path());
+            let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{case}: {stdout}{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let up = stdout
+                .lines()
+                .filter_map(|l| l.strip_prefix("created "))
+                .find(|p| !p.contains("down") && !p.ends_with(".conf") && !p.ends_with(".toml"))
+                .unwrap_or_else(|| panic!("{case}: {stdout}"));
+            assert!(up.contains("add_orders_note_index"), "{case}: {up}");
+            // Atlas' atlas.sum matches the new file (editing it needs `atlas migrate hash`).
+            let lint = drydock(&["lint", "migrations", "--format", "json"], t.path());
+            assert!(
+                !String::from_utf8_lossy(&lint.stdout).contains("atlas-sum-mismatch"),
+                "{case}: {}",
+                String::from_utf8_lossy(&lint.stdout)
+            );
+            let statement = if no_transaction {
+                "CREATE INDEX CONCURRENTLY orders_note_idx ON orders (note);\n"
+            } else {
+                "ALTER TABLE orders ADD COLUMN total integer;\n"
+            };
+            // Into the up section: before the down marker of a file that holds both.
+            let path = t.path().join(up);
+            let text = fs::read_to_string(&path).unwrap();
+            let at = ["-- +goose Down", "-- migrate:down"]
+                .iter()
+                .find_map(|marker| text.find(marker))
+                .unwrap_or(text.len());
+            fs::write(&path, format!("{}{statement}{}", &text[..at], &text[at..])).unwrap();
+
+            let mut args = vec![
+                "check",
+                "migrations",
+                "--base",
+                "main",
+                "--format",
+                "json",
+                "--postgres",
+                "local",
+            ];
+            args.extend(format_arg);
+            let out = drydock(&args, t.path());
+            let report = json(&out);
+            let files = report["directories"][0]["files"].as_array().unwrap();
+            let last = files.last().unwrap();
+            assert!(
+                up.ends_with(last["file"].as_str().unwrap()) && last["reviewed"] == true,
+                "{case}: the new migration runs after the merged one: {report:#}"
+            );
+            assert_eq!(last["status"], "applied", "{case}: {report:#}");
+            assert!(
+                findings_of(&report, "migration-fails").is_empty(),
+                "{case}: {report:#}"
+            );
+            if !no_transaction {
+                assert!(
+                    findings_of(&report, "missing-lock-timeout").is_empty(),
+                    "{case}: the header sets it: {report:#}"
+                );
+            }
+        }
+    }
+}

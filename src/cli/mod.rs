@@ -1,4 +1,5 @@
-//! The command line: `drydock lint`, `check`, `diff`, `drift`, `github`, `rules`, `explain`.
+//! The command line: `drydock lint`, `check`, `diff`, `drift`, `github`, `new`, `rules`,
+//! `explain`.
 //! Each command parses its arguments, calls the library (mostly [`crate::pipeline`], and
 //! [`crate::publish`] for `github`) and renders what it returns; none opens a database itself.
 
@@ -6,6 +7,7 @@ mod check;
 mod drift;
 mod github;
 mod lint;
+mod new;
 mod runtime;
 mod schema_diff;
 
@@ -45,6 +47,9 @@ pub enum Command {
     /// GITHUB_EVENT_PATH, GITHUB_REPOSITORY, GITHUB_API_URL, ...), comments, reviews and gates
     /// destructive changes behind the override label.
     Github,
+    /// Write the next migration of a directory in its own format (version scheme, layout,
+    /// up/down markers), starting with `SET lock_timeout`.
+    New(NewArgs),
     /// List every rule with its category and default severity.
     Rules,
     /// Print a rule's documentation.
@@ -52,6 +57,24 @@ pub enum Command {
         /// Rule name, e.g. `create-index-without-concurrently`.
         rule: String,
     },
+}
+
+#[derive(clap::Args)]
+pub struct NewArgs {
+    /// What the migration does, e.g. `add_orders_index` (made snake_case).
+    pub name: String,
+    /// The migration directory (default: the one in drydock.toml, else the one found in the
+    /// repository).
+    pub dir: Option<PathBuf>,
+    /// Run it outside a transaction (for CREATE INDEX CONCURRENTLY), with the format's marker.
+    #[arg(long)]
+    pub no_transaction: bool,
+    /// Format of a directory with no migrations yet (default: detected, or drydock.toml's).
+    #[arg(long = "migration-format")]
+    pub migration_format: Option<String>,
+    /// Config file (default: drydock.toml in the current directory or the repository root).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -238,6 +261,10 @@ pub fn run(cli: Cli) -> i32 {
         Command::Drift(args) => drift::run(args),
         Command::Diff(args) => schema_diff::run(args),
         Command::Github => github::run(),
+        Command::New(args) => new::run(&args).unwrap_or_else(|e| {
+            eprintln!("error: {e:#}");
+            2
+        }),
     }
 }
 

@@ -30,6 +30,23 @@ pub fn compute(files: &[(String, Vec<u8>)]) -> String {
     out
 }
 
+/// The `.sql` files of the directory at `path` (name, bytes), by name: what `atlas.sum` covers.
+pub fn sql_files(path: &std::path::Path) -> Result<Vec<(String, Vec<u8>)>> {
+    let mut names: Vec<String> = std::fs::read_dir(path)?
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|n| n.ends_with(".sql"))
+        .collect();
+    names.sort();
+    Ok(names
+        .into_iter()
+        .map(|n| {
+            let bytes = super::read::regular_file(&path.join(&n)).unwrap_or_default();
+            (n, bytes)
+        })
+        .collect())
+}
+
 pub fn check(dir: &MigrationDir) -> Result<Vec<Issue>> {
     let sum_path = dir.path.join("atlas.sum");
     let Some(recorded) = super::read::regular_file(&sum_path)
@@ -38,20 +55,7 @@ pub fn check(dir: &MigrationDir) -> Result<Vec<Issue>> {
     else {
         return Ok(Vec::new());
     };
-    let mut names: Vec<String> = std::fs::read_dir(&dir.path)?
-        .filter_map(|e| e.ok())
-        .map(|e| e.file_name().to_string_lossy().to_string())
-        .filter(|n| n.ends_with(".sql"))
-        .collect();
-    names.sort();
-    let files: Vec<(String, Vec<u8>)> = names
-        .into_iter()
-        .map(|n| {
-            let bytes = super::read::regular_file(&dir.path.join(&n)).unwrap_or_default();
-            (n, bytes)
-        })
-        .collect();
-    let expected = compute(&files);
+    let expected = compute(&sql_files(&dir.path)?);
     if expected.trim_end() == recorded.trim_end() {
         return Ok(Vec::new());
     }

@@ -7,6 +7,7 @@ pub mod format;
 pub mod formats;
 pub mod git;
 pub mod integrity;
+pub mod new;
 pub mod read;
 
 use crate::finding::{Finding, FindingLocation};

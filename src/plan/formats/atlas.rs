@@ -49,6 +49,7 @@
 use super::sql_literal;
 use super::{AppliedMigration, Detection, History, MigrationFormat, MigrationText, OutOfOrder};
 use crate::plan::format::{Collation, Format, NameInfo, Transaction, Version};
+use crate::plan::new::{NewFile, NewMigration};
 use crate::plan::{Issue, MigrationDir, atlas_sum};
 use anyhow::Result;
 
@@ -62,6 +63,41 @@ impl Format {
 impl MigrationFormat for Atlas {
     fn name(&self) -> &'static str {
         "atlas"
+    }
+
+    /// `atlas migrate new NAME`: `<UTC 20060102150405>_<name>.sql`, empty
+    /// (`cmd/atlas/internal/cmdapi/migrate.go`, `migrateNewRun`; `sql/migrate/dir.go`,
+    /// `DefaultFormatter`), and `atlas.sum` rewritten (`WritePlan` then `writeSum`). The txmode
+    /// directive opens the file, an empty line after it (a file directive: see above).
+    fn new_migration(&self, new: &NewMigration<'_>) -> Vec<NewFile> {
+        let marker = if new.no_transaction {
+            "-- atlas:txmode none\n\n"
+        } else {
+            ""
+        };
+        vec![NewFile::new(
+            format!("{}_{}.sql", new.version, new.slug),
+            format!("{marker}{}\n", new.header("Atlas", false)),
+        )]
+    }
+
+    /// `atlas.sum` with the new file, as `atlas migrate new` writes it; left alone when it was
+    /// out of date already (rewriting it would hide that from `atlas migrate validate`).
+    fn after_new(&self, dir: &MigrationDir, new: &[NewFile]) -> Result<Vec<NewFile>> {
+        if !dir.path.join("atlas.sum").exists() || !atlas_sum::check(dir)?.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut files = atlas_sum::sql_files(&dir.path)?;
+        files.extend(
+            new.iter()
+                .map(|f| (f.relative.clone(), f.content.clone().into_bytes())),
+        );
+        files.sort();
+        Ok(vec![NewFile {
+            relative: "atlas.sum".into(),
+            content: atlas_sum::compute(&files),
+            replaces: true,
+        }])
     }
 
     fn detection(&self) -> Option<Detection> {

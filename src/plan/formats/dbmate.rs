@@ -38,6 +38,7 @@ use super::{
     Sections, sql_literal,
 };
 use crate::plan::format::{Collation, Format, NameInfo, Transaction, Version};
+use crate::plan::new::{NewFile, NewMigration};
 
 pub struct Dbmate;
 
@@ -49,6 +50,25 @@ impl Format {
 impl MigrationFormat for Dbmate {
     fn name(&self) -> &'static str {
         "dbmate"
+    }
+
+    /// `dbmate new NAME`: `<UTC 20060102150405>_<name>.sql` from the template `-- migrate:up`
+    /// ... `-- migrate:down` (`pkg/dbmate/db.go`, `NewMigration`, `migrationTemplate`);
+    /// `transaction:false` on the up line for no transaction, when dbmate sends the section as
+    /// one query (above).
+    fn new_migration(&self, new: &NewMigration<'_>) -> Vec<NewFile> {
+        let option = if new.no_transaction {
+            " transaction:false"
+        } else {
+            ""
+        };
+        vec![NewFile::new(
+            format!("{}_{}.sql", new.version, new.slug),
+            format!(
+                "-- migrate:up{option}\n{}\n-- migrate:down\n\n",
+                new.header("dbmate", true)
+            ),
+        )]
     }
 
     fn detection(&self) -> Option<Detection> {

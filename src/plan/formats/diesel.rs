@@ -38,6 +38,8 @@ use super::{
     OutOfOrder, sql_literal,
 };
 use crate::plan::format::{Collation, Format, NameInfo, Transaction, Version};
+use crate::plan::new::{NewFile, NewMigration};
+use chrono::{DateTime, Utc};
 
 pub struct Diesel;
 
@@ -51,6 +53,36 @@ const UP_FILE: &str = "up.sql";
 impl MigrationFormat for Diesel {
     fn name(&self) -> &'static str {
         "diesel"
+    }
+
+    /// `diesel migration generate NAME`: the directory `<version>_<name>/` with `up.sql` and
+    /// `down.sql`, the version `%Y-%m-%d-%H%M%S` in UTC (`diesel_cli/src/migrations/mod.rs`,
+    /// `TIMESTAMP_FORMAT` in `diesel_cli/src/main.rs`), the down from diesel's template; for no
+    /// transaction `metadata.toml` with `run_in_transaction = false` (above), where diesel
+    /// then sends `up.sql` as one query.
+    fn new_migration(&self, new: &NewMigration<'_>) -> Vec<NewFile> {
+        let dir = format!("{}_{}", new.version, new.slug);
+        let mut files = vec![
+            NewFile::new(
+                format!("{dir}/up.sql"),
+                format!("{}\n", new.header("diesel", true)),
+            ),
+            NewFile::new(
+                format!("{dir}/down.sql"),
+                "-- This file should undo anything in `up.sql`\n",
+            ),
+        ];
+        if new.no_transaction {
+            files.push(NewFile::new(
+                format!("{dir}/metadata.toml"),
+                "run_in_transaction = false\n",
+            ));
+        }
+        files
+    }
+
+    fn first_version(&self, now: DateTime<Utc>) -> String {
+        now.format("%Y-%m-%d-%H%M%S").to_string()
     }
 
     fn detection(&self) -> Option<Detection> {

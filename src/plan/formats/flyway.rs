@@ -58,9 +58,11 @@ use super::{
 };
 use crate::plan::Refusal;
 use crate::plan::format::{Format, NameInfo, Transaction, Version};
+use crate::plan::new::{NewFile, NewMigration};
 use crate::source::Span;
 use crate::sql::lexer::TokenKind;
 use crate::sql::split;
+use chrono::{DateTime, Utc};
 use std::path::PathBuf;
 
 pub struct Flyway;
@@ -73,6 +75,31 @@ impl Format {
 impl MigrationFormat for Flyway {
     fn name(&self) -> &'static str {
         "flyway"
+    }
+
+    /// `V<version>__<description>.sql`, the next version after the highest (Flyway's `add`
+    /// command: Redgate's documentation, "Add"), `V1` in an empty directory; for no
+    /// transaction the script configuration file `V<version>__<description>.sql.conf` with
+    /// `executeInTransaction=false` (Flyway's documentation, "Script config files"), which
+    /// overrides the detection above so that the `SET` and a CONCURRENTLY statement run one by
+    /// one.
+    fn new_migration(&self, new: &NewMigration<'_>) -> Vec<NewFile> {
+        let name = format!("V{}__{}.sql", new.version, new.slug);
+        let mut files = vec![NewFile::new(
+            &name,
+            format!("{}\n", new.header("Flyway", false)),
+        )];
+        if new.no_transaction {
+            files.push(NewFile::new(
+                format!("{name}.conf"),
+                "executeInTransaction=false\n",
+            ));
+        }
+        files
+    }
+
+    fn first_version(&self, _now: DateTime<Utc>) -> String {
+        "1".into()
     }
 
     fn detection(&self) -> Option<Detection> {

@@ -34,6 +34,7 @@ use super::{
     AppliedEdit, AppliedMigration, Detection, History, MigrationFormat, MigrationText, OutOfOrder,
 };
 use crate::plan::format::{Format, NameInfo, Transaction};
+use crate::plan::new::{NewFile, NewMigration};
 
 pub struct GolangMigrate;
 
@@ -45,6 +46,22 @@ impl Format {
 impl MigrationFormat for GolangMigrate {
     fn name(&self) -> &'static str {
         "golang-migrate"
+    }
+
+    /// `migrate create -ext sql -dir D [-seq] NAME`: `<version>_<name>.up.sql` and
+    /// `.down.sql`, both empty; the version `20060102150405` in UTC (`-tz` defaults to UTC), or
+    /// with `-seq` the next number in 6 digits (`internal/cli/commands.go`, `createCmd`,
+    /// `nextSeqVersion`). No marker for no transaction: the tool opens none (above), and sends
+    /// the file as one query.
+    fn new_migration(&self, new: &NewMigration<'_>) -> Vec<NewFile> {
+        let stem = format!("{}_{}", new.version, new.slug);
+        vec![
+            NewFile::new(
+                format!("{stem}.up.sql"),
+                format!("{}\n", new.header("golang-migrate", true)),
+            ),
+            NewFile::new(format!("{stem}.down.sql"), ""),
+        ]
     }
 
     fn detection(&self) -> Option<Detection> {

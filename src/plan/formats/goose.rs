@@ -38,6 +38,7 @@ use super::{
     Sections, sql_literal,
 };
 use crate::plan::format::{Format, NameInfo, Transaction};
+use crate::plan::new::{NewFile, NewMigration};
 
 pub struct Goose;
 
@@ -49,6 +50,26 @@ impl Format {
 impl MigrationFormat for Goose {
     fn name(&self) -> &'static str {
         "goose"
+    }
+
+    /// `goose create NAME sql`: `<version>_<name>.sql`, the version `20060102150405` in UTC
+    /// (v3; older releases used local time) or with `-s` the next number in 5 digits
+    /// (`create.go`, `timestampFormat` in `goose.go`, `seqVersionTemplate` in `fix.go`), from
+    /// the template `-- +goose Up` ... `-- +goose Down`; `-- +goose NO TRANSACTION` at the top
+    /// for no transaction (read on any line, above).
+    fn new_migration(&self, new: &NewMigration<'_>) -> Vec<NewFile> {
+        let marker = if new.no_transaction {
+            "-- +goose NO TRANSACTION\n"
+        } else {
+            ""
+        };
+        vec![NewFile::new(
+            format!("{}_{}.sql", new.version, new.slug),
+            format!(
+                "{marker}-- +goose Up\n{}\n-- +goose Down\n",
+                new.header("goose", false)
+            ),
+        )]
     }
 
     fn detection(&self) -> Option<Detection> {

@@ -19,9 +19,11 @@ mod prisma;
 mod sqlx;
 
 use super::format::{Format, NameInfo, Transaction, Version};
+use super::new::{NewFile, NewMigration};
 use super::{Issue, MigrationDir, Refusal, display};
 use crate::source::Span;
 use anyhow::{Result, bail};
+use chrono::{DateTime, Utc};
 use std::path::Path;
 
 impl Format {
@@ -47,6 +49,22 @@ pub trait MigrationFormat: Sync {
 
     /// How [`detect`] recognises a directory of this format; `None` when it never guesses it.
     fn detection(&self) -> Option<Detection>;
+
+    /// The files of a new migration (`drydock new`), laid out as the tool's own "new" command
+    /// writes them (its source named in the method's doc), its up file starting with
+    /// [`NewMigration::header`].
+    fn new_migration(&self, new: &NewMigration<'_>) -> Vec<NewFile>;
+
+    /// The version of the first migration of an empty directory: a UTC timestamp
+    /// (`20060102150405`) unless the tool starts otherwise.
+    fn first_version(&self, now: DateTime<Utc>) -> String {
+        now.format("%Y%m%d%H%M%S").to_string()
+    }
+
+    /// Files the tool rewrites when it adds `new` to `dir` (Atlas' `atlas.sum`).
+    fn after_new(&self, _dir: &MigrationDir, _new: &[NewFile]) -> Result<Vec<NewFile>> {
+        Ok(Vec::new())
+    }
 
     /// Whether a migration is a file or a sub-directory.
     fn layout(&self) -> Layout {

@@ -16,6 +16,8 @@
 
 use super::{Detection, MigrationFormat, MigrationText, OutOfOrder, Sections};
 use crate::plan::format::{Format, NameInfo, Transaction, Version};
+use crate::plan::new::{NewFile, NewMigration};
+use chrono::{DateTime, Utc};
 
 pub struct Plain;
 
@@ -46,6 +48,24 @@ impl Format {
 impl MigrationFormat for Plain {
     fn name(&self) -> &'static str {
         "plain"
+    }
+
+    /// Drydock's own: the next name in the directory's scheme (`0001_x.sql` in an empty one),
+    /// with `-- atlas:txmode none` for a file to run outside a transaction (the rule above).
+    fn new_migration(&self, new: &NewMigration<'_>) -> Vec<NewFile> {
+        let marker = if new.no_transaction {
+            "-- atlas:txmode none\n\n"
+        } else {
+            ""
+        };
+        vec![NewFile::new(
+            format!("{}_{}.sql", new.version, new.slug),
+            format!("{marker}{}\n", new.header("the runner", false)),
+        )]
+    }
+
+    fn first_version(&self, _now: DateTime<Utc>) -> String {
+        "0001".into()
     }
 
     fn detection(&self) -> Option<Detection> {

@@ -46,6 +46,8 @@ use super::{
     AppliedEdit, AppliedMigration, Detection, History, MigrationFormat, MigrationText, OutOfOrder,
 };
 use crate::plan::format::{Format, NameInfo, Transaction, Version};
+use crate::plan::new::{NewFile, NewMigration};
+use chrono::{DateTime, Utc};
 
 pub struct Popx;
 
@@ -137,6 +139,41 @@ fn written_for_popx(name: &str) -> bool {
 impl MigrationFormat for Popx {
     fn name(&self) -> &'static str {
         "popx"
+    }
+
+    /// `<version>_<name>[.postgres][.autocommit].up.sql` and its `.down.sql` (the names
+    /// `MigrationFileRegexp` reads, above; every up needs its down). The version: Ory's 20
+    /// digits (a UTC `20060102150405` timestamp and six zeros, as ory/cli renders them), the
+    /// dialect `.postgres` when the directory's files name one. `.autocommit` runs the file
+    /// outside a transaction, as one query. Ory's projects write these by hand (ory/kratos
+    /// `persistence/sql/README.md`: copy the last migration).
+    fn new_migration(&self, new: &NewMigration<'_>) -> Vec<NewFile> {
+        let dialect = if new
+            .existing
+            .iter()
+            .any(|f| f.relative.contains(".postgres."))
+        {
+            ".postgres"
+        } else {
+            ""
+        };
+        let autocommit = if new.no_transaction {
+            ".autocommit"
+        } else {
+            ""
+        };
+        let stem = format!("{}_{}{dialect}{autocommit}", new.version, new.slug);
+        vec![
+            NewFile::new(
+                format!("{stem}.up.sql"),
+                format!("{}\n", new.header("popx", true)),
+            ),
+            NewFile::new(format!("{stem}.down.sql"), ""),
+        ]
+    }
+
+    fn first_version(&self, now: DateTime<Utc>) -> String {
+        format!("{}000000", now.format("%Y%m%d%H%M%S"))
     }
 
     fn detection(&self) -> Option<Detection> {

@@ -38,6 +38,7 @@ use super::{
     OutOfOrder, sql_literal,
 };
 use crate::plan::format::{Collation, Format, NameInfo, Transaction, Version};
+use crate::plan::new::{NewFile, NewMigration};
 
 pub struct Prisma;
 
@@ -51,6 +52,18 @@ const UP_FILE: &str = "migration.sql";
 impl MigrationFormat for Prisma {
     fn name(&self) -> &'static str {
         "prisma"
+    }
+
+    /// `prisma migrate dev --create-only --name NAME`: the directory
+    /// `<UTC %Y%m%d%H%M%S>_<name>/` with `migration.sql` (prisma-engines
+    /// `schema-engine/core/src/commands/create_migration.rs`; the name slugified with `_`,
+    /// prisma `packages/migrate/src/utils/promptForMigrationName.ts`). Prisma has no marker for
+    /// no transaction: it sends the file as one query (above).
+    fn new_migration(&self, new: &NewMigration<'_>) -> Vec<NewFile> {
+        vec![NewFile::new(
+            format!("{}_{}/migration.sql", new.version, new.slug),
+            format!("{}\n", new.header("Prisma", true)),
+        )]
     }
 
     fn detection(&self) -> Option<Detection> {

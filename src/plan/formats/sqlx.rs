@@ -49,6 +49,7 @@ use super::{
     OutOfOrder,
 };
 use crate::plan::format::{Format, NameInfo, Transaction};
+use crate::plan::new::{NewFile, NewMigration};
 use crate::plan::read;
 
 pub struct Sqlx;
@@ -61,6 +62,33 @@ impl Format {
 impl MigrationFormat for Sqlx {
     fn name(&self) -> &'static str {
         "sqlx"
+    }
+
+    /// `sqlx migrate add NAME`: `<version>_<name>.sql`, or `.up.sql` and `.down.sql` for a
+    /// reversible migration, the version `%Y%m%d%H%M%S` in UTC or the next number in 4 digits,
+    /// as the existing migrations go (`sqlx-cli/src/migrate.rs`, `add`,
+    /// `MigrationOrdering::infer`, `MigrationType::infer`); reversible when the directory's
+    /// migrations are. `-- no-transaction` as the file's first bytes (above), where sqlx then
+    /// sends the file as one query.
+    fn new_migration(&self, new: &NewMigration<'_>) -> Vec<NewFile> {
+        let marker = if new.no_transaction {
+            "-- no-transaction\n"
+        } else {
+            ""
+        };
+        let up = format!("{marker}{}\n", new.header("sqlx", true));
+        let stem = format!("{}_{}", new.version, new.slug);
+        if new.existing.iter().any(|f| f.relative.ends_with(".up.sql")) {
+            vec![
+                NewFile::new(format!("{stem}.up.sql"), up),
+                NewFile::new(
+                    format!("{stem}.down.sql"),
+                    "-- Add down migration script here\n",
+                ),
+            ]
+        } else {
+            vec![NewFile::new(format!("{stem}.sql"), up)]
+        }
     }
 
     fn detection(&self) -> Option<Detection> {
