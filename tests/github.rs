@@ -1257,8 +1257,18 @@ fn action_yml_declares_what_drydock_github_reads_and_writes() {
             .collect()
     };
     let inputs = section("inputs");
-    assert_eq!(inputs.len(), 11, "{inputs:?}");
-    for name in inputs {
+    assert_eq!(inputs.len(), 12, "{inputs:?}");
+    // `version` is the install step's (scripts/install.sh), not drydock github's.
+    assert!(action.contains("DRYDOCK_VERSION: ${{ inputs.version }}"));
+    for name in inputs.into_iter().filter(|n| n != "version") {
+        // The composite step passes each one on, as `INPUT_<NAME>` with `_` for `-`.
+        assert!(
+            action.contains(&format!(
+                "INPUT_{}: ${{{{ inputs.{name} }}}}",
+                name.to_uppercase().replace('-', "_")
+            )),
+            "action.yml does not pass input `{name}` to drydock github"
+        );
         assert!(
             source.contains(&format!("input(\"{name}\")"))
                 || source.contains(&format!("flag(\"{name}\"")),
@@ -1376,4 +1386,287 @@ DO $$ BEGIN RAISE EXCEPTION 'leak: %', (SELECT string_agg(line, ' | ') FROM leak
         String::from_utf8_lossy(&left.stdout).trim().is_empty(),
         "a process the migration started outlived the run"
     );
+}
+
+/// A release asset as the release workflow publishes it: `drydock-<target>.tar.gz` holding
+/// `drydock` (`binary`), and its `.sha256`.
+fn release_asset(binary: &Path, target: &str) -> (Vec<u8>, String) {
+    use sha2::Digest;
+    let t = tempfile::tempdir().unwrap();
+    let packed = t.path().join("drydock");
+    fs::copy(binary, &packed).unwrap();
+    // The debug build is large: without its debug sections it packs in a moment.
+    let _ = Command::new("strip").arg(&packed).status();
+    let archive = Command::new("tar")
+        .args(["--use-compress-program", "gzip -1", "-cf", "-", "-C"])
+        .arg(t.path())
+        .arg("drydock")
+        .output()
+        .unwrap();
+    assert!(archive.status.success());
+    let digest = sha2::Sha256::digest(&archive.stdout);
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    let sum = format!("{hex}  drydock-{target}.tar.gz\n");
+    (archive.stdout, sum)
+}
+
+/// Serves `asset` and `sum` as release `version`'s assets for `target`.
+async fn serve_release(server: &MockServer, version: &str, target: &str, asset: &[u8], sum: &str) {
+    let name = format!("/{version}/drydock-{target}.tar.gz");
+    Mock::given(method("GET"))
+        .and(path(name.clone()))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(asset.to_vec()))
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("{name}.sha256")))
+        .respond_with(ResponseTemplate::new(200).set_body_string(sum))
+        .mount(server)
+        .await;
+}
+
+/// Runs scripts/install.sh with `env` (the runner's variables), a tool cache and GITHUB_PATH of
+/// `home`'s; returns its output and what it added to GITHUB_PATH.
+async fn install(env: &[(&str, &str)], home: &Path) -> (Output, String) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/install.sh");
+    let github_path = home.join("github_path");
+    let mut command = Command::new("bash");
+    command
+        .arg(script)
+        .env("RUNNER_TOOL_CACHE", home.join("tool-cache"))
+        .env("GITHUB_PATH", &github_path)
+        .env("RUNNER_OS", "Linux")
+        .env("RUNNER_ARCH", "X64");
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let output = tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap();
+    (output, fs::read_to_string(github_path).unwrap_or_default())
+}
+
+/// The action's install step downloads the release asset for the runner's platform, checks
+/// its SHA-256 and keeps it in the tool cache (the next run downloads nothing); a corrupt
+/// download, a release without the asset and a platform without a binary are clear errors that
+/// install nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_install_script_verifies_caches_and_refuses_what_it_cannot_trust() {
+    let releases = MockServer::start().await;
+    let home = tempfile::tempdir().unwrap();
+    let fake = home.path().join("fake-drydock");
+    fs::write(&fake, "#!/bin/sh\necho drydock 0.1.0\n").unwrap();
+    let linux = "x86_64-unknown-linux-musl";
+    let (asset, sum) = release_asset(&fake, linux);
+    serve_release(&releases, "v0.1.0", linux, &asset, &sum).await;
+    let url = releases.uri();
+    let base = [("DRYDOCK_RELEASE_URL", url.as_str())];
+    let with = |extra: &[(&'static str, &'static str)]| {
+        let mut env = base.to_vec();
+        env.extend_from_slice(extra);
+        env
+    };
+    let said = |out: &Output| {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    };
+
+    // The version defaults to the action's own (Cargo.toml's), as for `uses: ...@v0.1.0`.
+    let (out, added) = install(&with(&[]), home.path()).await;
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    let dir = home.path().join("tool-cache/drydock/0.1.0").join(linux);
+    assert_eq!(added.trim(), dir.display().to_string());
+    let version = Command::new(dir.join("drydock")).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&version.stdout), "drydock 0.1.0\n");
+    assert_eq!(releases.received_requests().await.unwrap().len(), 2);
+
+    let (out, _) = install(&with(&[]), home.path()).await;
+    assert!(said(&out).contains("from the tool cache"), "{}", said(&out));
+    assert_eq!(
+        releases.received_requests().await.unwrap().len(),
+        2,
+        "a cached binary is not downloaded again"
+    );
+
+    // A download that does not match its checksum.
+    let tampered = [asset.as_slice(), b"x"].concat();
+    serve_release(&releases, "v0.1.1", linux, &tampered, &sum).await;
+    let (out, added) = install(&with(&[("DRYDOCK_VERSION", "v0.1.1")]), home.path()).await;
+    assert_eq!(out.status.code(), Some(1), "{}", said(&out));
+    assert!(said(&out).contains("checksum"), "{}", said(&out));
+    assert!(!home.path().join("tool-cache/drydock/0.1.1").exists());
+    assert!(!added.contains("0.1.1"), "{added}");
+
+    // A release without the asset (GitHub answers 404).
+    let (out, _) = install(&with(&[("DRYDOCK_VERSION", "v9.9.9")]), home.path()).await;
+    assert_eq!(out.status.code(), Some(1), "{}", said(&out));
+    assert!(said(&out).contains("no release asset at"), "{}", said(&out));
+    assert!(!home.path().join("tool-cache/drydock/9.9.9").exists());
+
+    // Each platform asks for its own asset; one without a binary is refused before any request.
+    let before = releases.received_requests().await.unwrap().len();
+    let (out, _) = install(
+        &with(&[("RUNNER_OS", "macOS"), ("RUNNER_ARCH", "ARM64")]),
+        home.path(),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1));
+    let asked: Vec<String> = releases.received_requests().await.unwrap()[before..]
+        .iter()
+        .map(|r| r.url.path().to_string())
+        .collect();
+    assert_eq!(
+        asked,
+        ["/v0.1.0/drydock-aarch64-apple-darwin.tar.gz.sha256"]
+    );
+    let before = releases.received_requests().await.unwrap().len();
+    let (out, _) = install(&with(&[("RUNNER_OS", "Windows")]), home.path()).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        said(&out).contains("no prebuilt binary for Windows X64"),
+        "{}",
+        said(&out)
+    );
+    assert_eq!(releases.received_requests().await.unwrap().len(), before);
+}
+
+/// action.yml's own steps, run as the runner runs a composite action: each step's `env`
+/// evaluated from the inputs (with their defaults), its `run` under `bash -e`, GITHUB_PATH
+/// carried to the next step. The install step fetches the release binary (this build, as a
+/// release asset) and the review step runs it: the pull request gets its review and the step
+/// outputs are set.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_action_installs_drydock_and_reviews_through_its_own_steps() {
+    if no_local_postgres() {
+        return;
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let action: serde_yaml::Value =
+        serde_yaml::from_str(&fs::read_to_string(root.join("action.yml")).unwrap()).unwrap();
+    assert_eq!(action["runs"]["using"], "composite");
+    let version = env!("CARGO_PKG_VERSION");
+    let linux = "x86_64-unknown-linux-musl";
+    let releases = MockServer::start().await;
+    let (asset, sum) = release_asset(Path::new(BIN), linux);
+    serve_release(&releases, &format!("v{version}"), linux, &asset, &sum).await;
+
+    let change = [("db/migrations/002_email.sql", CHANGE)];
+    let (repo, base) = checkout(&change);
+    let server = MockServer::start().await;
+    mount(&server, State::new(&base, files(&change))).await;
+    let runner = tempfile::tempdir().unwrap();
+    let event_path = runner.path().join("event.json");
+    fs::write(
+        &event_path,
+        json!({"action": "opened", "number": 7, "pull_request": {"number": 7}}).to_string(),
+    )
+    .unwrap();
+    let (github_path, outputs) = (runner.path().join("path"), runner.path().join("output"));
+    let given = [
+        ("github-token", "ghs_secret-token"),
+        ("postgres", "local"),
+        ("fail-on", "never"),
+    ];
+    let input = |name: &str| -> String {
+        given
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.to_string())
+            .or_else(|| {
+                action["inputs"][name]["default"]
+                    .as_str()
+                    .map(str::to_string)
+            })
+            .unwrap_or_default()
+    };
+    let evaluate = |value: &str| -> String {
+        let inner = value
+            .strip_prefix("${{")
+            .and_then(|v| v.strip_suffix("}}"))
+            .map(str::trim);
+        match inner.and_then(|e| e.strip_prefix("inputs.")) {
+            Some(name) => input(name),
+            None => {
+                assert!(
+                    inner.is_none(),
+                    "an expression this runner cannot evaluate: {value}"
+                );
+                value.to_string()
+            }
+        }
+    };
+    let system_path = std::env::var("PATH").unwrap();
+    let mut last = None;
+    for step in action["runs"]["steps"].as_sequence().unwrap() {
+        assert_eq!(step["shell"], "bash");
+        let path_added: Vec<String> = fs::read_to_string(&github_path)
+            .unwrap_or_default()
+            .lines()
+            .rev()
+            .map(str::to_string)
+            .collect();
+        let mut command = Command::new("bash");
+        command
+            .args(["--noprofile", "--norc", "-eo", "pipefail", "-c"])
+            .arg(step["run"].as_str().unwrap())
+            .current_dir(repo.path())
+            .env_remove("GITHUB_TOKEN")
+            .env(
+                "PATH",
+                [path_added.join(":"), system_path.clone()].join(":"),
+            )
+            .env("GITHUB_ACTION_PATH", root)
+            .env("GITHUB_PATH", &github_path)
+            .env("GITHUB_OUTPUT", &outputs)
+            .env("GITHUB_STEP_SUMMARY", runner.path().join("summary"))
+            .env("GITHUB_EVENT_NAME", "pull_request")
+            .env("GITHUB_EVENT_PATH", &event_path)
+            .env("GITHUB_REPOSITORY", REPO)
+            .env("GITHUB_API_URL", server.uri())
+            .env("GITHUB_SERVER_URL", "https://github.example")
+            .env("GITHUB_RUN_ID", "42")
+            .env("GITHUB_WORKSPACE", repo.path())
+            .env("RUNNER_OS", "Linux")
+            .env("RUNNER_ARCH", "X64")
+            .env("RUNNER_TOOL_CACHE", runner.path().join("tool-cache"))
+            .env("DRYDOCK_RELEASE_URL", releases.uri());
+        if let Some(env) = step["env"].as_mapping() {
+            for (name, value) in env {
+                command.env(name.as_str().unwrap(), evaluate(value.as_str().unwrap()));
+            }
+        }
+        let output = tokio::task::spawn_blocking(move || command.output().unwrap())
+            .await
+            .unwrap();
+        let name = step["name"].as_str().unwrap_or("a step").to_string();
+        last = Some((name, output));
+    }
+    let (name, output) = last.unwrap();
+    let said = format!(
+        "{name}: {}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // fail-on never: the unapproved drop alone fails the run.
+    assert_eq!(output.status.code(), Some(1), "{said}");
+    let requests = server.received_requests().await.unwrap();
+    for request in &requests {
+        check_documented(request);
+    }
+    assert!(
+        requests
+            .iter()
+            .any(|r| r.method.as_str() == "POST" && r.url.path().ends_with("/pulls/7/reviews")),
+        "{said}"
+    );
+    let outputs = fs::read_to_string(&outputs).unwrap();
+    for output in action["outputs"].as_mapping().unwrap().keys() {
+        let name = output.as_str().unwrap();
+        assert!(outputs.contains(&format!("{name}=")), "{name}: {outputs}");
+    }
+    assert!(outputs.contains("blocked=true"), "{outputs}");
+    assert_eq!(releases.received_requests().await.unwrap().len(), 2);
 }

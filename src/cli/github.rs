@@ -1,5 +1,6 @@
 //! `drydock github`, the GitHub Action, as the runner sees it: the action's inputs
-//! (`INPUT_<NAME>`, upper-cased, hyphens kept), the runner's variables (`GITHUB_*`), the event
+//! (`INPUT_<NAME>`, upper-cased, hyphens kept as a Docker action gets them, or as `_` as
+//! action.yml's composite step passes them), the runner's variables (`GITHUB_*`), the event
 //! payload, and the step outputs it sets. This file is action.yml's counterpart (a test checks
 //! that they name the same inputs and outputs). Reads the environment and the payload file;
 //! returns [`Action`] and [`Event`], or the error that names the bad input; removes the secrets
@@ -33,6 +34,7 @@ pub fn run() -> i32 {
 const SECRETS: &[&str] = &[
     "GITHUB_TOKEN",
     "INPUT_GITHUB-TOKEN",
+    "INPUT_GITHUB_TOKEN",
     "ACTIONS_RUNTIME_TOKEN",
     "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
 ];
@@ -103,7 +105,10 @@ fn var(name: &str) -> Option<String> {
 }
 
 fn input(name: &str) -> Option<String> {
-    var(&format!("INPUT_{}", name.to_uppercase())).map(|v| v.trim().to_string())
+    let upper = name.to_uppercase();
+    var(&format!("INPUT_{upper}"))
+        .or_else(|| var(&format!("INPUT_{}", upper.replace('-', "_"))))
+        .map(|v| v.trim().to_string())
 }
 
 fn flag(name: &str, default: bool) -> Result<bool> {
