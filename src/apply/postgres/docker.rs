@@ -112,6 +112,12 @@ fn socket_refused() -> Option<String> {
                 .into(),
         );
     }
+    // A bind mount names a path of the daemon's machine, which is not this container's.
+    if std::path::Path::new("/.dockerenv").exists() {
+        return Some(
+            "Drydock runs in a container, whose directories the Docker daemon cannot mount".into(),
+        );
+    }
     match std::env::var("DOCKER_HOST") {
         Ok(host) if !host.is_empty() && !host.starts_with("unix://") => Some(format!(
             "the Docker daemon is not on this machine (DOCKER_HOST={})",
