@@ -112,12 +112,6 @@ fn socket_refused() -> Option<String> {
                 .into(),
         );
     }
-    // A bind mount names a path of the daemon's machine, which is not this container's.
-    if std::path::Path::new("/.dockerenv").exists() {
-        return Some(
-            "Drydock runs in a container, whose directories the Docker daemon cannot mount".into(),
-        );
-    }
     match std::env::var("DOCKER_HOST") {
         Ok(host) if !host.is_empty() && !host.starts_with("unix://") => Some(format!(
             "the Docker daemon is not on this machine (DOCKER_HOST={})",
@@ -125,6 +119,24 @@ fn socket_refused() -> Option<String> {
         )),
         _ => None,
     }
+}
+
+/// Why the daemon cannot mount this machine's directories, when its host is not this one (a
+/// container that was given the host's Docker socket, a VM): a bind mount names a path on the
+/// daemon's machine.
+async fn daemon_elsewhere() -> Option<String> {
+    let docker = testcontainers::bollard::Docker::connect_with_defaults().ok()?;
+    let name = tokio::time::timeout(Duration::from_secs(3), docker.info())
+        .await
+        .ok()?
+        .ok()?
+        .name?;
+    (name != super::host_name()).then(|| {
+        format!(
+            "the Docker daemon runs on `{name}`, whose directories are not this machine's (is \
+                Drydock in a container?)"
+        )
+    })
 }
 
 fn socket_directory() -> Result<tempfile::TempDir> {
@@ -149,7 +161,7 @@ pub async fn start(image: &str) -> Result<Server> {
             std::env::var("DOCKER_HOST").unwrap_or_else(|_| "unix:///var/run/docker.sock".into())
         ));
     }
-    let reach = match socket_refused() {
+    let reach = match socket_refused().or(daemon_elsewhere().await) {
         Some(why) => Reach::Port(why),
         None => match socket_directory() {
             Ok(directory) => Reach::Socket(directory),

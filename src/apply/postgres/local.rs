@@ -18,7 +18,6 @@ pub struct Cluster {
     sandboxed: bool,
     /// In the sandbox, its pid namespace (`pid:[inode]`), to wait until it is empty.
     pid_namespace: Option<PathBuf>,
-    data: PathBuf,
     // Dropped after the server has stopped (field order is drop order).
     dir: tempfile::TempDir,
 }
@@ -26,17 +25,26 @@ pub struct Cluster {
 impl Drop for Cluster {
     fn drop(&mut self) {
         if self.sandboxed {
-            // Killing `unshare` sends the postmaster SIGQUIT (its parent-death signal); when it
-            // exits, its pid namespace and everything a migration started go with it. Wait
-            // for it to remove its lock file before the directory is deleted.
-            let _ = self.child.kill();
+            // The postmaster is the init of the sandbox's pid namespace: SIGKILLed, it takes
+            // every process of the namespace with it (the kernel kills them as init exits),
+            // whatever a migration started, at once. Nothing of a throwaway cluster needs a
+            // clean shutdown, and its directory is deleted next. `unshare --fork` then reaps
+            // it and exits; killing `unshare` first would leave the reaping to the machine's
+            // init, whenever it gets to it (1.6 s here), and the namespace alive till then.
+            match self.namespace_init() {
+                Some(init) => unsafe {
+                    libc::kill(init, libc::SIGKILL);
+                },
+                None => {
+                    let _ = self.child.kill();
+                }
+            }
             let _ = self.child.wait();
-            let pid_file = self.data.join("postmaster.pid");
-            for _ in 0..500 {
-                if !pid_file.exists() && !self.pid_namespace_has_processes() {
+            for _ in 0..1000 {
+                if !self.pid_namespace_has_processes() {
                     return;
                 }
-                std::thread::sleep(Duration::from_millis(10));
+                std::thread::sleep(Duration::from_millis(5));
             }
             return;
         }
@@ -56,9 +64,16 @@ impl Drop for Cluster {
 }
 
 impl Cluster {
-    /// Whether any process is still in the sandbox's pid namespace: the postmaster removes its
-    /// lock file before it exits, and the kernel kills what a migration left behind only as
-    /// the namespace's init exits, so Drydock waits for both before it reports.
+    /// The host pid of the sandbox's init (the postmaster): `unshare --fork`'s one child.
+    fn namespace_init(&self) -> Option<libc::pid_t> {
+        let pid = self.child.id();
+        let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).ok()?;
+        children.split_whitespace().next()?.parse().ok()
+    }
+
+    /// Whether any process is still in the sandbox's pid namespace: the kernel kills what a
+    /// migration left behind as the namespace's init exits, and Drydock waits for that before
+    /// it reports.
     fn pid_namespace_has_processes(&self) -> bool {
         let Some(namespace) = &self.pid_namespace else {
             return false;
@@ -213,7 +228,6 @@ pub async fn start() -> Result<Server> {
         child,
         sandboxed: sandbox.is_ok(),
         pid_namespace: None,
-        data: data.clone(),
         dir,
     };
 

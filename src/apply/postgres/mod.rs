@@ -326,7 +326,7 @@ fn process_start(pid: &str) -> Option<String> {
     after_name.split_whitespace().nth(19).map(str::to_string)
 }
 
-fn host_name() -> String {
+pub(super) fn host_name() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|h| h.trim().to_string())
         .unwrap_or_default()
