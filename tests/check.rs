@@ -1064,6 +1064,21 @@ fn the_url_provider_runs_migrations_as_a_throwaway_role() {
         );
         assert_eq!(out.status.code(), Some(2), "not checked, not passed");
     }
+    // What the role may do to its own database to outlive the run: make it a template (which
+    // cannot be dropped), keeping the role with it.
+    let t = repo_with(&[(
+        "001_stay.sql",
+        "CREATE TABLE stash (secret text);\n\
+         DO $$ BEGIN EXECUTE format('ALTER DATABASE %I IS_TEMPLATE true', current_database()); \
+         END $$;\n",
+    )]);
+    let out = check(t.path(), &["--postgres", &url]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(databases(port), before, "Drydock's databases are gone");
     assert_eq!(
         server_query(
@@ -1347,6 +1362,25 @@ fn the_next_docker_run_removes_the_container_of_a_killed_run() {
     child.wait().unwrap();
     let orphan = with_label(&pid);
     assert!(!orphan.is_empty(), "the killed run's container is there");
+    // Its socket directory (marked with the run's `host/pid/start-time`) is left too.
+    let socket_directories = || -> Vec<PathBuf> {
+        fs::read_dir(std::env::temp_dir())
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| {
+                p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with("drydock-docker-"))
+                    && fs::read_to_string(p.join("drydock-owner"))
+                        .is_ok_and(|owner| owner.contains(&format!("/{pid}/")))
+            })
+            .collect()
+    };
+    assert_eq!(
+        socket_directories().len(),
+        1,
+        "the killed run's socket directory is there"
+    );
 
     let quick = repo_with(&[("001_t.sql", "CREATE TABLE t (id int);")]);
     let out = check(
@@ -1364,6 +1398,7 @@ fn the_next_docker_run_removes_the_container_of_a_killed_run() {
         "",
         "the killed run's container {orphan} was not removed"
     );
+    assert_eq!(socket_directories(), Vec::<PathBuf>::new());
 }
 
 #[test]
@@ -2228,6 +2263,36 @@ fn the_docker_sandbox_holds_against_a_hostile_migration() {
         &gateway,
         None,
         "sandbox: no network",
+    );
+    assert_eq!(containers_left(), Vec::<String>::new());
+}
+
+/// The docker provider's server makes its socket in a directory of the host: once it has, a
+/// migration cannot replace it (with a link to another server's socket on the host, which
+/// Drydock's next connection would follow out of the sandbox). Fails while the directory stays
+/// writable to the server.
+#[test]
+fn a_docker_migration_cannot_replace_the_socket_drydock_connects_through() {
+    let Some(image) = docker_image() else { return };
+    let t = repo_with(&[(
+        "001_socket.sql",
+        "CREATE TABLE seen (line text);
+COPY seen FROM PROGRAM 'rm -f /var/run/drydock/.s.PGSQL.5432 2>&1; ls -a /var/run/drydock';
+DO $$ BEGIN RAISE EXCEPTION 'seen: %', (SELECT string_agg(line, ' ') FROM seen); END $$;
+",
+    )]);
+    let out = check(
+        t.path(),
+        &["--postgres", "docker", "--postgres-image", &image],
+    );
+    let report = json(&out);
+    let failed = findings_of(&report, "migration-fails");
+    assert_eq!(failed.len(), 1, "{report:#}");
+    let message = failed[0]["message"].as_str().unwrap();
+    assert!(message.contains("Permission denied"), "{message}");
+    assert!(
+        message.contains(".s.PGSQL.5432 "),
+        "the socket is still there: {message}"
     );
     assert_eq!(containers_left(), Vec::<String>::new());
 }

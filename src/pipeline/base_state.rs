@@ -154,8 +154,7 @@ fn role_help(role: &str, on_base: bool) -> String {
     let after = if on_base {
         NOT_THE_CHANGE
     } else {
-        "Nothing of this change was applied; its static findings are reported, not yet checked \
-            against a database."
+        "The migrations after it were not applied; the change's static findings are reported."
     };
     format!(
         "The URL provider runs the migrations as a throwaway role without superuser \

@@ -68,16 +68,21 @@ impl ApplyReport {
             .iter()
             .filter(|f| f.status == FileStatus::Applied)
             .count();
-        let base_failed = self.base_unbuilt().next().is_some();
         let mut line = format!(
             "applied {applied} of {} migration(s) under review to {}",
             reviewed.len(),
             self.postgres
         );
-        if base_failed {
+        let unbuilt: Vec<_> = self.base_unbuilt().map(|(_, u)| u.on_base).collect();
+        if unbuilt.contains(&true) {
             line.push_str(
                 "; a migration already on the base branch failed, so the base state could \
                     not be built and the change was not applied",
+            );
+        } else if unbuilt.contains(&false) {
+            line.push_str(
+                "; the throwaway role was refused a privilege a migration of the change needs, \
+                    so the change could not be checked",
             );
         }
         line

@@ -16,8 +16,26 @@ pub const LABEL: &str = "dev.drydock.pid";
 /// tell a container whose Drydock was SIGKILLed (no chance to clean up) from one in use.
 pub const OWNER_LABEL: &str = "dev.drydock.owner";
 
-/// Removes the containers of killed Drydock runs on this host.
+/// In each socket directory: the `host/pid/start-time` of the run that made it.
+const OWNER_FILE: &str = "drydock-owner";
+
+/// Removes the containers of killed Drydock runs on this host, and their socket directories.
 async fn sweep_abandoned() {
+    if let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) {
+        for entry in entries.flatten() {
+            let named = entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with("drydock-docker-");
+            if named
+                && entry.file_type().is_ok_and(|t| t.is_dir())
+                && std::fs::read_to_string(entry.path().join(OWNER_FILE))
+                    .is_ok_and(|owner| abandoned(owner.trim()))
+            {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+    }
     use testcontainers::bollard::query_parameters::{
         ListContainersOptionsBuilder, RemoveContainerOptionsBuilder,
     };
@@ -146,6 +164,9 @@ fn socket_directory() -> Result<tempfile::TempDir> {
         .permissions(std::fs::Permissions::from_mode(0o700))
         .tempdir()
         .context("cannot create a directory for the container's socket")?;
+    // Whose it is: the next run removes it if this one is SIGKILLed ([`sweep_abandoned`]).
+    std::fs::write(private.path().join(OWNER_FILE), owner())
+        .context("cannot mark the container's socket directory as this run's")?;
     let socket = private.path().join("socket");
     std::fs::create_dir(&socket)
         .and_then(|()| std::fs::set_permissions(&socket, std::fs::Permissions::from_mode(0o777)))
@@ -242,7 +263,8 @@ async fn start_container(image: &str, reach: Reach) -> Result<Result<Server, Str
     config
         .user("postgres")
         .password(password)
-        .dbname("postgres");
+        .dbname("postgres")
+        .connect_timeout(Duration::from_secs(10));
     let (socket_directory, isolation) = match reach {
         Reach::Socket(directory) => {
             config.host_path(directory.path().join("socket")).port(5432);
@@ -283,6 +305,21 @@ async fn start_container(image: &str, reach: Reach) -> Result<Result<Server, Str
             )));
         }
         return Err(e);
+    }
+    if let Some(directory) = &container.socket_directory {
+        // The server has made its socket: from now on the directory is Drydock's alone, or a
+        // migration (`COPY ... TO PROGRAM`, as the server's uid) could replace the socket with
+        // a link to another server's on this machine, which Drydock's next connection would
+        // follow out of the sandbox.
+        use std::os::unix::fs::PermissionsExt;
+        let socket = directory.path().join("socket");
+        if let Err(e) = std::fs::set_permissions(&socket, std::fs::Permissions::from_mode(0o755)) {
+            container.remove().await;
+            return Err(anyhow!(
+                "cannot close {} to the container: {e}",
+                socket.display()
+            ));
+        }
     }
     Ok(Ok(Server::new(
         format!("docker image {image} ({isolation})"),

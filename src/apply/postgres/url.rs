@@ -80,8 +80,22 @@ async fn drop_databases(admin: &Config, names: Vec<String>) {
         );
         return;
     };
+    // A migration may leave a lock behind (a prepared transaction): never wait on one.
+    let _ = client
+        .batch_execute("SET lock_timeout = '10s'; SET statement_timeout = '60s'")
+        .await;
     for name in names {
-        // Sessions left in it (a migration's own, after a timeout) must not keep it alive.
+        // What the database's owner (the migrations' role) may have done to outlive the run:
+        // made it a template (which cannot be dropped), left prepared transactions (which keep
+        // it in use), sessions (a migration's own, after a timeout).
+        let quoted = crate::sql::model::quote_ident(&name);
+        let _ = client
+            .batch_execute(&format!(
+                "ALTER DATABASE {quoted} IS_TEMPLATE false; \
+                 ALTER DATABASE {quoted} ALLOW_CONNECTIONS false"
+            ))
+            .await;
+        roll_back_prepared(admin, &client, &name).await;
         let _ = client
             .execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE \
@@ -90,13 +104,49 @@ async fn drop_databases(admin: &Config, names: Vec<String>) {
             )
             .await;
         if let Err(e) = client
-            .simple_query(&format!("DROP DATABASE IF EXISTS \"{name}\""))
+            .simple_query(&format!("DROP DATABASE IF EXISTS {quoted}"))
             .await
         {
             eprintln!(
                 "warning: could not drop the database {name}: {}",
                 super::describe_error(&e)
             );
+        }
+    }
+}
+
+/// Rolls back the transactions prepared in database `name` (`PREPARE TRANSACTION` from a
+/// migration): `ROLLBACK PREPARED` runs in the database the transaction was prepared in.
+async fn roll_back_prepared(admin: &Config, client: &tokio_postgres::Client, name: &str) {
+    let Ok(rows) = client
+        .query(
+            "SELECT gid FROM pg_catalog.pg_prepared_xacts WHERE database = $1",
+            &[&name],
+        )
+        .await
+    else {
+        return;
+    };
+    if rows.is_empty() {
+        return;
+    }
+    let _ = client
+        .batch_execute(&format!(
+            "ALTER DATABASE {} ALLOW_CONNECTIONS true",
+            crate::sql::model::quote_ident(name)
+        ))
+        .await;
+    let mut inside = admin.clone();
+    inside.dbname(name);
+    if let Ok(there) = connect(&inside).await {
+        for row in rows {
+            let gid: String = row.get(0);
+            let _ = there
+                .batch_execute(&format!(
+                    "ROLLBACK PREPARED {}",
+                    crate::plan::formats::sql_literal(&gid)
+                ))
+                .await;
         }
     }
 }
@@ -114,8 +164,17 @@ async fn drop_roles(admin: &Config, roles: Vec<String>) {
         );
         return;
     };
+    let _ = client
+        .batch_execute("SET lock_timeout = '10s'; SET statement_timeout = '60s'")
+        .await;
     for role in roles {
         let quoted = crate::sql::model::quote_ident(&role);
+        // Privileges it was granted on shared objects (another run's database, say: a
+        // migration can grant its own database to every `drydock_` role it sees) would keep
+        // it alive; DROP OWNED revokes them (and drops what it owns here).
+        let _ = client
+            .simple_query(&format!("DROP OWNED BY {quoted}"))
+            .await;
         let _ = client
             .execute(
                 "SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity \
