@@ -3,6 +3,7 @@
 
 use super::NewArgs;
 use crate::config::Config;
+use crate::pipeline::targets;
 use crate::plan::{self, format::Format, git};
 use anyhow::{Context, Result, anyhow, bail};
 use std::io::Write;
@@ -81,13 +82,7 @@ fn has_migrations(path: &Path, format: Format) -> bool {
 /// The directory to write to, with the format drydock.toml sets for it: the one named, else
 /// drydock.toml's only directory, else the only one in the repository.
 fn directory(named: Option<&Path>, config: &Config) -> Result<(PathBuf, Option<Format>)> {
-    let configured_format = |path: &Path| {
-        let canonical = path.canonicalize().ok()?;
-        config.directories.iter().find_map(|d| {
-            let dir = config.root.join(&d.path).canonicalize().ok()?;
-            (dir == canonical).then(|| d.format.as_deref()?.parse().ok())?
-        })
-    };
+    let configured_format = |path: &Path| targets::configured_format(config, path);
     if let Some(path) = named {
         return Ok((path.to_path_buf(), configured_format(path)));
     }

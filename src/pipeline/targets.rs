@@ -385,7 +385,8 @@ pub fn lint_all(targets: &[Target], reviews: &[Review], config: &Config) -> Lint
     out
 }
 
-fn configured_format(config: &Config, path: &Path) -> Option<Format> {
+/// The format drydock.toml's `[[directories]]` sets for `path` (or a directory above it).
+pub fn configured_format(config: &Config, path: &Path) -> Option<Format> {
     let canonical = path.canonicalize().ok()?;
     config.directories.iter().find_map(|d| {
         let dir = config.root.join(&d.path).canonicalize().ok()?;

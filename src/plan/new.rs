@@ -46,6 +46,11 @@ impl NewFile {
 }
 
 impl NewMigration<'_> {
+    /// `marker` for a migration to run outside a transaction, else nothing.
+    pub fn no_transaction_marker(&self, marker: &'static str) -> &'static str {
+        if self.no_transaction { marker } else { "" }
+    }
+
     /// The lines the up migration starts with. `one_query`: the tool sends the file as one
     /// query when it runs it outside a transaction, which PostgreSQL runs as one implicit
     /// transaction: there CONCURRENTLY works only as the file's one statement, so no `SET`
@@ -173,7 +178,7 @@ fn next_version(newest: &str, now: DateTime<Utc>) -> String {
 
 /// `now` as `YYYYMMDDHHMMSS` (UTC, as goose, golang-migrate, dbmate, sqlx, Prisma and Atlas
 /// write it), padded with zeros to `width` digits (popx's 20), or diesel's `YYYY-MM-DD-HHMMSS`.
-fn timestamp(now: DateTime<Utc>, width: usize, dashed: bool) -> String {
+pub fn timestamp(now: DateTime<Utc>, width: usize, dashed: bool) -> String {
     let plain = now.format("%Y%m%d%H%M%S").to_string();
     if dashed {
         return dashed_timestamp(&plain);

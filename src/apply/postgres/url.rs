@@ -71,19 +71,31 @@ impl Drop for Databases {
     }
 }
 
-async fn drop_databases(admin: &Config, names: Vec<String>) {
+/// The admin session that drops what a run left (`what`: "databases", "roles"), bounded: a
+/// migration may leave a lock behind (a prepared transaction), which it must never wait on.
+async fn cleanup_session(
+    admin: &Config,
+    what: &str,
+    names: &[String],
+) -> Option<tokio_postgres::Client> {
     let Ok(client) = connect(admin).await else {
         eprintln!(
-            "warning: could not reconnect to {} to drop the databases {}",
+            "warning: could not reconnect to {} to drop the {what} {}",
             describe_config(admin),
             names.join(", ")
         );
-        return;
+        return None;
     };
-    // A migration may leave a lock behind (a prepared transaction): never wait on one.
     let _ = client
         .batch_execute("SET lock_timeout = '10s'; SET statement_timeout = '60s'")
         .await;
+    Some(client)
+}
+
+async fn drop_databases(admin: &Config, names: Vec<String>) {
+    let Some(client) = cleanup_session(admin, "databases", &names).await else {
+        return;
+    };
     for name in names {
         // What the database's owner (the migrations' role) may have done to outlive the run:
         // made it a template (which cannot be dropped), left prepared transactions (which keep
@@ -156,17 +168,9 @@ async fn drop_roles(admin: &Config, roles: Vec<String>) {
     if roles.is_empty() {
         return;
     }
-    let Ok(client) = connect(admin).await else {
-        eprintln!(
-            "warning: could not reconnect to {} to drop the roles {}",
-            describe_config(admin),
-            roles.join(", ")
-        );
+    let Some(client) = cleanup_session(admin, "roles", &roles).await else {
         return;
     };
-    let _ = client
-        .batch_execute("SET lock_timeout = '10s'; SET statement_timeout = '60s'")
-        .await;
     for role in roles {
         let quoted = crate::sql::model::quote_ident(&role);
         // Privileges it was granted on shared objects (another run's database, say: a
@@ -260,50 +264,41 @@ fn random_password() -> Result<String> {
 /// its run's `host/pid/start-time` as its comment ([`super::Server::create_database`]). Those of
 /// live runs, and of other hosts (which this host cannot tell about), are left alone.
 async fn sweep_abandoned(client: &tokio_postgres::Client, admin: &Config) {
-    let Ok(rows) = client
-        .query(
-            "SELECT datname, pg_catalog.shobj_description(oid, 'pg_database') \
-             FROM pg_catalog.pg_database WHERE datname LIKE 'drydock\\_%'",
-            &[],
-        )
-        .await
-    else {
-        return;
+    let databases = abandoned_named(
+        client,
+        "SELECT datname, pg_catalog.shobj_description(oid, 'pg_database') \
+         FROM pg_catalog.pg_database WHERE datname LIKE 'drydock\\_%'",
+    )
+    .await;
+    if !databases.is_empty() {
+        tracing::info!(?databases, "dropping killed runs' databases");
+        drop_databases(admin, databases).await;
+    }
+    // After their databases, which they own.
+    let roles = abandoned_named(
+        client,
+        "SELECT rolname, pg_catalog.shobj_description(oid, 'pg_authid') \
+         FROM pg_catalog.pg_roles WHERE rolname LIKE 'drydock\\_%'",
+    )
+    .await;
+    if !roles.is_empty() {
+        tracing::info!(?roles, "dropping killed runs' roles");
+        drop_roles(admin, roles).await;
+    }
+}
+
+/// The names `query` returns (name, owner comment) whose owner is a killed run of this host.
+async fn abandoned_named(client: &tokio_postgres::Client, query: &str) -> Vec<String> {
+    let Ok(rows) = client.query(query, &[]).await else {
+        return Vec::new();
     };
-    let killed: Vec<String> = rows
-        .iter()
+    rows.iter()
         .filter(|row| {
             row.get::<_, Option<String>>(1)
                 .is_some_and(|owner| abandoned(&owner))
         })
         .map(|row| row.get(0))
-        .collect();
-    if !killed.is_empty() {
-        tracing::info!(databases = ?killed, "dropping killed runs' databases");
-        drop_databases(admin, killed).await;
-    }
-    let Ok(rows) = client
-        .query(
-            "SELECT rolname, pg_catalog.shobj_description(oid, 'pg_authid') \
-             FROM pg_catalog.pg_roles WHERE rolname LIKE 'drydock\\_%'",
-            &[],
-        )
-        .await
-    else {
-        return;
-    };
-    let killed: Vec<String> = rows
-        .iter()
-        .filter(|row| {
-            row.get::<_, Option<String>>(1)
-                .is_some_and(|owner| abandoned(&owner))
-        })
-        .map(|row| row.get(0))
-        .collect();
-    if !killed.is_empty() {
-        tracing::info!(roles = ?killed, "dropping killed runs' roles");
-        drop_roles(admin, killed).await;
-    }
+        .collect()
 }
 
 pub async fn start(url: &str, role: UrlRole) -> Result<Server> {

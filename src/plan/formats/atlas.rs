@@ -60,6 +60,17 @@ impl Format {
     pub const Atlas: Format = Format::new(&Atlas);
 }
 
+/// `<version>_<name>.sql`, opening with `-- atlas:txmode none` and an empty line (a file
+/// directive) to run outside a transaction; statements run one by one (`tool` names the
+/// runner in the header). Plain files use the same directive.
+pub fn txmode_file(new: &NewMigration<'_>, tool: &str) -> NewFile {
+    let marker = new.no_transaction_marker("-- atlas:txmode none\n\n");
+    NewFile::new(
+        format!("{}_{}.sql", new.version, new.slug),
+        format!("{marker}{}\n", new.header(tool, false)),
+    )
+}
+
 impl MigrationFormat for Atlas {
     fn name(&self) -> &'static str {
         "atlas"
@@ -70,15 +81,7 @@ impl MigrationFormat for Atlas {
     /// `DefaultFormatter`), and `atlas.sum` rewritten (`WritePlan` then `writeSum`). The txmode
     /// directive opens the file, an empty line after it (a file directive: see above).
     fn new_migration(&self, new: &NewMigration<'_>) -> Vec<NewFile> {
-        let marker = if new.no_transaction {
-            "-- atlas:txmode none\n\n"
-        } else {
-            ""
-        };
-        vec![NewFile::new(
-            format!("{}_{}.sql", new.version, new.slug),
-            format!("{marker}{}\n", new.header("Atlas", false)),
-        )]
+        vec![txmode_file(new, "Atlas")]
     }
 
     /// `atlas.sum` with the new file, as `atlas migrate new` writes it; left alone when it was

@@ -57,11 +57,7 @@ impl MigrationFormat for Dbmate {
     /// `transaction:false` on the up line for no transaction, when dbmate sends the section as
     /// one query (above).
     fn new_migration(&self, new: &NewMigration<'_>) -> Vec<NewFile> {
-        let option = if new.no_transaction {
-            " transaction:false"
-        } else {
-            ""
-        };
+        let option = new.no_transaction_marker(" transaction:false");
         vec![NewFile::new(
             format!("{}_{}.sql", new.version, new.slug),
             format!(

@@ -82,7 +82,7 @@ impl MigrationFormat for Diesel {
     }
 
     fn first_version(&self, now: DateTime<Utc>) -> String {
-        now.format("%Y-%m-%d-%H%M%S").to_string()
+        crate::plan::new::timestamp(now, 14, true)
     }
 
     fn detection(&self) -> Option<Detection> {

@@ -58,11 +58,7 @@ impl MigrationFormat for Goose {
     /// the template `-- +goose Up` ... `-- +goose Down`; `-- +goose NO TRANSACTION` at the top
     /// for no transaction (read on any line, above).
     fn new_migration(&self, new: &NewMigration<'_>) -> Vec<NewFile> {
-        let marker = if new.no_transaction {
-            "-- +goose NO TRANSACTION\n"
-        } else {
-            ""
-        };
+        let marker = new.no_transaction_marker("-- +goose NO TRANSACTION\n");
         vec![NewFile::new(
             format!("{}_{}.sql", new.version, new.slug),
             format!(

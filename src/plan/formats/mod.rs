@@ -58,7 +58,7 @@ pub trait MigrationFormat: Sync {
     /// The version of the first migration of an empty directory: a UTC timestamp
     /// (`20060102150405`) unless the tool starts otherwise.
     fn first_version(&self, now: DateTime<Utc>) -> String {
-        now.format("%Y%m%d%H%M%S").to_string()
+        super::new::timestamp(now, 14, false)
     }
 
     /// Files the tool rewrites when it adds `new` to `dir` (Atlas' `atlas.sum`).

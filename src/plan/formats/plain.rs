@@ -53,15 +53,7 @@ impl MigrationFormat for Plain {
     /// Drydock's own: the next name in the directory's scheme (`0001_x.sql` in an empty one),
     /// with `-- atlas:txmode none` for a file to run outside a transaction (the rule above).
     fn new_migration(&self, new: &NewMigration<'_>) -> Vec<NewFile> {
-        let marker = if new.no_transaction {
-            "-- atlas:txmode none\n\n"
-        } else {
-            ""
-        };
-        vec![NewFile::new(
-            format!("{}_{}.sql", new.version, new.slug),
-            format!("{marker}{}\n", new.header("the runner", false)),
-        )]
+        vec![super::atlas::txmode_file(new, "the runner")]
     }
 
     fn first_version(&self, _now: DateTime<Utc>) -> String {

@@ -157,11 +157,7 @@ impl MigrationFormat for Popx {
         } else {
             ""
         };
-        let autocommit = if new.no_transaction {
-            ".autocommit"
-        } else {
-            ""
-        };
+        let autocommit = new.no_transaction_marker(".autocommit");
         let stem = format!("{}_{}{dialect}{autocommit}", new.version, new.slug);
         vec![
             NewFile::new(
@@ -173,7 +169,7 @@ impl MigrationFormat for Popx {
     }
 
     fn first_version(&self, now: DateTime<Utc>) -> String {
-        format!("{}000000", now.format("%Y%m%d%H%M%S"))
+        crate::plan::new::timestamp(now, 20, false)
     }
 
     fn detection(&self) -> Option<Detection> {

@@ -71,11 +71,7 @@ impl MigrationFormat for Sqlx {
     /// migrations are. `-- no-transaction` as the file's first bytes (above), where sqlx then
     /// sends the file as one query.
     fn new_migration(&self, new: &NewMigration<'_>) -> Vec<NewFile> {
-        let marker = if new.no_transaction {
-            "-- no-transaction\n"
-        } else {
-            ""
-        };
+        let marker = new.no_transaction_marker("-- no-transaction\n");
         let up = format!("{marker}{}\n", new.header("sqlx", true));
         let stem = format!("{}_{}", new.version, new.slug);
         if new.existing.iter().any(|f| f.relative.ends_with(".up.sql")) {
